@@ -1,0 +1,1 @@
+//! Placeholder exercise for chapter 02.

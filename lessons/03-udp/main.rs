@@ -1,0 +1,2 @@
+//! Placeholder example for chapter 03.
+fn main() {}

@@ -1,0 +1,182 @@
+//! The command line shared by every chapter's example.
+//!
+//! Every example takes the same shape of arguments, so that scripts and
+//! real tools can drive any of them the same way:
+//!
+//! ```text
+//! cargo run --example 02-tcp                      # the chapter's demo
+//! cargo run --example 02-tcp -- serve --port 7007 # its server, until killed
+//! cargo run --example 02-tcp -- client 127.0.0.1:7007
+//! ```
+//!
+//! `serve` binds `--host` (default 127.0.0.1) and `--port` (default 0: the
+//! system picks one), prints one line `listening on ADDR` and serves until
+//! killed. Chapters add their own options in the same `--name value` style.
+
+use std::fmt;
+
+/// What went wrong with the command line, in words for the person who typed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// The arguments after the subcommand: `--name value` options, `--flag`s
+/// and plain positional words, in the order given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Args {
+    options: Vec<(String, Option<String>)>,
+    positional: Vec<String>,
+}
+
+impl Args {
+    /// Splits `args` into options and positional words. `flags` names the
+    /// options that take no value (`--verbose`); every other `--name`
+    /// takes the next word as its value.
+    pub fn parse<I>(args: I, flags: &[&str]) -> Result<Args, UsageError>
+    where
+        I: IntoIterator<Item = String>,
+    {
+        let mut parsed = Args::default();
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            let Some(name) = arg.strip_prefix("--") else {
+                parsed.positional.push(arg);
+                continue;
+            };
+            if let Some((name, value)) = name.split_once('=') {
+                parsed.options.push((name.to_string(), Some(value.to_string())));
+            } else if flags.contains(&name) || name == "help" {
+                parsed.options.push((name.to_string(), None));
+            } else {
+                let value = args
+                    .next()
+                    .ok_or_else(|| UsageError(format!("--{name} needs a value")))?;
+                parsed.options.push((name.to_string(), Some(value)));
+            }
+        }
+        Ok(parsed)
+    }
+
+    /// The last value given for `--name`, if any.
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.options
+            .iter()
+            .rev()
+            .find(|(option, _)| option == name)
+            .and_then(|(_, value)| value.as_deref())
+    }
+
+    /// Every value given for `--name`, in order (for options that repeat).
+    pub fn values(&self, name: &str) -> Vec<&str> {
+        self.options
+            .iter()
+            .filter(|(option, _)| option == name)
+            .filter_map(|(_, value)| value.as_deref())
+            .collect()
+    }
+
+    /// Whether `--name` was given.
+    pub fn flag(&self, name: &str) -> bool {
+        self.options.iter().any(|(option, _)| option == name)
+    }
+
+    /// The value of `--name` parsed as a `T`, or `default` when absent.
+    pub fn parsed<T: std::str::FromStr>(&self, name: &str, default: T) -> Result<T, UsageError> {
+        match self.value(name) {
+            None => Ok(default),
+            Some(text) => text
+                .parse()
+                .map_err(|_| UsageError(format!("--{name}: cannot understand {text:?}"))),
+        }
+    }
+
+    /// The positional words, in order.
+    pub fn positional(&self) -> &[String] {
+        &self.positional
+    }
+
+    /// The address `serve` binds: `--host` (default 127.0.0.1) and `--port`
+    /// (default 0, any free port), as `host:port`.
+    pub fn bind_address(&self) -> Result<String, UsageError> {
+        let host = self.value("host").unwrap_or("127.0.0.1");
+        let port: u16 = self.parsed("port", 0)?;
+        // An IPv6 literal needs brackets before a port can follow it.
+        Ok(if host.contains(':') && !host.starts_with('[') {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
+        })
+    }
+
+    /// Refuses any option not in `known`, so that a typo is not silently ignored.
+    pub fn only(&self, known: &[&str]) -> Result<(), UsageError> {
+        match self
+            .options
+            .iter()
+            .find(|(name, _)| !known.contains(&name.as_str()) && name != "help")
+        {
+            Some((name, _)) => Err(UsageError(format!("unknown option --{name}"))),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(words: &str, flags: &[&str]) -> Result<Args, UsageError> {
+        Args::parse(words.split_whitespace().map(String::from), flags)
+    }
+
+    #[test]
+    fn options_take_the_next_word_flags_do_not() {
+        let args = parse("--port 7007 --verbose 127.0.0.1:7", &["verbose"]).unwrap();
+        assert_eq!(args.value("port"), Some("7007"));
+        assert!(args.flag("verbose"));
+        assert_eq!(args.positional(), ["127.0.0.1:7"]);
+    }
+
+    #[test]
+    fn an_option_may_be_written_with_an_equals_sign() {
+        assert_eq!(parse("--port=80", &[]).unwrap().value("port"), Some("80"));
+    }
+
+    #[test]
+    fn an_option_without_its_value_is_an_error() {
+        assert_eq!(
+            parse("--port", &[]),
+            Err(UsageError("--port needs a value".into()))
+        );
+    }
+
+    #[test]
+    fn the_bind_address_defaults_to_loopback_and_any_port() {
+        let table = [
+            ("", "127.0.0.1:0"),
+            ("--port 7007", "127.0.0.1:7007"),
+            ("--host ::1 --port 80", "[::1]:80"),
+            ("--host 0.0.0.0", "0.0.0.0:0"),
+        ];
+        for (words, expected) in table {
+            assert_eq!(parse(words, &[]).unwrap().bind_address().unwrap(), expected);
+        }
+        assert!(parse("--port 70000", &[]).unwrap().bind_address().is_err());
+    }
+
+    #[test]
+    fn unknown_options_are_refused() {
+        let args = parse("--prot 80", &[]).unwrap();
+        assert_eq!(
+            args.only(&["port"]),
+            Err(UsageError("unknown option --prot".into()))
+        );
+    }
+}

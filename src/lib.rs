@@ -1,0 +1,38 @@
+//! # netlessons: network programming with nothing but `std`
+//!
+//! This crate is the code of the course. Each module is one layer or one
+//! protocol, and the lessons in `lessons/` walk through them in this order.
+//!
+//! | chapter | module | what it holds |
+//! | --- | --- | --- |
+//! | 01 addresses | [`addresses`], [`url`] | socket addresses, name resolution, a URL parser (RFC 3986) |
+//! | 02 tcp | [`tcp`] | an echo server and client, two framings, half-close |
+//! | 03 udp | [`udp`] | a UDP echo server that can drop datagrams, a pinger |
+//!
+//! Shared by every chapter:
+//!
+//! | module | what it holds |
+//! | --- | --- |
+//! | [`serve`] | the one accept loop: a thread per connection, a cap, timeouts, shutdown |
+//! | [`wire`] | I/O-free helpers for line protocols: line reader, dot-stuffing, multi-line replies |
+//! | [`transcript`] | the `C:`/`S:` record of a conversation, with passwords hidden |
+//! | [`cli`] | the command line every example shares (`serve --port P`, `client ADDR`) |
+//! | [`tour`] | the list of chapters and their demos |
+//!
+//! Every protocol is split in two: a *pure* part that turns bytes into
+//! values and values into bytes (no sockets, no threads, no files, so it is
+//! tested with byte strings), and a thin *I/O* part that drives it over a
+//! real connection.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod addresses;
+pub mod cli;
+pub mod serve;
+pub mod tcp;
+pub mod tour;
+pub mod transcript;
+pub mod udp;
+pub mod url;
+pub mod wire;

@@ -1,0 +1,1 @@
+//! Placeholder: the URL parser of chapter 01.

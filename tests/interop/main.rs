@@ -1,0 +1,1 @@
+//! Real third-party peers.
