@@ -51,7 +51,9 @@ impl Args {
                 continue;
             };
             if let Some((name, value)) = name.split_once('=') {
-                parsed.options.push((name.to_string(), Some(value.to_string())));
+                parsed
+                    .options
+                    .push((name.to_string(), Some(value.to_string())));
             } else if flags.contains(&name) || name == "help" {
                 parsed.options.push((name.to_string(), None));
             } else {

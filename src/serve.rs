@@ -281,7 +281,9 @@ struct Shared {
 
 impl std::fmt::Debug for Shared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Shared").field("config", &self.config).finish()
+        f.debug_struct("Shared")
+            .field("config", &self.config)
+            .finish()
     }
 }
 
@@ -339,7 +341,9 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
 fn admit(mut stream: TcpStream, peer: SocketAddr, shared: &Arc<Shared>) {
     let config = &shared.config;
     if stream.set_read_timeout(Some(config.read_timeout)).is_err()
-        || stream.set_write_timeout(Some(config.write_timeout)).is_err()
+        || stream
+            .set_write_timeout(Some(config.write_timeout))
+            .is_err()
     {
         return; // The connection is already gone.
     }
@@ -442,5 +446,8 @@ fn is_out_of_resources(error: &io::Error) -> bool {
     const ENFILE: i32 = 23;
     const ENOBUFS: i32 = 105;
     const ENOMEM: i32 = 12;
-    matches!(error.raw_os_error(), Some(EMFILE | ENFILE | ENOBUFS | ENOMEM))
+    matches!(
+        error.raw_os_error(),
+        Some(EMFILE | ENFILE | ENOBUFS | ENOMEM)
+    )
 }

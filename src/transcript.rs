@@ -288,9 +288,7 @@ impl<S: Read> Read for Tee<S> {
         if n == 0 {
             received.finish(|line, dropped| self.record(side, line, dropped));
         } else {
-            received.push(&buf[..n], |line, dropped| {
-                self.record(side, line, dropped)
-            });
+            received.push(&buf[..n], |line, dropped| self.record(side, line, dropped));
         }
         self.received = received;
         Ok(n)
@@ -363,7 +361,10 @@ mod tests {
 
     #[test]
     fn unprintable_bytes_are_escaped() {
-        assert_eq!(show_line(b"\x00\x00\x00\x05hello\r"), "\\x00\\x00\\x00\\x05hello");
+        assert_eq!(
+            show_line(b"\x00\x00\x00\x05hello\r"),
+            "\\x00\\x00\\x00\\x05hello"
+        );
         assert_eq!(show_line(b"caf\xc3\xa9"), "caf\\xc3\\xa9");
     }
 

@@ -337,7 +337,10 @@ mod tests {
     fn decoding_stops_at_the_end_marker() {
         // The next command arrived in the same read: it is not ours.
         let (message, used, done) = decode(b"hi\r\n.\r\nQUIT\r\n", 64);
-        assert_eq!((message.as_slice(), used, done), (b"hi\r\n".as_slice(), 7, true));
+        assert_eq!(
+            (message.as_slice(), used, done),
+            (b"hi\r\n".as_slice(), 7, true)
+        );
     }
 
     #[test]

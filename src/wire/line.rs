@@ -303,7 +303,8 @@ mod tests {
     fn find_line_table() {
         use Endings::*;
         let complete = |len, consumed| Ok(Status::Complete(Line { len, consumed }));
-        let table: &[(&[u8], Endings, Result<Status<Line>, LineError>)] = &[
+        type Expected = Result<Status<Line>, LineError>;
+        let table: &[(&[u8], Endings, Expected)] = &[
             (b"USER alice\r\n", Crlf, complete(10, 12)),
             (b"NOOP\r\nQUIT\r\n", Crlf, complete(4, 6)),
             (b"\r\n", Crlf, complete(0, 2)),
@@ -317,9 +318,17 @@ mod tests {
             // Exactly the limit is fine; one more byte is not.
             (b"0123456789\r\n", Crlf, complete(10, 12)),
             (b"0123456789\r", Crlf, Ok(Status::Partial)),
-            (b"01234567890\r\n", Crlf, Err(LineError::TooLong { limit: MAX })),
+            (
+                b"01234567890\r\n",
+                Crlf,
+                Err(LineError::TooLong { limit: MAX }),
+            ),
             (b"01234567890", Crlf, Err(LineError::TooLong { limit: MAX })),
-            (b"0123456789ab", Crlf, Err(LineError::TooLong { limit: MAX })),
+            (
+                b"0123456789ab",
+                Crlf,
+                Err(LineError::TooLong { limit: MAX }),
+            ),
         ];
         for (input, endings, expected) in table {
             assert_eq!(
@@ -382,7 +391,11 @@ mod tests {
             .map(|line| Ok(line.to_string()))
             .collect();
         for chunk in 1..=data.len() {
-            assert_eq!(all_lines(data, chunk, 64), expected, "reads of {chunk} bytes");
+            assert_eq!(
+                all_lines(data, chunk, 64),
+                expected,
+                "reads of {chunk} bytes"
+            );
         }
     }
 

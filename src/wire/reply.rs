@@ -261,10 +261,7 @@ mod tests {
         let mut parser = ReplyParser::new(style);
         let mut last = Ok(None);
         for line in lines {
-            last = parser.push_line(line.as_bytes());
-            if last.is_err() {
-                return last;
-            }
+            last = Ok(parser.push_line(line.as_bytes())?);
         }
         last
     }
@@ -278,7 +275,8 @@ mod tests {
 
     #[test]
     fn reply_line_table() {
-        let table: &[(&str, Result<(u16, bool, &[u8]), ReplyError>)] = &[
+        type Expected = Result<(u16, bool, &'static [u8]), ReplyError>;
+        let table: &[(&str, Expected)] = &[
             ("220 ready", Ok((220, false, b"ready"))),
             ("250-SIZE 1000", Ok((250, true, b"SIZE 1000"))),
             ("250", Ok((250, false, b""))),
