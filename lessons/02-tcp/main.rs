@@ -1,2 +1,105 @@
-//! Placeholder example for chapter 02.
-fn main() {}
+//! Chapter 02: an echo server and client over TCP.
+//!
+//! ```text
+//! cargo run --example 02-tcp                                  # the demo
+//! cargo run --example 02-tcp -- serve --port 7007             # the server
+//! cargo run --example 02-tcp -- client 127.0.0.1:7007         # the client
+//! cargo run --example 02-tcp -- serve --framing raw           # RFC 862 echo
+//! ```
+
+use netlessons::cli::{Args, UsageError};
+use netlessons::serve::{Config, Server};
+use netlessons::tcp::{connect, EchoClient, EchoHandler, Framing};
+use netlessons::tour;
+use netlessons::transcript::{Side, Transcript};
+use std::error::Error;
+use std::io::{self, BufRead, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+const USAGE: &str = "\
+usage: 02-tcp                      run the chapter's demo
+       02-tcp serve [--host H] [--port P] [--framing lines|raw|frames] [--max-connections N]
+                                   run the echo server until killed
+       02-tcp client HOST:PORT [--trace]
+                                   send each line typed to a line echo server";
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let command = args.next();
+    let rest = Args::parse(args, &["trace"]);
+    let result = match (command.as_deref(), rest) {
+        (_, Ok(rest)) if rest.flag("help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        (Some("--help" | "-h"), _) => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        (None, _) => demo(),
+        (Some("serve"), Ok(rest)) => serve(&rest),
+        (Some("client"), Ok(rest)) => client(&rest),
+        (Some(other), Ok(_)) => Err(UsageError(format!("unknown command {other:?}")).into()),
+        (_, Err(error)) => Err(error.into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("02-tcp: {error}");
+            if error.is::<UsageError>() {
+                eprintln!("{USAGE}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn demo() -> Result<(), Box<dyn Error>> {
+    let chapter = tour::find("02").ok_or("chapter 02 is missing from the tour")?;
+    tour::run(chapter, &Transcript::stdout()).map_err(|error| error as Box<dyn Error>)
+}
+
+fn serve(args: &Args) -> Result<(), Box<dyn Error>> {
+    args.only(&["host", "port", "framing", "max-connections"])?;
+    let framing: Framing = args
+        .value("framing")
+        .unwrap_or("lines")
+        .parse()
+        .map_err(UsageError)?;
+    let config = Config {
+        max_connections: args.parsed("max-connections", Config::default().max_connections)?,
+        ..Config::default()
+    };
+    let server = Server::bind_with(args.bind_address()?, config)?;
+    println!("listening on {}", server.local_addr()?);
+    // Scripts read this line to learn the port: make sure it leaves now.
+    io::stdout().flush()?;
+    server.run(EchoHandler { framing })?;
+    Ok(())
+}
+
+fn client(args: &Args) -> Result<(), Box<dyn Error>> {
+    args.only(&["trace"])?;
+    let [addr] = args.positional() else {
+        return Err(UsageError("client needs one HOST:PORT".into()).into());
+    };
+    let stream = connect(addr.as_str(), Duration::from_secs(10))?;
+    eprintln!(
+        "connected to {}; type lines, end with Ctrl-D",
+        stream.peer_addr()?
+    );
+    let transcript = if args.flag("trace") {
+        Transcript::stdout()
+    } else {
+        Transcript::silent()
+    };
+    let mut client = EchoClient::new(transcript.tee(stream, Side::Client));
+    for line in io::stdin().lock().lines() {
+        let reply = client.echo_line(&line?)?;
+        if !args.flag("trace") {
+            println!("{reply}");
+        }
+    }
+    Ok(())
+}

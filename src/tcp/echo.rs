@@ -1,0 +1,215 @@
+//! The echo server: every message comes back as it was sent.
+//!
+//! Echo is the "hello world" of servers (RFC 862 defines it on port 7).
+//! It has no logic of its own, so everything in this file is about the
+//! connection: reading until the peer is done, writing everything back,
+//! and surviving peers that misbehave.
+//!
+//! The server speaks one of three [`Framing`]s:
+//!
+//! - `Raw`: bytes back as they come, with no idea of messages (RFC 862);
+//! - `Lines`: each line back, ended by LF; a line too long gets an error
+//!   line instead, and the connection goes on;
+//! - `Frames`: each length-prefixed frame back (see [`super::framing`]).
+//!
+//! The handlers are generic over `Read` and `Write`, so the same code serves
+//! a TCP connection and a Unix domain socket (see [`super::unix`]).
+
+use super::framing::{read_frame, write_frame};
+use crate::serve::Handler;
+use crate::wire::line::{Endings, LineReader, ReadLineError};
+use std::fmt;
+use std::io::{self, BufWriter, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::str::FromStr;
+
+/// The longest line the line echo accepts, without its ending. Long
+/// enough for any line typed by hand or pasted, short enough that a
+/// thousand connections cost at most 8 MiB of line buffers.
+pub const MAX_LINE_LEN: usize = 8 * 1024;
+
+/// The size of the buffer of the raw echo: one read and one write per
+/// 64 KiB, which is what loopback and most networks deliver at once.
+const RAW_BUFFER_LEN: usize = 64 * 1024;
+
+/// The line a client over the connection cap receives before it is closed.
+pub const BUSY_LINE: &str = "busy: too many connections, try again later";
+
+/// How the echo server cuts the byte stream into messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Framing {
+    /// No messages: bytes come back as they arrive.
+    Raw,
+    /// Lines ended by LF (a CR before it is dropped).
+    #[default]
+    Lines,
+    /// Frames of a 4-byte big-endian length and a payload.
+    Frames,
+}
+
+impl FromStr for Framing {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Framing, String> {
+        match name {
+            "raw" => Ok(Framing::Raw),
+            "lines" => Ok(Framing::Lines),
+            "frames" => Ok(Framing::Frames),
+            _ => Err(format!(
+                "unknown framing {name:?}: use raw, lines or frames"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Framing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Framing::Raw => "raw",
+            Framing::Lines => "lines",
+            Framing::Frames => "frames",
+        })
+    }
+}
+
+/// The echo server's handler, for [`crate::serve::Server::spawn`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EchoHandler {
+    /// How messages are cut.
+    pub framing: Framing,
+}
+
+impl Handler for EchoHandler {
+    fn handle(&self, stream: TcpStream, _peer: SocketAddr) -> io::Result<()> {
+        // Replies are small and the client waits for each: send them at
+        // once instead of letting Nagle's algorithm hold them back.
+        stream.set_nodelay(true)?;
+        echo(self.framing, &stream, &stream)?;
+        // We are done writing: tell the client with a FIN (end-of-file on
+        // its side) rather than leaving it to wait for more.
+        let _ = stream.shutdown(Shutdown::Write);
+        Ok(())
+    }
+
+    fn busy(&self, stream: &mut TcpStream) -> io::Result<()> {
+        if self.framing == Framing::Lines {
+            writeln!(stream, "{BUSY_LINE}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Echoes everything from `reader` to `writer` until the peer closes.
+pub fn echo(framing: Framing, reader: impl Read, writer: impl Write) -> io::Result<()> {
+    match framing {
+        Framing::Raw => echo_raw(reader, writer),
+        Framing::Lines => echo_lines(reader, writer),
+        Framing::Frames => echo_frames(reader, writer),
+    }
+}
+
+// ANCHOR: echo_raw
+/// RFC 862: whatever arrives goes back, until the client closes its side.
+pub fn echo_raw(mut reader: impl Read, mut writer: impl Write) -> io::Result<()> {
+    let mut buf = vec![0; RAW_BUFFER_LEN];
+    loop {
+        // One read returns whatever has arrived: 1 byte or 64 KiB.
+        let n = match reader.read(&mut buf) {
+            Ok(0) => return Ok(()), // end-of-file: the client shut down writing
+            Ok(n) => n,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        };
+        // write_all, not write: one write may take only part of the buffer.
+        writer.write_all(&buf[..n])?;
+    }
+}
+// ANCHOR_END: echo_raw
+
+// ANCHOR: echo_lines
+/// Each line back, ended by LF. Replies are gathered while more lines are
+/// already waiting, and sent together when the client has to wait for them:
+/// one write for a burst of lines, not one per line.
+pub fn echo_lines(reader: impl Read, writer: impl Write) -> io::Result<()> {
+    let mut lines = LineReader::new(reader, MAX_LINE_LEN, Endings::CrlfOrLf);
+    let mut out = BufWriter::new(writer);
+    loop {
+        match lines.read_line() {
+            Ok(Some(line)) => {
+                out.write_all(line)?;
+                out.write_all(b"\n")?;
+            }
+            Ok(None) => break,
+            // Too long: say so, and go on with the next line (the reader
+            // has skipped the rest of this one without keeping it).
+            Err(ReadLineError::Line(error)) => writeln!(out, "error: {error}")?,
+            Err(ReadLineError::Truncated) => break,
+            Err(ReadLineError::Io(error)) => return Err(error),
+        }
+        if lines.buffered().is_empty() {
+            out.flush()?;
+        }
+    }
+    out.flush()
+}
+// ANCHOR_END: echo_lines
+
+/// Each frame back, until the client closes between two frames.
+pub fn echo_frames(mut reader: impl Read, mut writer: impl Write) -> io::Result<()> {
+    while let Some(payload) = read_frame(&mut reader)? {
+        write_frame(&mut writer, &payload)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn echo_bytes(framing: Framing, input: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        echo(framing, input, &mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn lines_come_back_with_lf() {
+        assert_eq!(echo_bytes(Framing::Lines, b"a\r\nb\n"), b"a\nb\n");
+    }
+
+    #[test]
+    fn an_unfinished_last_line_is_dropped() {
+        // The peer closed mid-line: there is no whole line to echo.
+        assert_eq!(echo_bytes(Framing::Lines, b"a\nhalf"), b"a\n");
+    }
+
+    #[test]
+    fn a_too_long_line_gets_an_error_and_the_next_line_is_echoed() {
+        let mut input = vec![b'x'; MAX_LINE_LEN + 1];
+        input.extend_from_slice(b"\nok\n");
+        assert_eq!(
+            String::from_utf8(echo_bytes(Framing::Lines, &input)).unwrap(),
+            format!("error: line longer than {MAX_LINE_LEN} bytes\nok\n")
+        );
+    }
+
+    #[test]
+    fn raw_echo_returns_every_byte() {
+        let input: Vec<u8> = (0..=255).cycle().take(200_000).collect();
+        assert_eq!(echo_bytes(Framing::Raw, &input), input);
+    }
+
+    #[test]
+    fn frames_come_back_as_frames() {
+        let input = b"\0\0\0\x02hi\0\0\0\0";
+        assert_eq!(echo_bytes(Framing::Frames, input), input);
+    }
+
+    #[test]
+    fn framing_names_parse() {
+        for framing in [Framing::Raw, Framing::Lines, Framing::Frames] {
+            assert_eq!(framing.to_string().parse(), Ok(framing));
+        }
+        assert!("json".parse::<Framing>().is_err());
+    }
+}
