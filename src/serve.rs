@@ -151,6 +151,14 @@ impl Server {
         })
     }
 
+    /// A server on a listener bound elsewhere, with the default config.
+    pub fn from_listener(listener: TcpListener) -> Server {
+        Server {
+            listener,
+            config: Config::default(),
+        }
+    }
+
     /// The address the server listens on, with the real port if 0 was asked.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.listener.local_addr()

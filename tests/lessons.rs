@@ -57,7 +57,9 @@ fn every_include_names_an_existing_file_and_anchor() {
             if let Some(anchor) = anchor {
                 for marker in [format!("ANCHOR: {anchor}"), format!("ANCHOR_END: {anchor}")] {
                     assert!(
-                        source.lines().any(|line| line.trim_end().ends_with(&marker)),
+                        source
+                            .lines()
+                            .any(|line| line.trim_end().ends_with(&marker)),
                         "{}: {} has no `// {marker}`",
                         path.display(),
                         file
@@ -96,7 +98,10 @@ fn normalize(text: &str) -> String {
             rest = &rest[c.len_utf8()..];
         }
     }
-    out.lines().map(str::trim_end).collect::<Vec<_>>().join("\n")
+    out.lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[test]
@@ -105,7 +110,10 @@ fn normalize_leaves_out_ports_and_times() {
         normalize("listening on 127.0.0.1:41234\nrtt 0.123 ms, 3 ms\n"),
         "listening on 127.0.0.1:PORT\nrtt T ms, T ms"
     );
-    assert_eq!(normalize("[::1]:80 sent 5 bytes"), "[::1]:PORT sent 5 bytes");
+    assert_eq!(
+        normalize("[::1]:80 sent 5 bytes"),
+        "[::1]:PORT sent 5 bytes"
+    );
 }
 
 #[test]
@@ -116,8 +124,8 @@ fn quoted_output_is_what_the_demo_prints_today() {
         for (start, _) in text.match_indices(MARKER) {
             let rest = &text[start + MARKER.len()..];
             let name = rest[..rest.find(" -->").unwrap()].trim();
-            let chapter = tour::find(name)
-                .unwrap_or_else(|| panic!("{}: no chapter {name}", path.display()));
+            let chapter =
+                tour::find(name).unwrap_or_else(|| panic!("{}: no chapter {name}", path.display()));
             let block = rest
                 .split_once("```text\n")
                 .and_then(|(_, block)| block.split_once("\n```"))
@@ -144,6 +152,9 @@ fn every_chapter_has_a_lesson_in_the_summary() {
     for chapter in CHAPTERS {
         let link = format!("({}/README.md)", chapter.name());
         assert!(summary.contains(&link), "SUMMARY.md does not link {link}");
-        assert!(lessons_dir().join(chapter.name()).join("README.md").is_file());
+        assert!(lessons_dir()
+            .join(chapter.name())
+            .join("README.md")
+            .is_file());
     }
 }

@@ -1,0 +1,231 @@
+//! Chapter 02 over real loopback sockets, in every kind of network weather.
+
+mod support;
+
+use netlessons::serve::{Server, ServerHandle};
+use netlessons::tcp::echo::MAX_LINE_LEN;
+use netlessons::tcp::framing::{read_frame, write_frame};
+use netlessons::tcp::{connect, mistakes, EchoClient, EchoHandler, Framing};
+use netlessons::transcript::{Side, Transcript};
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::thread;
+use std::time::Duration;
+use support::chaos::{ChaosProxy, Weather};
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+fn server(framing: Framing) -> ServerHandle {
+    Server::bind("127.0.0.1:0")
+        .unwrap()
+        .spawn(EchoHandler { framing })
+        .unwrap()
+}
+
+#[test]
+fn lines_echo_in_every_weather() {
+    let server = server(Framing::Lines);
+    for (name, weather) in Weather::all() {
+        let proxy = ChaosProxy::start(server.local_addr(), weather).unwrap();
+        let transcript = Transcript::memory();
+        let stream = connect(proxy.addr(), TIMEOUT).unwrap();
+        let mut client = EchoClient::new(transcript.tee(stream, Side::Client));
+        for line in ["hello", "", "a longer line with spaces"] {
+            let echoed = client.echo_line(line);
+            assert_eq!(
+                echoed.as_deref().ok(),
+                Some(line),
+                "in {name} weather; conversation:\n{}",
+                transcript.contents()
+            );
+        }
+    }
+}
+
+#[test]
+fn frames_echo_in_every_weather() {
+    let server = server(Framing::Frames);
+    for (name, weather) in Weather::all() {
+        let proxy = ChaosProxy::start(server.local_addr(), weather).unwrap();
+        let mut client = EchoClient::new(connect(proxy.addr(), TIMEOUT).unwrap());
+        for payload in [&b"hello"[..], b"", b"with\nnewline\0and nul", &[7; 3000]] {
+            assert_eq!(client.echo_frame(payload).unwrap(), payload, "{name}");
+        }
+    }
+}
+
+#[test]
+fn pipelined_lines_all_come_back_in_order() {
+    // Many lines in one write: the server must answer each, in order.
+    let server = server(Framing::Lines);
+    let proxy = ChaosProxy::start(server.local_addr(), Weather::merge()).unwrap();
+    let mut stream = connect(proxy.addr(), TIMEOUT).unwrap();
+    let sent: String = (0..1000).map(|n| format!("line {n}\n")).collect();
+    stream.write_all(sent.as_bytes()).unwrap();
+    stream.shutdown(Shutdown::Write).unwrap();
+    let mut received = String::new();
+    stream.read_to_string(&mut received).unwrap();
+    assert_eq!(received, sent);
+}
+
+#[test]
+fn half_close_gets_the_whole_reply_then_end_of_file() {
+    let server = server(Framing::Raw);
+    for (name, weather) in Weather::all() {
+        let proxy = ChaosProxy::start(server.local_addr(), weather).unwrap();
+        let mut stream = connect(proxy.addr(), TIMEOUT).unwrap();
+        stream.write_all(b"everything I have").unwrap();
+        stream.shutdown(Shutdown::Write).unwrap();
+        let mut reply = String::new();
+        stream.read_to_string(&mut reply).unwrap();
+        assert_eq!(reply, "everything I have", "{name}");
+    }
+}
+
+/// Sends `data` on one thread while reading the echo on this one: a client
+/// that writes everything before reading would deadlock once both sides'
+/// buffers are full (see the lesson's pitfalls).
+fn echo_through(stream: TcpStream, data: Vec<u8>) -> Vec<u8> {
+    let mut writer = stream.try_clone().unwrap();
+    let sender = thread::spawn(move || {
+        writer.write_all(&data).unwrap();
+        writer.shutdown(Shutdown::Write).unwrap();
+    });
+    let mut received = Vec::new();
+    (&stream).read_to_end(&mut received).unwrap();
+    sender.join().unwrap();
+    received
+}
+
+#[test]
+fn a_hundred_megabytes_come_back_byte_for_byte() {
+    let server = server(Framing::Raw);
+    let data: Vec<u8> = (0..=250u8).cycle().take(100 * 1024 * 1024).collect();
+    let stream = connect(server.local_addr(), TIMEOUT).unwrap();
+    let received = echo_through(stream, data.clone());
+    assert_eq!(received.len(), data.len());
+    assert!(received == data, "the echo differs from what was sent");
+}
+
+#[test]
+fn a_hundred_megabyte_line_gets_an_error_and_the_connection_goes_on() {
+    let server = server(Framing::Lines);
+    let mut data = vec![b'x'; 100 * 1024 * 1024];
+    data.extend_from_slice(b"\nstill here\n");
+    let stream = connect(server.local_addr(), TIMEOUT).unwrap();
+    let received = echo_through(stream, data);
+    assert_eq!(
+        String::from_utf8(received).unwrap(),
+        format!("error: line longer than {MAX_LINE_LEN} bytes\nstill here\n")
+    );
+}
+
+#[test]
+fn a_frame_announcing_four_gigabytes_closes_the_connection() {
+    let server = server(Framing::Frames);
+    let mut stream = connect(server.local_addr(), TIMEOUT).unwrap();
+    stream.write_all(&[0xff, 0xff, 0xff, 0xff, b'x']).unwrap();
+    let mut reply = Vec::new();
+    // The server refuses to allocate, and closes: end-of-file (or a reset,
+    // since it closed with our byte unread).
+    let _ = stream.read_to_end(&mut reply);
+    assert!(reply.is_empty());
+}
+
+#[cfg(unix)]
+#[test]
+fn the_same_echo_works_over_a_unix_socket() {
+    use netlessons::tcp::unix::spawn_unix_echo;
+    use std::os::unix::net::UnixStream;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("echo.sock");
+    let server = spawn_unix_echo(&path, Framing::Lines).unwrap();
+    let mut client = EchoClient::new(UnixStream::connect(&path).unwrap());
+    assert_eq!(client.echo_line("over a path").unwrap(), "over a path");
+    drop(client);
+    server.join().unwrap().unwrap();
+}
+
+// --- The classic mistakes: each fails where the right way passes. -------
+
+/// Runs `check` and says whether it panicked (failed).
+fn fails(check: impl FnOnce() + std::panic::UnwindSafe) -> bool {
+    std::panic::catch_unwind(check).is_err()
+}
+
+/// A message written in two pieces, as any sender may, read back by `read`.
+fn message_written_in_two_pieces(read: fn(&mut TcpStream) -> Vec<u8>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut sender = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (mut receiver, _) = listener.accept().unwrap();
+    sender.write_all(b"\0\0\0\x0bhello").unwrap();
+    sender.flush().unwrap();
+    let writer = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(200));
+        sender.write_all(b" world").unwrap();
+    });
+    let message = read(&mut receiver);
+    writer.join().unwrap();
+    assert_eq!(message, b"hello world");
+}
+
+#[test]
+fn mistake_one_read_taken_for_one_message() {
+    // Right: read_frame loops until the frame is whole.
+    message_written_in_two_pieces(|stream| read_frame(stream).unwrap().unwrap());
+    // Wrong: one read returns only what had arrived.
+    assert!(fails(|| message_written_in_two_pieces(|stream| {
+        let raw = mistakes::read_message_in_one_read(stream).unwrap();
+        raw.get(4..).unwrap_or_default().to_vec()
+    })));
+}
+
+/// Two messages, one after the other, to a server running `handler`.
+fn two_messages(handler: fn(TcpStream)) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        handler(stream);
+    });
+    let mut client = connect(addr, Duration::from_millis(500)).unwrap();
+    for message in [&b"first"[..], b"second"] {
+        write_frame(&mut client, message).unwrap();
+        assert_eq!(read_frame(&mut client).unwrap().unwrap(), message);
+    }
+}
+
+#[test]
+fn mistake_a_handler_without_a_loop() {
+    two_messages(|stream| netlessons::tcp::echo::echo_raw(&stream, &stream).unwrap());
+    assert!(fails(|| two_messages(|stream| {
+        let _ = mistakes::echo_once(&stream, &stream);
+    })));
+}
+
+/// A client that connects and stays idle, then a second client.
+fn second_client_while_first_is_idle(serve: fn(TcpListener)) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    thread::spawn(move || serve(listener));
+    let _idle = TcpStream::connect(addr).unwrap();
+    let mut second = connect(addr, Duration::from_millis(500)).unwrap();
+    second.write_all(b"anyone?").unwrap();
+    let mut reply = [0; 7];
+    second.read_exact(&mut reply).unwrap();
+    assert_eq!(&reply, b"anyone?");
+}
+
+#[test]
+fn mistake_a_server_without_threads() {
+    second_client_while_first_is_idle(|listener| {
+        let server = Server::from_listener(listener);
+        let _ = server.run(EchoHandler {
+            framing: Framing::Raw,
+        });
+    });
+    assert!(fails(|| second_client_while_first_is_idle(|listener| {
+        let _ = mistakes::serve_one_at_a_time(listener);
+    })));
+}
