@@ -328,6 +328,7 @@ struct Job {
     id: u64,
 }
 
+// ANCHOR: accept_loop
 fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
     loop {
         let accepted = listener.accept();
@@ -344,7 +345,9 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
         }
     }
 }
+// ANCHOR_END: accept_loop
 
+// ANCHOR: admit
 /// Decides what happens to one freshly accepted connection.
 fn admit(mut stream: TcpStream, peer: SocketAddr, shared: &Arc<Shared>) {
     let config = &shared.config;
@@ -355,6 +358,10 @@ fn admit(mut stream: TcpStream, peer: SocketAddr, shared: &Arc<Shared>) {
     {
         return; // The connection is already gone.
     }
+    // A second handle on the socket, kept to close it at shutdown.
+    let Ok(handle) = stream.try_clone() else {
+        return;
+    };
     let mut state = shared.lock();
     if state.live.len() >= config.max_connections {
         drop(state);
@@ -366,24 +373,26 @@ fn admit(mut stream: TcpStream, peer: SocketAddr, shared: &Arc<Shared>) {
         let _ = stream.shutdown(Shutdown::Write);
         return;
     }
-    let Ok(handle) = stream.try_clone() else {
-        return;
-    };
     let id = state.next_id;
     state.next_id += 1;
     state.live.insert(id, handle);
     let job = Job { stream, peer, id };
     if state.idle > state.queue.len() {
+        // An idle worker is waiting: hand the connection over.
         state.queue.push_back(job);
         drop(state);
         shared.wake_worker.notify_one();
         return;
     }
+    // Every worker is busy: make a new one (outside the lock, since making
+    // a thread takes a while and workers need the lock to finish).
     state.workers.retain(|worker| !worker.is_finished());
+    drop(state);
     let worker_shared = Arc::clone(shared);
     let spawned = thread::Builder::new()
         .name("connection".into())
         .spawn(move || worker(worker_shared, job));
+    let mut state = shared.lock();
     match spawned {
         Ok(worker) => state.workers.push(worker),
         // No thread could be made (the system is out of them): this
@@ -393,7 +402,9 @@ fn admit(mut stream: TcpStream, peer: SocketAddr, shared: &Arc<Shared>) {
         }
     }
 }
+// ANCHOR_END: admit
 
+// ANCHOR: worker
 /// A worker: serves the connection it was made for, then waits for more.
 fn worker(shared: Arc<Shared>, first: Job) {
     let mut job = Some(first);
@@ -432,6 +443,7 @@ fn next_job(shared: &Shared) -> Option<Job> {
             .0;
     }
 }
+// ANCHOR_END: worker
 
 /// Where to connect to wake our own accept loop: a wildcard address such as
 /// 0.0.0.0 is not something one can connect to, so use loopback instead.
