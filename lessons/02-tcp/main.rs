@@ -22,12 +22,14 @@ usage: 02-tcp                      run the chapter's demo
        02-tcp serve [--host H] [--port P] [--framing lines|raw|frames] [--max-connections N]
                                    run the echo server until killed
        02-tcp client HOST:PORT [--trace]
-                                   send each line typed to a line echo server";
+                                   send each line typed to a line echo server
+       02-tcp load HOST:PORT [--connections N] [--seconds S] [--reconnect]
+                                   measure round trips per second against an echo server";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let command = args.next();
-    let rest = Args::parse(args, &["trace"]);
+    let rest = Args::parse(args, &["trace", "reconnect"]);
     let result = match (command.as_deref(), rest) {
         (_, Ok(rest)) if rest.flag("help") => {
             println!("{USAGE}");
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
         (None, _) => demo(),
         (Some("serve"), Ok(rest)) => serve(&rest),
         (Some("client"), Ok(rest)) => client(&rest),
+        (Some("load"), Ok(rest)) => load(&rest),
         (Some(other), Ok(_)) => Err(UsageError(format!("unknown command {other:?}")).into()),
         (_, Err(error)) => Err(error.into()),
     };
@@ -101,5 +104,35 @@ fn client(args: &Args) -> Result<(), Box<dyn Error>> {
             println!("{reply}");
         }
     }
+    Ok(())
+}
+
+fn load(args: &Args) -> Result<(), Box<dyn Error>> {
+    args.only(&["connections", "seconds", "reconnect"])?;
+    let [addr] = args.positional() else {
+        return Err(UsageError("load needs one HOST:PORT".into()).into());
+    };
+    let addr = std::net::ToSocketAddrs::to_socket_addrs(addr.as_str())?
+        .next()
+        .ok_or("the address resolved to nothing")?;
+    let load = netlessons::tcp::load::Load {
+        connections: args.parsed("connections", 16)?,
+        duration: Duration::from_secs_f64(args.parsed("seconds", 5.0)?),
+        reconnect: args.flag("reconnect"),
+    };
+    let report = netlessons::tcp::load::run(addr, &load);
+    println!(
+        "{} round trips in {:.1} s over {} connection(s){}: {:.0} per second, {} errors",
+        report.round_trips,
+        report.elapsed.as_secs_f64(),
+        load.connections,
+        if load.reconnect {
+            " (a new connection each)"
+        } else {
+            ""
+        },
+        report.rate(),
+        report.errors
+    );
     Ok(())
 }

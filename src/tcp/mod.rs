@@ -38,6 +38,7 @@
 pub mod client;
 pub mod echo;
 pub mod framing;
+pub mod load;
 pub mod mistakes;
 #[cfg(unix)]
 pub mod unix;
