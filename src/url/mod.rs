@@ -391,8 +391,8 @@ impl fmt::Display for UrlError {
                 byte,
             } => write!(
                 f,
-                "{} at byte {at} may not appear in a host name \
-                 (letters, digits, '-' and '.' may)",
+                "{} at byte {at} may not appear in a host name, \
+                 which is made of letters, digits, '-' and '.'",
                 ShowByte(byte)
             ),
             UrlError::InvalidCharacter {
