@@ -77,7 +77,11 @@ pub fn describe(url: &Url) -> Vec<(&'static str, String)> {
         lines.push(("userinfo", shown));
     }
     if let Some(host) = url.host() {
-        lines.push(("host", format!("{host} ({})", host_kind(host))));
+        let shown = match host {
+            Host::Name(name) if name.is_empty() => "(empty: this machine)".to_string(),
+            _ => format!("{host} ({})", host_kind(host)),
+        };
+        lines.push(("host", shown));
         let port = match (url.port(), url.port_or_default()) {
             (Some(port), _) => port.to_string(),
             (None, Some(default)) => format!("none given: {}'s default is {default}", url.scheme()),
@@ -101,7 +105,6 @@ pub fn describe(url: &Url) -> Vec<(&'static str, String)> {
 /// What a reader should know about a host before connecting to it.
 fn host_kind(host: &Host) -> &'static str {
     match host {
-        Host::Name(name) if name.is_empty() => "empty: this machine",
         Host::Name(_) => "a name: resolve it to connect",
         Host::Ipv4(_) => "an IPv4 address: no lookup needed",
         Host::Ipv6(_) => "an IPv6 address: no lookup needed",

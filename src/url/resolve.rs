@@ -6,7 +6,7 @@
 //! the *base*. Resolving it fills in the rest, part by part, and then
 //! removes the `.` and `..` segments, as a shell does with `cd ../img`.
 
-use super::parse::parse_reference;
+use super::parse::{parse_reference, Reference};
 use super::{Url, UrlError, MAX_URL_LEN};
 
 impl Url {
@@ -20,47 +20,54 @@ impl Url {
     /// assert_eq!(logo.to_string(), "http://example.com/img/logo.png");
     /// ```
     pub fn join(&self, reference: &str) -> Result<Url, UrlError> {
-        let r = parse_reference(reference)?;
-        let mut target = match r.scheme {
-            // A reference with a scheme is a URL of its own.
-            Some(scheme) => Url {
+        let Reference {
+            scheme,
+            authority,
+            path,
+            query,
+            fragment,
+        } = parse_reference(reference)?;
+        // Which parts come from the reference and which from the base
+        // depends on the first part the reference has. The fragment always
+        // comes from the reference, never from the base.
+        let mut target = match (scheme, authority) {
+            // "g:h": a reference with a scheme is a URL of its own.
+            (Some(scheme), authority) => Url {
                 scheme,
-                authority: r.authority,
-                path: remove_dot_segments(&r.path),
-                query: r.query,
-                fragment: None,
+                authority,
+                path: remove_dot_segments(&path),
+                query,
+                fragment,
             },
-            // "//host/path": a new authority, the base's scheme.
-            None if r.authority.is_some() => Url {
+            // "//g": a new authority, the base's scheme.
+            (None, Some(authority)) => Url {
                 scheme: self.scheme.clone(),
-                authority: r.authority,
-                path: remove_dot_segments(&r.path),
-                query: r.query,
-                fragment: None,
+                authority: Some(authority),
+                path: remove_dot_segments(&path),
+                query,
+                fragment,
             },
-            // "" or "?query": the base's path, and its query unless a new one is given.
-            None if r.path.is_empty() => Url {
-                query: r.query.or_else(|| self.query.clone()),
-                fragment: None,
+            // "" or "?y": the base's path, and its query unless a new one is given.
+            (None, None) if path.is_empty() => Url {
+                query: query.or_else(|| self.query.clone()),
+                fragment,
                 ..self.clone()
             },
-            // "/path": the base's authority, a new absolute path.
-            None if r.path.starts_with('/') => Url {
-                path: remove_dot_segments(&r.path),
-                query: r.query,
-                fragment: None,
+            // "/g": the base's authority, a new absolute path.
+            (None, None) if path.starts_with('/') => Url {
+                path: remove_dot_segments(&path),
+                query,
+                fragment,
                 ..self.clone()
             },
-            // "path": relative to the base's directory.
-            None => Url {
-                path: remove_dot_segments(&self.merge(&r.path)),
-                query: r.query,
-                fragment: None,
+            // "g" or "../g": relative to the base's directory.
+            (None, None) => Url {
+                path: remove_dot_segments(&self.merge(&path)),
+                query,
+                fragment,
                 ..self.clone()
             },
         };
-        // The fragment always comes from the reference, never the base.
-        target.fragment = r.fragment;
 
         // Without an authority, a path starting with "//" would be read
         // back as one ("foo:" + "//x" is "foo://x"). "/." in front changes
