@@ -1,1 +1,0 @@
-//! Placeholder: the URL parser of chapter 01.
