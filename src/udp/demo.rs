@@ -169,6 +169,7 @@ fn lossy_ping(transcript: &Transcript) -> DemoResult {
         }
     })?;
     server.shutdown();
+    transcript.say("");
     transcript.say(report);
 
     // The same generator, started from the same seed, predicts which pings
