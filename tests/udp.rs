@@ -6,6 +6,7 @@
 //! instead of hanging.
 
 use netlessons::udp::ping::{Ping, Stray};
+use netlessons::udp::pinger::MAX_WAIT;
 use netlessons::udp::{
     ping, ping_with, EchoConfig, EchoServerHandle, LossSimulator, PingEvent, PingOptions,
     UdpEchoServer, MAX_PAYLOAD_V4, RECV_BUFFER_LEN,
@@ -338,12 +339,25 @@ fn a_ping_to_a_closed_port_is_refused_at_once() {
 }
 
 #[test]
-fn a_zero_timeout_is_refused_before_anything_is_sent() {
-    let options = PingOptions {
-        count: 1,
-        interval: Duration::ZERO,
-        timeout: Duration::ZERO,
-    };
-    let error = ping_with("127.0.0.1:9", options, |_| {}).unwrap_err();
-    assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+fn timeouts_of_zero_or_beyond_a_day_are_refused_before_anything_is_sent() {
+    let day_and_a_bit = MAX_WAIT + Duration::from_millis(1);
+    let table = [
+        (Duration::ZERO, Duration::ZERO),
+        (day_and_a_bit, Duration::ZERO),
+        (Duration::from_millis(1), day_and_a_bit),
+        (Duration::from_millis(1), Duration::MAX),
+    ];
+    for (timeout, interval) in table {
+        let options = PingOptions {
+            count: 1,
+            interval,
+            timeout,
+        };
+        let error = ping_with("127.0.0.1:9", options, |_| {}).unwrap_err();
+        assert_eq!(
+            error.kind(),
+            std::io::ErrorKind::InvalidInput,
+            "{options:?}"
+        );
+    }
 }

@@ -19,7 +19,7 @@
 //!
 //! | file | part | what it holds |
 //! | --- | --- | --- |
-//! | [`ping`] | pure | the ping datagram, matching replies, the statistics |
+//! | [`ping`](mod@ping) | pure | the ping datagram, matching replies, the statistics |
 //! | [`loss`] | pure | a seeded generator that decides which datagrams to drop |
 //! | [`server`] | I/O | the echo server |
 //! | [`pinger`] | I/O | the pinger |
@@ -48,7 +48,8 @@ pub use server::{EchoConfig, EchoCounts, EchoServerHandle, UdpEchoServer};
 /// A datagram that big does not fit in one Ethernet frame (1500 bytes): IP
 /// cuts it into fragments, and if any one fragment is lost, the whole
 /// datagram is. This is why protocols over UDP keep their datagrams small
-/// (DNS: 512 bytes, or about 1232 with EDNS).
+/// (DNS: 512 bytes, or with its EDNS extension usually 1232, a size
+/// chosen so that a reply fits in one packet on nearly any path).
 pub const MAX_PAYLOAD_V4: usize = 65_507;
 
 /// The size of every receive buffer in this module: 64 KiB, more than any

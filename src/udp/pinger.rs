@@ -26,14 +26,20 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs, UdpSocket};
 use std::thread;
 use std::time::{Duration, Instant};
 
+/// The longest timeout or interval a run accepts. A longer one is surely a
+/// mistake, and adding it to an `Instant` could overflow.
+pub const MAX_WAIT: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// How a ping run goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PingOptions {
     /// How many pings to send.
     pub count: u32,
-    /// The time from one ping to the next (if its reply came in time).
+    /// The time from one ping to the next (if its reply came in time), at
+    /// most [`MAX_WAIT`].
     pub interval: Duration,
-    /// How long to wait for each reply before calling it lost. Not zero.
+    /// How long to wait for each reply before calling it lost: more than
+    /// zero, at most [`MAX_WAIT`].
     pub timeout: Duration,
 }
 
@@ -168,15 +174,17 @@ pub fn ping_with(
 ) -> io::Result<PingReport> {
     if options.timeout.is_zero() {
         // A zero read timeout is refused by the socket: say so in our terms.
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "the ping timeout must be longer than zero",
+        return Err(invalid("the ping timeout must be longer than zero"));
+    }
+    if options.timeout > MAX_WAIT || options.interval > MAX_WAIT {
+        return Err(invalid(
+            "the ping timeout and interval may be a day at most",
         ));
     }
     let target = target
         .to_socket_addrs()?
         .next()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to ping"))?;
+        .ok_or_else(|| invalid("no address to ping"))?;
     let mut run = Run {
         socket: connected_socket(target)?,
         target,
@@ -191,7 +199,8 @@ pub fn ping_with(
         };
         let waited = match run.socket.send(&ping.encode()) {
             Ok(_) => run.wait_for_reply(ping.seq, sent_at + options.timeout, &mut on_event)?,
-            // The ICMP error about an earlier ping, reported on this call.
+            // The ICMP error about an earlier ping, reported on this call
+            // instead of sending: the port is still closed.
             Err(error) if is_refused(&error) => Wait::Refused,
             Err(error) => return Err(error),
         };
@@ -310,6 +319,10 @@ impl Run {
         }
     }
     // ANCHOR_END: wait_for_reply
+}
+
+fn invalid(message: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, message)
 }
 
 /// The read timeout ran out. Unix says "would block", Windows "timed out".
