@@ -144,7 +144,6 @@ fn largest(transcript: &Transcript, client: &UdpSocket, server: SocketAddr) -> D
     Ok(())
 }
 
-// ANCHOR: lossy_ping
 /// A ping run against a server that drops a quarter of what it receives.
 fn lossy_ping(transcript: &Transcript) -> DemoResult {
     let config = EchoConfig {
@@ -186,7 +185,6 @@ fn lossy_ping(transcript: &Transcript) -> DemoResult {
     ));
     Ok(())
 }
-// ANCHOR_END: lossy_ping
 
 /// A ping to a port where nothing listens comes back as an ICMP error,
 /// which the pinger's connected socket reports as "connection refused".
