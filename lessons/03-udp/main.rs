@@ -1,2 +1,123 @@
-//! Placeholder example for chapter 03.
-fn main() {}
+//! Chapter 03: UDP.
+//!
+//! ```text
+//! cargo run --example 03-udp                                  # the demo
+//! cargo run --example 03-udp -- serve --port 7009 --drop 30   # an echo server
+//! cargo run --example 03-udp -- client 127.0.0.1:7009 --count 10
+//! ```
+
+use netlessons::cli::{Args, UsageError};
+use netlessons::tour;
+use netlessons::transcript::Transcript;
+use netlessons::udp::{ping_with, EchoConfig, PingOptions, UdpEchoServer};
+use std::error::Error;
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+const USAGE: &str = "\
+usage: 03-udp                       run the chapter's demo
+       03-udp serve [--host H] [--port P] [--drop PERCENT] [--seed N]
+                                    a UDP echo server; prints `listening on ADDR`
+       03-udp client ADDR [--count N] [--interval MS] [--timeout MS]
+                                    ping an echo server at ADDR (host:port)
+
+serve:  --drop PERCENT  drop this share of datagrams instead of echoing (default 0)
+        --seed N        which ones: the same seed drops the same ones (default 1)
+client: --count N       pings to send (default 4)
+        --interval MS   time from one ping to the next (default 1000)
+        --timeout MS    how long to wait for each reply (default 1000)";
+
+fn main() -> ExitCode {
+    let mut words = std::env::args().skip(1);
+    let command = words.next();
+    let result = match command.as_deref() {
+        None => demo(),
+        Some("--help" | "-h" | "help") => {
+            println!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Some("serve") => Args::parse(words, &[]).map_err(Into::into).and_then(serve),
+        Some("client") => Args::parse(words, &[]).map_err(Into::into).and_then(client),
+        Some(other) => Err(UsageError(format!("unknown command {other:?}")).into()),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("03-udp: {error}");
+            if error.is::<UsageError>() {
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn demo() -> Result<ExitCode, Box<dyn Error>> {
+    let chapter = tour::find("03").ok_or("chapter 03 is missing from the tour")?;
+    tour::run(chapter, &Transcript::stdout()).map_err(|error| error as Box<dyn Error>)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn serve(args: Args) -> Result<ExitCode, Box<dyn Error>> {
+    if args.flag("help") {
+        println!("{USAGE}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    args.only(&["host", "port", "drop", "seed"])?;
+    if let Some(extra) = args.positional().first() {
+        return Err(UsageError(format!("serve takes no argument {extra:?}")).into());
+    }
+    let drop_percent: u8 = args.parsed("drop", 0)?;
+    if drop_percent > 100 {
+        return Err(UsageError("--drop is a percentage: 0 to 100".into()).into());
+    }
+    let config = EchoConfig {
+        drop_percent,
+        seed: args.parsed("seed", 1)?,
+    };
+    let server = UdpEchoServer::bind(args.bind_address()?, config)?;
+    // One line on stdout, flushed at once: a script reads it to learn the port.
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "listening on {}", server.local_addr()?)?;
+    stdout.flush()?;
+    drop(stdout);
+    if drop_percent > 0 {
+        eprintln!(
+            "dropping {drop_percent}% of datagrams (seed {})",
+            config.seed
+        );
+    }
+    server.run();
+    Ok(ExitCode::SUCCESS)
+}
+
+fn client(args: Args) -> Result<ExitCode, Box<dyn Error>> {
+    if args.flag("help") {
+        println!("{USAGE}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    args.only(&["count", "interval", "timeout"])?;
+    let [target] = args.positional() else {
+        return Err(UsageError("client needs one address, such as 127.0.0.1:7009".into()).into());
+    };
+    let options = PingOptions {
+        count: args.parsed("count", 4)?,
+        interval: Duration::from_millis(args.parsed("interval", 1000)?),
+        timeout: Duration::from_millis(args.parsed("timeout", 1000)?),
+    };
+    if options.count == 0 || options.timeout.is_zero() {
+        return Err(UsageError("--count and --timeout must be at least 1".into()).into());
+    }
+    println!("PING {target}: {} pings of 16 bytes", options.count);
+    let report = ping_with(target.as_str(), options, |event| println!("{event}"))?;
+    println!();
+    println!("{report}");
+    // As ping does: success if anything came back.
+    Ok(if report.stats.received > 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
