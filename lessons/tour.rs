@@ -56,7 +56,11 @@ fn run_chapters(wanted: &[String]) -> ExitCode {
     if failed.is_empty() {
         ExitCode::SUCCESS
     } else {
-        eprintln!("tour: {} chapter(s) failed: {}", failed.len(), failed.join(", "));
+        eprintln!(
+            "tour: {} chapter(s) failed: {}",
+            failed.len(),
+            failed.join(", ")
+        );
         ExitCode::FAILURE
     }
 }
