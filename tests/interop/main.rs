@@ -6,6 +6,7 @@
 //! with the program's name: nothing is skipped in silence.
 
 mod tcp;
+mod udp;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
