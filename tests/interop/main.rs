@@ -52,6 +52,21 @@ pub fn python(program: &str, args: &[&str]) -> String {
     String::from_utf8(run("python3", &all, b"").stdout).unwrap()
 }
 
+/// A Python server that prints its port on its first line: started, and
+/// its address read. Wait for the returned child when the test is done.
+pub fn python_server(program: &str) -> (Child, String) {
+    let mut child = Command::new(require("python3"))
+        .args(["-c", program])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|error| panic!("cannot start python3: {error}"));
+    let mut port = String::new();
+    BufReader::new(child.stdout.take().expect("stdout is piped"))
+        .read_line(&mut port)
+        .unwrap();
+    (child, format!("127.0.0.1:{}", port.trim()))
+}
+
 /// A chapter example's server, started as a learner would start it, and
 /// killed when dropped.
 pub struct ExampleServer {

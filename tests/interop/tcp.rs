@@ -3,8 +3,6 @@
 use super::{python, run, ExampleServer};
 use netlessons::serve::{Server, ServerHandle};
 use netlessons::tcp::{connect, EchoClient, EchoHandler, Framing};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 fn echo_server(framing: Framing) -> ServerHandle {
@@ -90,16 +88,7 @@ with socketserver.TCPServer(("127.0.0.1", 0), Echo) as server:
     print(server.server_address[1], flush=True)
     server.handle_request()
 "#;
-    let mut child = Command::new(super::require("python3"))
-        .args(["-c", program])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut port = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut port)
-        .unwrap();
-    let addr = format!("127.0.0.1:{}", port.trim());
+    let (mut child, addr) = super::python_server(program);
     let mut client = EchoClient::new(connect(addr.as_str(), Duration::from_secs(5)).unwrap());
     assert_eq!(client.echo_line("hello python").unwrap(), "hello python");
     drop(client);

@@ -2,8 +2,6 @@
 
 use super::{python, run, ExampleServer};
 use netlessons::udp::{ping, EchoConfig, UdpEchoServer};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 fn echo_server() -> netlessons::udp::EchoServerHandle {
@@ -59,16 +57,7 @@ for _ in range(3):
     data, peer = s.recvfrom(65536)
     s.sendto(data, peer)
 "#;
-    let mut child = Command::new(super::require("python3"))
-        .args(["-c", program])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut port = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut port)
-        .unwrap();
-    let target = format!("127.0.0.1:{}", port.trim());
+    let (mut child, target) = super::python_server(program);
     let report = ping(
         target.as_str(),
         3,
