@@ -24,6 +24,7 @@
 //! so far. [`LineReader`] is the I/O part: it owns a fixed-size buffer, reads
 //! into it from any `Read`, and hands out one line at a time.
 
+use super::buffer::RecvBuf;
 use super::Status;
 use std::fmt;
 use std::io::{self, BufRead, Read};
@@ -161,12 +162,8 @@ impl From<ReadLineError> for io::Error {
 /// arrived together with the last header line.
 #[derive(Debug)]
 pub struct LineReader<R> {
-    inner: R,
     /// Room for one whole line and its CR LF: the buffer never grows.
-    buf: Box<[u8]>,
-    /// The received bytes not handed out yet are `buf[start..end]`.
-    start: usize,
-    end: usize,
+    buf: RecvBuf<R>,
     max_len: usize,
     endings: Endings,
     /// Skipping the rest of a line that was too long, up to its LF.
@@ -177,10 +174,7 @@ impl<R: Read> LineReader<R> {
     /// A reader of lines of at most `max_len` bytes (plus their ending).
     pub fn new(inner: R, max_len: usize, endings: Endings) -> LineReader<R> {
         LineReader {
-            inner,
-            buf: vec![0; max_len + 2].into_boxed_slice(),
-            start: 0,
-            end: 0,
+            buf: RecvBuf::new(inner, max_len + 2),
             max_len,
             endings,
             skipping: false,
@@ -196,12 +190,10 @@ impl<R: Read> LineReader<R> {
                 self.skip_to_next_line();
             }
             if !self.skipping {
-                let received = &self.buf[self.start..self.end];
-                match find_line(received, self.max_len, self.endings) {
+                match find_line(self.buf.data(), self.max_len, self.endings) {
                     Ok(Status::Complete(line)) => {
-                        let content = self.start..self.start + line.len;
-                        self.start += line.consumed;
-                        return Ok(Some(&self.buf[content]));
+                        let taken = self.buf.take_front(line.consumed);
+                        return Ok(Some(&taken[..line.len]));
                     }
                     Ok(Status::Partial) => {}
                     Err(error) => {
@@ -212,20 +204,13 @@ impl<R: Read> LineReader<R> {
                     }
                 }
             }
-            // Not a whole line yet: move what we have to the front of the
-            // buffer and read more after it.
-            self.buf.copy_within(self.start..self.end, 0);
-            self.end -= self.start;
-            self.start = 0;
-            let n = self.inner.read(&mut self.buf[self.end..])?;
-            if n == 0 {
-                return match self.end {
-                    0 => Ok(None),
-                    _ if self.skipping => Ok(None),
-                    _ => Err(ReadLineError::Truncated),
+            // Not a whole line yet: read more after what we have.
+            if self.buf.fill_more()? == 0 {
+                return match self.buf.data().is_empty() || self.skipping {
+                    true => Ok(None),
+                    false => Err(ReadLineError::Truncated),
                 };
             }
-            self.end += n;
         }
     }
     // ANCHOR_END: read_line
@@ -233,32 +218,29 @@ impl<R: Read> LineReader<R> {
     /// Drops buffered bytes up to and including the next LF; stops skipping
     /// once it is found.
     fn skip_to_next_line(&mut self) {
-        let received = &self.buf[self.start..self.end];
+        let received = self.buf.data();
         match received.iter().position(|&byte| byte == b'\n') {
             Some(lf) => {
-                self.start += lf + 1;
+                self.buf.consume(lf + 1);
                 self.skipping = false;
             }
-            None => {
-                self.start = 0;
-                self.end = 0;
-            }
+            None => self.buf.consume(received.len()),
         }
     }
 
     /// The bytes received but not yet handed out.
     pub fn buffered(&self) -> &[u8] {
-        &self.buf[self.start..self.end]
+        self.buf.data()
     }
 
     /// The stream being read.
     pub fn get_ref(&self) -> &R {
-        &self.inner
+        self.buf.get_ref()
     }
 
     /// The stream being read, mutably (to write a reply on a socket).
     pub fn get_mut(&mut self) -> &mut R {
-        &mut self.inner
+        self.buf.get_mut()
     }
 
     /// The longest line this reader accepts.
@@ -269,27 +251,17 @@ impl<R: Read> LineReader<R> {
 
 impl<R: Read> Read for LineReader<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        if self.start == self.end && out.len() >= self.buf.len() {
-            // Nothing buffered and a large read: skip our buffer.
-            return self.inner.read(out);
-        }
-        let n = self.fill_buf()?.read(out)?;
-        self.consume(n);
-        Ok(n)
+        self.buf.read(out)
     }
 }
 
 impl<R: Read> BufRead for LineReader<R> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        if self.start == self.end {
-            self.start = 0;
-            self.end = self.inner.read(&mut self.buf)?;
-        }
-        Ok(&self.buf[self.start..self.end])
+        self.buf.fill_buf()
     }
 
     fn consume(&mut self, amount: usize) {
-        self.start = (self.start + amount).min(self.end);
+        BufRead::consume(&mut self.buf, amount);
     }
 }
 

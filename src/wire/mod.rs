@@ -9,6 +9,7 @@
 //! | [`line`] | cut a byte stream into lines, with a maximum length | every line protocol |
 //! | [`dot`] | dot-stuffing: send a message as lines ending in `.` | SMTP `DATA`, POP3 `RETR` |
 //! | [`reply`] | read `250-…` / `250 …` multi-line replies | FTP and SMTP clients |
+//! | [`buffer`] | a receive buffer of fixed size, under all of the above | every parser |
 //!
 //! Each has a pure core that works on byte slices (no sockets, so tests
 //! feed it byte strings) and a thin reader or writer over any `Read` or
@@ -20,6 +21,7 @@
 //! or [`Status::Partial`], "not enough bytes yet", which is not an error:
 //! on a network, any message can arrive in pieces.
 
+pub mod buffer;
 pub mod dot;
 pub mod line;
 pub mod reply;
