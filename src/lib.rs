@@ -29,6 +29,7 @@
 
 pub mod addresses;
 pub mod cli;
+pub mod http;
 pub mod serve;
 pub mod tcp;
 pub mod tour;

@@ -1,0 +1,180 @@
+//! HTTP dates: `Sun, 06 Nov 1994 08:49:37 GMT` (RFC 9110 §5.6.7).
+//!
+//! `Date`, `Last-Modified` and `If-Modified-Since` carry a time in one fixed
+//! format, always in GMT:
+//!
+//! ```text
+//! IMF-fixdate  = day-name "," SP date1 SP time-of-day SP GMT
+//!              ; Sun, 06 Nov 1994 08:49:37 GMT
+//! ```
+//!
+//! A recipient must also accept two obsolete formats that old clients send:
+//!
+//! ```text
+//! rfc850-date  = Sunday, 06-Nov-94 08:49:37 GMT
+//! asctime-date = Sun Nov  6 08:49:37 1994
+//! ```
+//!
+//! std has no calendar, so the conversion between seconds since 1970 and a
+//! date is done here, with the "days from civil" algorithm: count days in
+//! 400-year eras (each exactly 146 097 days), starting the year in March so
+//! that the leap day falls at its end.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+const DAY_NAMES: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+const MONTH_NAMES: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+// ANCHOR: civil
+/// The date (year, month 1-12, day 1-31) of a day counted from 1970-01-01.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468; // days from 0000-03-01 to 1970-01-01
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097); // 0..=146096
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153; // 0 = March
+    let day = (day_of_year - (153 * month_from_march + 2) / 5 + 1) as u32;
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    } as u32;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// The number of days from 1970-01-01 to a date: the inverse of [`civil_from_days`].
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year.rem_euclid(400);
+    let month_from_march = i64::from((month + 9) % 12);
+    let day_of_year = (153 * month_from_march + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+// ANCHOR_END: civil
+
+/// Formats `time` as an IMF-fixdate. Times before 1970 are shown as 1970.
+pub fn format_http_date(time: SystemTime) -> String {
+    let secs = time
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs());
+    let secs = i64::try_from(secs).unwrap_or(i64::MAX / 2);
+    let days = secs.div_euclid(86_400);
+    let in_day = secs.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
+        DAY_NAMES[days.rem_euclid(7) as usize],
+        day,
+        MONTH_NAMES[(month - 1) as usize],
+        year,
+        in_day / 3600,
+        in_day % 3600 / 60,
+        in_day % 60
+    )
+}
+
+/// Parses a date in any of the three formats; `None` if it is none of them
+/// (RFC 9110 §13.1.3: an invalid If-Modified-Since is ignored).
+pub fn parse_http_date(text: &str) -> Option<SystemTime> {
+    let words: Vec<&str> = text.split_ascii_whitespace().collect();
+    let (year, month, day, time) = match words.as_slice() {
+        // Sun, 06 Nov 1994 08:49:37 GMT
+        [_, day, month, year, time, "GMT"] if year.len() == 4 => {
+            (year.parse().ok()?, *month, day.parse().ok()?, *time)
+        }
+        // Sunday, 06-Nov-94 08:49:37 GMT (two-digit years: §5.6.7 says
+        // a year that looks more than 50 years ahead is in the past).
+        [_, date, time, "GMT"] => {
+            let mut parts = date.split('-');
+            let (day, month, year) = (parts.next()?, parts.next()?, parts.next()?);
+            let year: i64 = year.parse().ok()?;
+            let year = if year < 70 { 2000 + year } else { 1900 + year };
+            (year, month, day.parse().ok()?, *time)
+        }
+        // Sun Nov  6 08:49:37 1994
+        [_, month, day, time, year] => (year.parse().ok()?, *month, day.parse().ok()?, *time),
+        _ => return None,
+    };
+    let month = MONTH_NAMES.iter().position(|&name| name == month)? as u32 + 1;
+    let mut hms = time.split(':').map(|part| part.parse::<u64>().ok());
+    let (hours, minutes, seconds) = (hms.next()??, hms.next()??, hms.next()??);
+    if hms.next().is_some()
+        || !(1..=31).contains(&day)
+        || hours > 23
+        || minutes > 59
+        || seconds > 60
+    {
+        return None;
+    }
+    let days = u64::try_from(days_from_civil(year, month, day)).ok()?;
+    let secs = days * 86_400 + hours * 3600 + minutes * 60 + seconds;
+    UNIX_EPOCH.checked_add(Duration::from_secs(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(secs: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(secs)
+    }
+
+    #[test]
+    fn the_three_formats_of_rfc_9110() {
+        // RFC 9110 §5.6.7's example, in each format.
+        let expected = Some(at(784_111_777));
+        for text in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+        ] {
+            assert_eq!(parse_http_date(text), expected, "{text}");
+        }
+        assert_eq!(
+            format_http_date(at(784_111_777)),
+            "Sun, 06 Nov 1994 08:49:37 GMT"
+        );
+    }
+
+    #[test]
+    fn format_table() {
+        let table = [
+            (0, "Thu, 01 Jan 1970 00:00:00 GMT"),
+            (951_782_400, "Tue, 29 Feb 2000 00:00:00 GMT"),
+            (1_709_251_199, "Thu, 29 Feb 2024 23:59:59 GMT"),
+            (4_102_444_800, "Fri, 01 Jan 2100 00:00:00 GMT"),
+        ];
+        for (secs, text) in table {
+            assert_eq!(format_http_date(at(secs)), text);
+            assert_eq!(parse_http_date(text), Some(at(secs)), "{text}");
+        }
+    }
+
+    #[test]
+    fn every_day_for_a_thousand_years_round_trips() {
+        for days in (-1_000..365_000).step_by(7) {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+    }
+
+    #[test]
+    fn nonsense_is_none() {
+        for text in [
+            "",
+            "yesterday",
+            "Sun, 06 Foo 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 25:00:00 GMT",
+            "Sun, 06 Nov 1994 08:49 GMT",
+        ] {
+            assert_eq!(parse_http_date(text), None, "{text}");
+        }
+    }
+}
