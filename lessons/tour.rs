@@ -74,16 +74,20 @@ fn exercises() -> ExitCode {
     println!("exercise  chapter          status");
     for chapter in CHAPTERS {
         let exercise = chapter.exercise();
-        let status = Command::new(&cargo)
+        let output = Command::new(&cargo)
             .args(["test", "--quiet", "--test", &exercise])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        let verdict = match status {
-            Ok(status) if status.success() => "solved",
-            Ok(_) => {
+            .stdin(Stdio::null())
+            .output();
+        let verdict = match output {
+            Ok(output) if output.status.success() => "solved",
+            Ok(output) => {
                 next.get_or_insert(exercise.clone());
-                "not yet"
+                // A compile error is not a failing test: say which it is.
+                if String::from_utf8_lossy(&output.stderr).contains("could not compile") {
+                    "does not compile"
+                } else {
+                    "not yet"
+                }
             }
             Err(error) => {
                 eprintln!("tour: could not run {cargo}: {error}");

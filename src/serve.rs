@@ -43,8 +43,8 @@
 //! "worker" model and Java's cached thread pool do.
 //!
 //! The cap on live connections is [`Config::max_connections`]: each live
-//! connection costs a thread and its stack (8 MiB of address space reserved,
-//! a few pages touched), and past some thousands of threads a machine spends
+//! connection costs a thread and its stack (2 MiB of address space reserved
+//! for a thread std spawns, a few pages of it touched), and past some thousands of threads a machine spends
 //! its time switching between them. Chapter 12 measures where that is.
 
 use std::collections::{HashMap, VecDeque};
@@ -59,6 +59,10 @@ use std::time::{Duration, Instant};
 /// before it exits. Long enough to carry a busy server from one burst of
 /// connections to the next, short enough that an idle server holds few threads.
 pub const IDLE_WORKER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long to pause after `accept` fails for want of resources (file
+/// descriptors, memory): long enough for a connection or two to end.
+const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(10);
 
 /// How long a "busy" reply may take to write before the connection is
 /// dropped: the accept loop writes it itself, so it must never wait long.
@@ -113,7 +117,7 @@ impl Default for Config {
     /// 1024 connections, 30 s to read or write, 5 s of grace at shutdown.
     ///
     /// 1024 threads fit in the memory of any machine this runs on and are
-    /// far more than the two cores here can keep busy; 30 s is how long a
+    /// more than a few cores can keep busy; 30 s is how long a
     /// person at a terminal may pause (the line protocols set their own
     /// idle limits, e.g. SMTP's 5 minutes, when they need longer).
     fn default() -> Config {
@@ -337,11 +341,17 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
         }
         match accepted {
             Ok((stream, peer)) => admit(stream, peer, shared),
-            // A connection that was reset before we accepted it, or a
-            // process out of file descriptors: neither should end the server.
-            // Out of descriptors, pause so the loop does not spin.
-            Err(error) if is_out_of_resources(&error) => thread::sleep(Duration::from_millis(10)),
-            Err(_) => {}
+            // A connection reset before we could accept it: the next one
+            // is fine.
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset
+                ) => {}
+            // Anything else (out of file descriptors, out of memory) will
+            // not go away at once: pause, so the loop does not spin, and
+            // try again. It must not end the server.
+            Err(_) => thread::sleep(ACCEPT_ERROR_PAUSE),
         }
     }
 }
@@ -456,18 +466,4 @@ fn wake_address(addr: SocketAddr) -> SocketAddr {
         });
     }
     target
-}
-
-/// The process or the system ran out of something (file descriptors,
-/// buffers, memory): waiting a little is the only remedy. The numbers are
-/// Linux's EMFILE, ENFILE, ENOBUFS and ENOMEM; std has no name for them yet.
-fn is_out_of_resources(error: &io::Error) -> bool {
-    const EMFILE: i32 = 24;
-    const ENFILE: i32 = 23;
-    const ENOBUFS: i32 = 105;
-    const ENOMEM: i32 = 12;
-    matches!(
-        error.raw_os_error(),
-        Some(EMFILE | ENFILE | ENOBUFS | ENOMEM)
-    )
 }

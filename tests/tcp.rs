@@ -225,6 +225,10 @@ fn mistake_a_server_without_threads() {
             framing: Framing::Raw,
         });
     });
+    // The ten-line server of the lesson gets this right too.
+    second_client_while_first_is_idle(|listener| {
+        let _ = netlessons::tcp::first::serve_echo_forever(listener);
+    });
     assert!(fails(|| second_client_while_first_is_idle(|listener| {
         let _ = mistakes::serve_one_at_a_time(listener);
     })));

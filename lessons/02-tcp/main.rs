@@ -112,15 +112,13 @@ fn load(args: &Args) -> Result<(), Box<dyn Error>> {
     let [addr] = args.positional() else {
         return Err(UsageError("load needs one HOST:PORT".into()).into());
     };
-    let addr = std::net::ToSocketAddrs::to_socket_addrs(addr.as_str())?
-        .next()
-        .ok_or("the address resolved to nothing")?;
+    let addrs: Vec<_> = std::net::ToSocketAddrs::to_socket_addrs(addr.as_str())?.collect();
     let load = netlessons::tcp::load::Load {
         connections: args.parsed("connections", 16)?,
         duration: Duration::from_secs_f64(args.parsed("seconds", 5.0)?),
         reconnect: args.flag("reconnect"),
     };
-    let report = netlessons::tcp::load::run(addr, &load);
+    let report = netlessons::tcp::load::run(&addrs, &load);
     println!(
         "{} round trips in {:.1} s over {} connection(s){}: {:.0} per second, {} errors",
         report.round_trips,

@@ -32,6 +32,18 @@ pub fn connect(addr: impl ToSocketAddrs, timeout: Duration) -> io::Result<TcpStr
 }
 // ANCHOR_END: connect
 
+/// Gives a timeout a message a person can act on: std reports a read
+/// timeout as "Resource temporarily unavailable" (WouldBlock) on Unix.
+fn explain(error: io::Error) -> io::Error {
+    match error.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => io::Error::new(
+            io::ErrorKind::TimedOut,
+            "no reply from the server in time (is it an echo server of the same framing?)",
+        ),
+        _ => error,
+    }
+}
+
 /// A client of the line or frame echo server, over any stream.
 #[derive(Debug)]
 pub struct EchoClient<S> {
@@ -63,7 +75,11 @@ impl<S: Read + Write> EchoClient<S> {
         // One write for line and ending: two small writes can cost a 40 ms
         // wait (Nagle's algorithm meets delayed ACKs; see the lesson).
         self.conn.get_mut().write_all(&message)?;
-        match self.conn.read_line()? {
+        match self
+            .conn
+            .read_line()
+            .map_err(|error| explain(error.into()))?
+        {
             Some(reply) => Ok(String::from_utf8_lossy(reply).into_owned()),
             None => Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
@@ -76,7 +92,7 @@ impl<S: Read + Write> EchoClient<S> {
     /// Sends one frame and returns the frame the server sends back.
     pub fn echo_frame(&mut self, payload: &[u8]) -> io::Result<Vec<u8>> {
         write_frame(self.conn.get_mut(), payload)?;
-        read_frame(&mut self.conn)?.ok_or_else(|| {
+        read_frame(&mut self.conn).map_err(explain)?.ok_or_else(|| {
             io::Error::new(
                 io::ErrorKind::UnexpectedEof,
                 "the server closed the connection without answering",

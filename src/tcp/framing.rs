@@ -2,8 +2,9 @@
 //!
 //! TCP carries a stream of bytes, not messages. Two writes of 5 bytes may
 //! arrive as one read of 10, or as reads of 1, 7 and 2: the network is free
-//! to cut the stream anywhere (RFC 9293 §3.8.4: a "push" marks nothing that
-//! the receiver can see). So every protocol over TCP says where its messages
+//! to cut the stream anywhere (RFC 9293 §2.2: TCP is a byte stream; the
+//! push of §3.9.1.2 marks no boundary the receiver can see). So every
+//! protocol over TCP says where its messages
 //! end, in one of two ways:
 //!
 //! - a **delimiter**: the message ends at a byte that cannot appear inside
@@ -108,9 +109,13 @@ pub fn read_frame(stream: &mut impl Read) -> io::Result<Option<Vec<u8>>> {
         return Ok(None);
     }
     let len = payload_len(header).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-    let mut payload = vec![0; len];
-    // read_exact loops over short reads: the payload may come in many pieces.
-    stream.read_exact(&mut payload)?;
+    // Grow the payload as its bytes arrive rather than allocating the whole
+    // announced length up front: four bytes should not buy a megabyte.
+    let mut payload = Vec::new();
+    stream.take(len as u64).read_to_end(&mut payload)?;
+    if payload.len() < len {
+        return Err(io::ErrorKind::UnexpectedEof.into());
+    }
     Ok(Some(payload))
 }
 

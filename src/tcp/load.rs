@@ -44,14 +44,16 @@ impl LoadReport {
     }
 }
 
-/// Runs `load` against the echo server at `addr`.
-pub fn run(addr: SocketAddr, load: &Load) -> LoadReport {
+/// Runs `load` against the echo server at `addrs` (each connection tries
+/// them in order, as [`connect`] does).
+pub fn run(addrs: &[SocketAddr], load: &Load) -> LoadReport {
     let started = Instant::now();
     let deadline = started + load.duration;
     let workers: Vec<_> = (0..load.connections.max(1))
         .map(|id| {
             let reconnect = load.reconnect;
-            thread::spawn(move || client_loop(addr, id, deadline, reconnect))
+            let addrs = addrs.to_vec();
+            thread::spawn(move || client_loop(&addrs, id, deadline, reconnect))
         })
         .collect();
     let mut report = LoadReport {
@@ -69,7 +71,7 @@ pub fn run(addr: SocketAddr, load: &Load) -> LoadReport {
 }
 
 /// One client: round trips until the deadline; returns (done, failed).
-fn client_loop(addr: SocketAddr, id: usize, deadline: Instant, reconnect: bool) -> (u64, u64) {
+fn client_loop(addrs: &[SocketAddr], id: usize, deadline: Instant, reconnect: bool) -> (u64, u64) {
     const TIMEOUT: Duration = Duration::from_secs(5);
     let line = format!("load from client {id}");
     let (mut done, mut failed) = (0, 0);
@@ -78,7 +80,7 @@ fn client_loop(addr: SocketAddr, id: usize, deadline: Instant, reconnect: bool) 
         let result = (|| -> io::Result<()> {
             let conn = match client.as_mut() {
                 Some(conn) => conn,
-                None => client.insert(EchoClient::new(connect(addr, TIMEOUT)?)),
+                None => client.insert(EchoClient::new(connect(addrs, TIMEOUT)?)),
             };
             if conn.echo_line(&line)? != line {
                 return Err(io::Error::new(io::ErrorKind::InvalidData, "wrong echo"));

@@ -9,6 +9,7 @@
 //! | file | what it holds |
 //! | --- | --- |
 //! | [`framing`] | length-prefixed messages (pure), and their reader and writer |
+//! | [`first`] | the simplest thread-per-connection server, and what it lacks |
 //! | [`echo`] | the echo server's handler, in three framings |
 //! | [`client`] | [`connect`] with timeouts, and the echo client |
 //! | [`unix`] | the same echo over a Unix domain socket |
@@ -37,6 +38,7 @@
 
 pub mod client;
 pub mod echo;
+pub mod first;
 pub mod framing;
 pub mod load;
 pub mod mistakes;
