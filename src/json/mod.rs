@@ -55,6 +55,10 @@
 //! maximum before it calls [`parse`], and the parsed value takes memory
 //! in proportion to the input.
 //!
+//! Writing, comparing and dropping a [`Value`] recurse too. A value from
+//! [`parse`] is at most [`MAX_DEPTH`] deep; a value built by hand should
+//! stay within that as well.
+//!
 //! # What is left out, and why
 //!
 //! - **Streaming.** [`parse`] takes the whole document at once. A request
