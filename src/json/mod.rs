@@ -7,10 +7,9 @@
 //!
 //! ```text
 //! {"id": 7, "text": "buy milk", "done": false, "tags": ["home"], "due": null}
-//!  \__________/ \____________/ \___________/ \______________/ \_________/
-//!     number        string         true/false      array          null
-//! \_________________________________________________________________________/
-//!                                  object
+//!        ^          ^^^^^^^^^^          ^^^^^          ^^^^^^^^         ^^^^
+//!        number     string              true/false     array            null
+//! ^-------------------------------- object ---------------------------------^
 //! ```
 //!
 //! - [`parse`] turns bytes into a [`Value`], checking every rule of the
