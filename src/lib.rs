@@ -8,6 +8,8 @@
 //! | 01 addresses | [`addresses`], [`url`] | socket addresses, name resolution, a URL parser (RFC 3986) |
 //! | 02 tcp | [`tcp`] | an echo server and client, two framings, half-close |
 //! | 03 udp | [`udp`] | a UDP echo server that can drop datagrams, a pinger |
+//! | 05–06 http | [`http`] | HTTP/1.1 messages (RFC 9112): heads, bodies, chunked, dates |
+//! | 07 rest-api | [`json`] | JSON by hand (RFC 8259) |
 //!
 //! Shared by every chapter:
 //!
@@ -30,6 +32,7 @@
 pub mod addresses;
 pub mod cli;
 pub mod http;
+pub mod json;
 pub mod serve;
 pub mod tcp;
 pub mod tour;
