@@ -5,13 +5,13 @@
 //! socket has a read timeout, so a test that fails does so with a message
 //! instead of hanging.
 
+use netlessons::udp::is_message_too_long;
 use netlessons::udp::ping::{Ping, Stray};
 use netlessons::udp::pinger::MAX_WAIT;
 use netlessons::udp::{
     ping, ping_with, EchoConfig, EchoServerHandle, LossSimulator, PingEvent, PingOptions,
     UdpEchoServer, MAX_PAYLOAD_V4, RECV_BUFFER_LEN,
 };
-use netlessons::udp::is_message_too_long;
 use std::net::{SocketAddr, UdpSocket};
 use std::thread;
 use std::time::{Duration, Instant};

@@ -101,7 +101,8 @@ fn boundaries(transcript: &Transcript, client: &UdpSocket, server: SocketAddr) -
 }
 
 // ANCHOR: truncation
-/// A datagram read into a buffer that is too small is cut, without an error.
+/// A datagram read into a buffer that is too small is cut, without an error
+/// on Unix (Windows cuts it too, but reports WSAEMSGSIZE).
 fn truncation(transcript: &Transcript, client: &UdpSocket, server: SocketAddr) -> DemoResult {
     let alphabet = b"abcdefghijklmnopqrstuvwxyz";
     let mut small = [0u8; 10];

@@ -227,6 +227,7 @@ impl PingSession {
 }
 // ANCHOR_END: session
 
+// ANCHOR: stats_types
 /// The summary of a ping run, as `ping` prints it at the end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PingStats {
@@ -258,6 +259,7 @@ pub struct RttStats {
     /// small one.
     pub stddev: Duration,
 }
+// ANCHOR_END: stats_types
 
 // ANCHOR: summarize
 /// The statistics of a run that sent `transmitted` pings (numbered
