@@ -366,3 +366,26 @@ fn garbage_never_panics_the_parser_or_the_resolver() {
         let _ = netlessons::url::parse_host_port(&input);
     }
 }
+
+#[test]
+fn a_host_name_may_hold_what_reg_name_allows() {
+    // RFC 3986 §3.2.2: reg-name = *( unreserved / pct-encoded / sub-delims ).
+    // Not DNS names, but valid hosts: the resolver decides if they exist.
+    for (input, expected) in [
+        ("http://a;b=c/", "a;b=c"),
+        ("http://ex!ample/", "ex!ample"),
+        ("http://my_host~1.example/", "my_host~1.example"),
+    ] {
+        let url = Url::parse(input).unwrap_or_else(|error| panic!("{input}: {error}"));
+        assert_eq!(url.host(), name(expected).as_ref(), "{input}");
+    }
+}
+
+#[test]
+fn the_host_error_lists_the_characters_a_host_may_hold() {
+    let error = Url::parse("http://exa mple.com/").unwrap_err().to_string();
+    assert!(
+        error.contains("letters, digits and - . _ ~ ! $ & ' ( ) * + , ; ="),
+        "{error}"
+    );
+}

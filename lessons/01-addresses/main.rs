@@ -21,9 +21,15 @@ const USAGE: &str = "\
 usage: 01-addresses                          run the chapter's demo
        01-addresses URL...                   take each URL apart
        01-addresses --base URL REFERENCE...  resolve each reference against URL, then take it apart
-       01-addresses resolve HOST[:PORT]...   the addresses the system resolver gives for each host
+       01-addresses resolve HOST[:PORT]...   the addresses the system resolver gives for each host,
+                                             in its order (no PORT: the addresses alone)
 
-Quote URLs in the shell: '?', '#' and '&' mean something to it.";
+Defaults: no --base (each argument must be a whole URL); a URL without a
+port uses its scheme's default (http 80, https 443, ftp 21), shown, not added.
+Quote URLs in the shell: '?', '#' and '&' mean something to it.
+
+exit status: 0 if everything parsed or resolved, 1 if a URL or name failed,
+2 if the command line was wrong.";
 
 fn main() -> ExitCode {
     let args = match Args::parse(std::env::args().skip(1), &[]) {
@@ -38,6 +44,9 @@ fn main() -> ExitCode {
         return usage_error(&error.to_string());
     }
     match args.positional() {
+        [] if args.value("base").is_some() => {
+            usage_error("--base needs at least one REFERENCE to resolve against it")
+        }
         [] => run_demo(),
         [command, hosts @ ..] if command == "resolve" => resolve_all(hosts),
         urls => take_apart(urls, args.value("base")),

@@ -18,7 +18,8 @@
 //!   is left out of the statistics;
 //! - a reply whose number is not below `transmitted` does not count at all;
 //! - `rtt` is `None` if nothing was received; otherwise the minimum, mean,
-//!   maximum and `mdev` (the standard deviation) of the counted times.
+//!   maximum and standard deviation (`stddev`, which `ping` prints as
+//!   `mdev`) of the counted times.
 //!
 //! Run the tests with `cargo test --test ex03`. They fail until you write
 //! the function; `cargo test --test ex03 --features solutions` runs them
@@ -30,7 +31,7 @@ use std::time::Duration;
 // ---- Your code: replace the todo!() ----
 
 // The types you fill in: `PingStats { transmitted, received, duplicates, rtt }`
-// and `RttStats { min, avg, max, mdev }`.
+// and `RttStats { min, avg, max, stddev }`.
 #[cfg(not(feature = "solutions"))]
 #[allow(unused_imports)] // Until you use them.
 use netlessons::udp::ping::{PingStats, RttStats};
@@ -42,7 +43,7 @@ fn summarize(transmitted: u32, replies: &[Reply]) -> PingStats {
         "Hint: keep one `bool` per ping sent (`vec![false; transmitted as usize]`) and \
          `get_mut(seq)` it for each reply: `None` means never sent, `true` a duplicate. \
          Collect the counted `rtt`s, then min, max, and avg = sum / count. \
-         mdev = sqrt(mean of squares - square of mean); do that in f64 nanoseconds."
+         stddev = sqrt(mean of squares - square of mean); do that in f64 nanoseconds."
     )
 }
 
@@ -114,7 +115,7 @@ fn nothing_sent_is_nothing_lost() {
 }
 
 #[test]
-fn mdev_is_how_far_the_times_stray_from_their_mean() {
+fn stddev_is_how_far_the_times_stray_from_their_mean() {
     // 100 µs and 300 µs: both are 100 µs from the mean of 200 µs.
     // Four equal times do not stray at all.
     let table = [
@@ -124,9 +125,9 @@ fn mdev_is_how_far_the_times_stray_from_their_mean() {
             us(0),
         ),
     ];
-    for (replies, mdev) in table {
+    for (replies, stddev) in table {
         let rtt = summarize(4, &replies).rtt.expect("replies were received");
-        let error = rtt.mdev.abs_diff(mdev);
+        let error = rtt.stddev.abs_diff(stddev);
         assert!(error <= Duration::from_nanos(1), "{replies:?}: {rtt:?}");
     }
 }

@@ -5,11 +5,14 @@
 //! cargo run --example 03-udp -- serve --port 7009 --drop 30   # an echo server
 //! cargo run --example 03-udp -- client 127.0.0.1:7009 --count 10
 //! ```
+//!
+//! The exit status is 2 for a wrong command line, 1 for a run that failed.
 
 use netlessons::cli::{Args, UsageError};
 use netlessons::tour;
 use netlessons::transcript::Transcript;
-use netlessons::udp::{ping_with, EchoConfig, PingOptions, UdpEchoServer};
+use netlessons::udp::pinger::MAX_WAIT;
+use netlessons::udp::{ping_with, EchoConfig, PingEvent, PingOptions, UdpEchoServer};
 use std::error::Error;
 use std::io::Write;
 use std::process::ExitCode;
@@ -22,11 +25,18 @@ usage: 03-udp                       run the chapter's demo
        03-udp client ADDR [--count N] [--interval MS] [--timeout MS]
                                     ping an echo server at ADDR (host:port)
 
-serve:  --drop PERCENT  drop this share of datagrams instead of echoing (default 0)
+serve:  --host H        the address to bind (default 127.0.0.1)
+        --port P        the port to bind (default 0: any free port)
+        --drop PERCENT  drop this share of datagrams instead of echoing (default 0)
         --seed N        which ones: the same seed drops the same ones (default 1)
 client: --count N       pings to send (default 4)
         --interval MS   time from one ping to the next (default 1000)
-        --timeout MS    how long to wait for each reply (default 1000)";
+        --timeout MS    how long to wait for each reply (default 1000)
+        If ADDR is a name with several addresses, the first one a socket can
+        be connected to is pinged, and printed.
+
+exit status: 0 on success (client: if any reply came back), 1 if the run
+failed (client: no reply at all), 2 if the command line was wrong.";
 
 fn main() -> ExitCode {
     let mut words = std::env::args().skip(1);
@@ -110,8 +120,18 @@ fn client(args: Args) -> Result<ExitCode, Box<dyn Error>> {
     if options.count == 0 || options.timeout.is_zero() {
         return Err(UsageError("--count and --timeout must be at least 1".into()).into());
     }
-    println!("PING {target}: {} pings of 16 bytes", options.count);
-    let report = ping_with(target.as_str(), options, |event| println!("{event}"))?;
+    if options.interval > MAX_WAIT || options.timeout > MAX_WAIT {
+        return Err(UsageError("--interval and --timeout may be a day at most".into()).into());
+    }
+    let count = options.count;
+    let report = ping_with(target.as_str(), options, |event| match event {
+        // Which of the name's addresses is pinged: with `localhost`, it
+        // may be ::1 while the server listens on 127.0.0.1 only.
+        PingEvent::Start { target: chosen } => {
+            println!("PING {target} ({chosen}): {count} pings of 16 bytes")
+        }
+        _ => println!("{event}"),
+    })?;
     println!();
     println!("{report}");
     // As ping does: success if anything came back.

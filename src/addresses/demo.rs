@@ -83,8 +83,9 @@ fn resolution(transcript: &Transcript) -> DemoResult {
     )?;
     transcript.say("(\"localhost\", 80) -> loopback addresses only");
     transcript.note(
-        "127.0.0.1, ::1 or both, in an order that depends on this machine's\n\
-         hosts file: `cargo run --example 01-addresses -- resolve localhost`.",
+        "127.0.0.1, ::1 or both: the hosts file says which. The resolver sorts\n\
+         them by RFC 6724 (on Linux /etc/gai.conf can change that order):\n\
+         `cargo run --example 01-addresses -- resolve localhost` shows yours.",
     );
     transcript.say("");
     Ok(())

@@ -8,9 +8,11 @@
 //! is *resolution*, and `std` hands it to the operating system through the
 //! [`ToSocketAddrs`] trait: the system's resolver reads the hosts file
 //! (`/etc/hosts`), then asks DNS. One name can have many addresses, IPv4
-//! and IPv6 alike, and the resolver returns them in the order it prefers
-//! (RFC 6724). That is why `localhost` can give both `127.0.0.1` and `::1`:
-//! the machine has a loopback address in each family. A client should try
+//! and IPv6 alike: the hosts file and DNS decide which there are, and the
+//! resolver (`getaddrinfo`) sorts them in the order it prefers, by the
+//! policy of RFC 6724, which `/etc/gai.conf` can change on Linux. That is
+//! why `localhost` can give both `127.0.0.1` and `::1`: the machine has a
+//! loopback address in each family. A client should try
 //! them in turn, as `TcpStream::connect` does when given them all; browsers
 //! go further and race them ("Happy Eyeballs", RFC 8305).
 //!

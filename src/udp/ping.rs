@@ -227,6 +227,7 @@ impl PingSession {
 }
 // ANCHOR_END: session
 
+// ANCHOR: stats_types
 /// The summary of a ping run, as `ping` prints it at the end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PingStats {
@@ -240,7 +241,11 @@ pub struct PingStats {
     pub rtt: Option<RttStats>,
 }
 
-/// Minimum, average, maximum and mean deviation of the round-trip times.
+/// Minimum, average, maximum and standard deviation of the round-trip times.
+///
+/// `ping` (Linux's iputils) prints the last one as `mdev`; despite the
+/// name, what it computes, and this crate too, is the standard deviation
+/// `sqrt(mean(rtt²) - mean(rtt)²)`, not a mean absolute deviation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RttStats {
     /// The fastest reply.
@@ -249,10 +254,12 @@ pub struct RttStats {
     pub avg: Duration,
     /// The slowest reply.
     pub max: Duration,
-    /// How far the times stray from the mean (their standard deviation),
-    /// which `ping` calls mdev: a steady network has a small one.
-    pub mdev: Duration,
+    /// How far the times stray from the mean: their (population) standard
+    /// deviation, printed as `mdev` as `ping` does. A steady network has a
+    /// small one.
+    pub stddev: Duration,
 }
+// ANCHOR_END: stats_types
 
 // ANCHOR: summarize
 /// The statistics of a run that sent `transmitted` pings (numbered
@@ -289,7 +296,7 @@ pub fn summarize(transmitted: u32, replies: &[Reply]) -> PingStats {
     }
 }
 
-/// Min, avg, max and mdev of `rtts`, or `None` if it is empty.
+/// Min, avg, max and standard deviation of `rtts`, or `None` if it is empty.
 fn rtt_stats(rtts: &[Duration]) -> Option<RttStats> {
     let min = *rtts.iter().min()?;
     let max = *rtts.iter().max()?;
@@ -302,14 +309,14 @@ fn rtt_stats(rtts: &[Duration]) -> Option<RttStats> {
         .map(|rtt| (rtt.as_nanos() as f64).powi(2))
         .sum::<f64>()
         / n;
-    // mdev = sqrt(mean(rtt²) - mean(rtt)²), as ping computes it. Rounding
-    // can make the difference a hair below zero when every time is equal.
+    // stddev = sqrt(mean(rtt²) - mean(rtt)²), which ping prints as mdev.
+    // Rounding can make the difference a hair below zero when every time is equal.
     let variance = (mean_of_squares - mean * mean).max(0.0);
     Some(RttStats {
         min,
         avg: Duration::from_nanos(mean.round() as u64),
         max,
-        mdev: Duration::from_nanos(variance.sqrt().round() as u64),
+        stddev: Duration::from_nanos(variance.sqrt().round() as u64),
     })
 }
 // ANCHOR_END: summarize
@@ -371,7 +378,7 @@ impl fmt::Display for PingStats {
                 millis(rtt.min),
                 millis(rtt.avg),
                 millis(rtt.max),
-                millis(rtt.mdev)
+                millis(rtt.stddev)
             )?;
         }
         Ok(())
@@ -551,7 +558,7 @@ mod tests {
         let rtt = stats.rtt.unwrap();
         assert_eq!((rtt.min, rtt.avg, rtt.max), (us(100), us(200), us(300)));
         // Both are 100 µs from the mean of 200 µs.
-        assert_eq!(rtt.mdev, us(100));
+        assert_eq!(rtt.stddev, us(100));
     }
 
     #[test]

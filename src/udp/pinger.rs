@@ -1,15 +1,19 @@
 //! The pinger: sends pings to an echo server and times the replies.
 //!
 //! ```text
-//!   pinger                                   echo server
-//!     | PING seq=0 t=0 ------------------------->|
-//!     |<------------------------- PING seq=0 t=0 |   time = now - 0
-//!     |          (interval)                      |
-//!     | PING seq=1 t=1000 ----------> (lost)     |
-//!     |          (timeout: no reply to seq=1)    |
-//!     | PING seq=2 t=201000 --------------------->|
-//!     |<-------------------- PING seq=2 t=201000 |
+//!   pinger                                    echo server
+//!     | PING seq=0 t=0 --------------------------->|
+//!     |<--------------------------- PING seq=0 t=0 |   time = now - t
+//!     |          (interval)                        |
+//!     | PING seq=1 t=1000 ------------> (lost)     |
+//!     |          (timeout: no reply to seq=1)      |
+//!     | PING seq=2 t=201000 ---------------------->|
+//!     |<---------------------- PING seq=2 t=201000 |
 //! ```
+//!
+//! `t` is the send time in microseconds since the run started, here with
+//! a 1 ms interval and a 200 ms timeout (the command line's defaults are
+//! 1 s each).
 //!
 //! It works in lockstep: send one ping, wait for its reply or the timeout,
 //! then wait out the rest of the interval and send the next. Whatever
@@ -57,9 +61,16 @@ impl Default for PingOptions {
 /// One thing that happened during a run, as `ping` prints it on a line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PingEvent {
+    /// The run begins: the socket is connected to `target`, the address
+    /// chosen among those the name resolved to, before the first ping.
+    Start {
+        /// The address every ping goes to.
+        target: SocketAddr,
+    },
     /// A reply to one of our pings.
     Reply {
-        /// Where it came from (always the target: the socket is connected).
+        /// Where it claims to come from: always the target, since the
+        /// connected socket delivers nothing else (which a forger can fake).
         from: SocketAddr,
         /// Its size in bytes.
         len: usize,
@@ -95,6 +106,7 @@ pub enum PingEvent {
 impl fmt::Display for PingEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            PingEvent::Start { target } => write!(f, "PING {target}: 16-byte pings"),
             PingEvent::Reply {
                 from,
                 len,
@@ -161,8 +173,9 @@ pub fn ping(
     ping_with(target, options, |_| {})
 }
 
-/// [`ping`], calling `on_event` as each reply, timeout or stray arrives,
-/// so that a program can print lines as `ping` does.
+/// [`ping`], calling `on_event` once at the start (with the address
+/// chosen, see [`PingEvent::Start`]), then as each reply, timeout or stray
+/// arrives, so that a program can print lines as `ping` does.
 ///
 /// Errors are those of the socket itself (no address to ping, no local
 /// port, a network that is down); lost pings are not errors, they are what
@@ -181,12 +194,10 @@ pub fn ping_with(
             "the ping timeout and interval may be a day at most",
         ));
     }
-    let target = target
-        .to_socket_addrs()?
-        .next()
-        .ok_or_else(|| invalid("no address to ping"))?;
+    let (socket, target) = connect_first(target)?;
+    on_event(&PingEvent::Start { target });
     let mut run = Run {
-        socket: connected_socket(target)?,
+        socket,
         target,
         buf: vec![0u8; RECV_BUFFER_LEN],
         session: PingSession::new(),
@@ -223,15 +234,45 @@ pub fn ping_with(
 }
 
 // ANCHOR: connect
+/// A socket connected to the first of `target`'s addresses that it can be
+/// connected to, and that address.
+///
+/// A name may resolve to several addresses (`localhost`: `::1` and
+/// `127.0.0.1`, in the order the resolver prefers), so each is tried in
+/// turn, as `TcpStream::connect` does. Beware what "can be connected to"
+/// means for UDP: `connect` sends nothing, so it only fails when this
+/// machine cannot reach that address at all (no IPv6, no route). Whether
+/// anything listens there shows only when the pings go out, as "port
+/// unreachable". That is why [`PingEvent::Start`] says which address was
+/// chosen: against a server bound to `127.0.0.1` only, `localhost` may
+/// well pick `::1`.
+fn connect_first(target: impl ToSocketAddrs) -> io::Result<(UdpSocket, SocketAddr)> {
+    let mut last_error = invalid("no address to ping");
+    for address in target.to_socket_addrs()? {
+        match connected_socket(address) {
+            Ok(socket) => return Ok((socket, address)),
+            Err(error) => last_error = error,
+        }
+    }
+    Err(last_error)
+}
+
 /// A socket on any free local port, connected to `target`.
 ///
 /// `connect` on UDP sends nothing over the network. It tells the kernel
 /// "this socket talks to `target` only", which has three effects:
-/// `send` needs no address; `recv` delivers only datagrams from `target`
-/// (the kernel drops anything else, so a stranger cannot feed us fake
-/// replies); and the kernel passes on the ICMP errors that come back about
-/// `target`, such as "port unreachable", which an unconnected socket on
-/// Linux never sees.
+/// `send` needs no address; `recv` delivers only datagrams whose source
+/// address is `target`'s; and the kernel passes on the ICMP errors that
+/// come back about `target`, such as "port unreachable", which an
+/// unconnected socket on Linux never sees.
+///
+/// The filter is no defence against a forger: the source address of a
+/// datagram is whatever its sender wrote there, and anyone can write the
+/// target's. The defence is to check each reply against what only the real
+/// peer saw: here, the exact send time (in µs) each ping carries, which a
+/// reply must echo (see [`PingSession`]); in DNS (chapter 04), a random
+/// query ID. A forger who cannot see our datagrams must guess it; one who
+/// can see them can copy it, and only cryptography stops that one.
 fn connected_socket(target: SocketAddr) -> io::Result<UdpSocket> {
     // The wildcard address of the target's family; port 0: any free port.
     let local: SocketAddr = match target {

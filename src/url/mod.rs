@@ -5,9 +5,9 @@
 //!
 //! ```text
 //!   foo://user@example.com:8042/over/there?name=ferret#nose
-//!   \_/   \__________________/\_________/ \_________/ \__/
-//!    |             |               |           |        |
-//! scheme       authority          path       query   fragment
+//!   \_/   \___________________/\_________/ \_________/ \__/
+//!    |              |               |           |        |
+//!  scheme       authority          path       query   fragment
 //! ```
 //!
 //! The authority is itself `[userinfo "@"] host [":" port]` (§3.2). The host
@@ -40,8 +40,17 @@
 //!   ASCII (punycode) form, which is the caller's to produce.
 //! - `[v1.…]` address literals (IPvFuture) and IPv6 zone identifiers
 //!   (`[fe80::1%25eth0]`, RFC 6874) are refused.
-//! - Browsers accept many things that are not URLs (spaces, backslashes,
-//!   `127.1`); this parser follows the RFC and says what is wrong instead.
+//! - Browsers accept many things that are not URLs (spaces, backslashes);
+//!   this parser follows the RFC and says what is wrong instead.
+//! - A host name that ends in a number (`127.1`, `0x7f.0.0.1`) is refused.
+//!   That is this crate's policy, not the RFC's: such a host is a valid
+//!   `reg-name`, but many resolvers read it as an IPv4 address in a form
+//!   the RFC does not allow (`127.1` is 127.0.0.1 to them), and §7.4 warns
+//!   about exactly that ambiguity.
+//! - Host names are checked against `reg-name` only: besides letters,
+//!   digits, `-` and `.`, it allows `_`, `~` and the sub-delimiters
+//!   `!$&'()*+,;=`, so `http://a;b=c/` is a valid URL even though no DNS
+//!   name looks like that. Whether a name exists is the resolver's business.
 //!
 //! The module is pure: no sockets, no lookups, no files. Chapter 01's
 //! `addresses` module turns a [`Host`] into socket addresses.
@@ -369,7 +378,8 @@ pub enum UrlError {
     /// An address literal for a future IP version (`[v7.1]`), not supported.
     UnsupportedIpVersion,
     /// A host that ends in a number but is not four decimal numbers
-    /// (`127.1`, `0x7f.0.0.1`): resolvers disagree on what it means (§7.4).
+    /// (`127.1`, `0x7f.0.0.1`): valid for the RFC, refused by this crate's
+    /// policy, since resolvers disagree on what it means (§7.4).
     AmbiguousIpv4,
 }
 // ANCHOR_END: error
@@ -392,7 +402,8 @@ impl fmt::Display for UrlError {
             } => write!(
                 f,
                 "{} at byte {at} may not appear in a host name, \
-                 which is made of letters, digits, '-' and '.'",
+                 which may hold letters, digits and - . _ ~ ! $ & ' ( ) * + , ; = \
+                 (no %-escapes)",
                 ShowByte(byte)
             ),
             UrlError::InvalidCharacter {

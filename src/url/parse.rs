@@ -262,7 +262,8 @@ fn parse_host(piece: Piece<'_>) -> Result<Host, UrlError> {
 /// §7.4 warns that many resolvers read such names as addresses, in octal,
 /// hexadecimal, or with missing parts filled in (`127.1` is 127.0.0.1).
 /// A check on the URL would then disagree with where a connection goes,
-/// so such hosts are refused. No real name is lost: a top-level domain is
+/// so such hosts are refused: this crate's policy, since the grammar
+/// accepts them as `reg-name`. No real name is lost: a top-level domain is
 /// never all digits (RFC 3696 §2).
 fn ends_in_a_number(name: &str) -> bool {
     let name = name.strip_suffix('.').unwrap_or(name);
