@@ -165,6 +165,9 @@ impl<'a, R: Read> BodyReader<'a, R> {
     /// Reads the whole body into memory, refusing one over `limit` bytes.
     pub fn read_to_limit(&mut self, limit: usize) -> Result<Vec<u8>, ReadError> {
         let mut body = Vec::new();
+        if let Kind::Fixed { left: 0 } = self.kind {
+            return Ok(body); // most requests: nothing to read, nothing to allocate
+        }
         let mut piece = [0; 16 * 1024];
         loop {
             let n = self.read_piece(&mut piece)?;

@@ -27,15 +27,26 @@
 //! | [`body`] | where a body ends: Content-Length, chunked, or close |
 //! | [`chunked`] | the chunked transfer coding, as a state machine |
 //! | [`date`] | HTTP dates, and the calendar std does not have |
+//! | [`path`] | a request target turned into a path that cannot leave the root |
+//! | [`range`] | `Range: bytes=…` requests |
+//! | [`mime`] | content types by file extension |
+//! | [`index`] | the HTML listing of a directory |
 //!
-//! and [`conn`] reads heads and bodies from a connection with them.
+//! and the I/O parts: [`conn`] reads heads and bodies from a connection,
+//! [`server`] answers requests on one, and [`files`] is the static file server.
 
 pub mod body;
 pub mod chunked;
 pub mod conn;
 pub mod date;
+pub mod files;
 pub mod head;
 pub mod headers;
+pub mod index;
+pub mod mime;
+pub mod path;
+pub mod range;
+pub mod server;
 
 pub use body::BodyLength;
 pub use head::{Method, RequestHead, ResponseHead, Version};

@@ -1,0 +1,207 @@
+//! The static file server: files under a root directory, as GET and HEAD.
+//!
+//! For each request it decides, in this order:
+//!
+//! 1. the method: GET and HEAD are served, other known methods get
+//!    `405 Method Not Allowed` with `Allow: GET, HEAD`, unknown ones `501`;
+//! 2. the path: the target is turned into segments that cannot climb out
+//!    of the root ([`super::path`]), then the real path on disk (symbolic
+//!    links resolved) must still be under the root, or `403 Forbidden`;
+//! 3. a directory: `301` to the same path with a `/` if it lacks one (so
+//!    relative links in the page work), then `index.html` or a listing;
+//! 4. a file: `304 Not Modified` if the client's copy is current
+//!    (`If-Modified-Since`), `206` or `416` for a `Range`, else `200`;
+//!    the body is streamed from the file by the server.
+
+use super::date::{format_http_date, parse_http_date};
+use super::head::Method;
+use super::index::{render_index, Entry};
+use super::mime::content_type;
+use super::path::{safe_path, PathError};
+use super::range::{answer_range, RangeAnswer};
+use super::server::{App, Body, Request, Response};
+use std::fs::{self, File};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Serves the files under one directory.
+#[derive(Debug, Clone)]
+pub struct StaticFiles {
+    /// The root, with every symbolic link in it resolved.
+    root: PathBuf,
+}
+
+impl StaticFiles {
+    /// Serves `root`, which must be a directory.
+    pub fn new(root: impl AsRef<Path>) -> io::Result<StaticFiles> {
+        let root = fs::canonicalize(root)?;
+        if !root.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{} is not a directory", root.display()),
+            ));
+        }
+        Ok(StaticFiles { root })
+    }
+
+    // ANCHOR: locate
+    /// The path of what `segments` name, if it exists and is under the root.
+    ///
+    /// The segments cannot climb out by themselves ([`safe_path`] saw to
+    /// that), but a symbolic link inside the root can point anywhere. So
+    /// each step is checked with `symlink_metadata` (which looks at a link
+    /// itself, not at what it points to); only when a link is met is the
+    /// real path resolved and compared with the root. A file without links
+    /// on its way costs one system call per segment.
+    fn locate(&self, segments: &[String]) -> Result<PathBuf, Response> {
+        let not_found = |error: io::Error| match error.kind() {
+            io::ErrorKind::PermissionDenied => Response::error(403, "not readable"),
+            _ => Response::error(404, "no such file"),
+        };
+        let mut path = self.root.clone();
+        for segment in segments {
+            path.push(segment);
+            if fs::symlink_metadata(&path).map_err(not_found)?.is_symlink() {
+                let real = fs::canonicalize(&path).map_err(not_found)?;
+                if !real.starts_with(&self.root) {
+                    return Err(Response::error(403, "outside the served directory"));
+                }
+            }
+        }
+        Ok(path)
+    }
+    // ANCHOR_END: locate
+}
+
+impl App for StaticFiles {
+    fn respond(&self, request: &Request) -> Response {
+        let head = &request.head;
+        match head.method {
+            Method::Get | Method::Head => {}
+            Method::Other(_) => {
+                return Response::error(501, "method not implemented").header("Allow", "GET, HEAD")
+            }
+            _ => return Response::error(405, "only GET and HEAD").header("Allow", "GET, HEAD"),
+        }
+        let path = match safe_path(&head.target) {
+            Ok(path) => path,
+            Err(PathError::NotAPath) => return Response::error(400, "not a path"),
+            Err(error) => return Response::error(403, &error.to_string()),
+        };
+        let real = match self.locate(&path.segments) {
+            Ok(real) => real,
+            Err(response) => return response,
+        };
+        // One open and one fstat tell a file from a directory; the open
+        // file is what gets served, so nothing can swap it in between.
+        let (file, metadata) = match File::open(&real).and_then(|f| Ok((f.metadata()?, f))) {
+            Ok((metadata, file)) => (file, metadata),
+            Err(_) => return Response::error(403, "not readable"),
+        };
+        if metadata.is_dir() {
+            if !path.trailing_slash {
+                // Relative links in the page resolve against the URL, so a
+                // directory's URL must end with '/' (as every server does).
+                let target = head.target.split('?').next().unwrap_or("/");
+                let query = path.query.map(|q| format!("?{q}")).unwrap_or_default();
+                return Response::error(301, "moved")
+                    .header("Location", format!("{target}/{query}"));
+            }
+            let index = real.join("index.html");
+            if let Ok(file) = File::open(&index) {
+                if let Ok(metadata) = file.metadata() {
+                    if metadata.is_file() {
+                        return serve_file(file, &metadata, "index.html", request);
+                    }
+                }
+            }
+            return list_directory(&real, head.target.split('?').next().unwrap_or("/"));
+        }
+        let name = real.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        serve_file(file, &metadata, name, request)
+    }
+}
+
+// ANCHOR: serve_file
+/// Answers with a file: 304, 206, 416 or 200, the body left open for the
+/// server to stream.
+fn serve_file(file: File, metadata: &fs::Metadata, name: &str, request: &Request) -> Response {
+    let len = metadata.len();
+    // HTTP dates have whole seconds: compare at that precision.
+    let modified = metadata.modified().ok().map(whole_seconds);
+    let headers = &request.head.headers;
+    if let (Some(modified), Some(since)) = (
+        modified,
+        headers.get("if-modified-since").and_then(parse_http_date),
+    ) {
+        // RFC 9110 §13.1.3: not modified since the client's copy.
+        if modified <= since {
+            return Response::empty(304).header("Last-Modified", format_http_date(modified));
+        }
+    }
+    let mut response = Response::empty(200)
+        .header("Content-Type", content_type(name))
+        .header("Accept-Ranges", "bytes");
+    if let Some(modified) = modified {
+        response = response.header("Last-Modified", format_http_date(modified));
+    }
+    // If-Range asks for the range only if the file is unchanged; rather than
+    // check, send the whole file, which is always correct (§13.1.5).
+    let range = match headers.get("if-range") {
+        Some(_) => None,
+        None => headers.get("range"),
+    };
+    let (start, count) = match answer_range(range, len) {
+        RangeAnswer::Whole => (0, len),
+        RangeAnswer::Partial { start, end } => {
+            response.status = 206;
+            response = response.header("Content-Range", format!("bytes {start}-{end}/{len}"));
+            (start, end - start + 1)
+        }
+        RangeAnswer::Unsatisfiable => {
+            return Response::error(416, "range not satisfiable")
+                .header("Content-Range", format!("bytes */{len}"));
+        }
+    };
+    response.body = Body::File {
+        file,
+        start,
+        len: count,
+    };
+    response
+}
+// ANCHOR_END: serve_file
+
+fn whole_seconds(time: SystemTime) -> SystemTime {
+    let secs = time
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs());
+    UNIX_EPOCH + Duration::from_secs(secs)
+}
+
+/// The HTML listing of a directory.
+fn list_directory(dir: &Path, shown_as: &str) -> Response {
+    let Ok(read) = fs::read_dir(dir) else {
+        return Response::error(403, "not readable");
+    };
+    let entries: Vec<Entry> = read
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let metadata = entry.metadata().ok()?;
+            Some(Entry {
+                name: entry.file_name().to_string_lossy().into_owned(),
+                is_dir: metadata.is_dir(),
+                size: metadata.len(),
+            })
+        })
+        .collect();
+    let shown_as = crate::url::percent_decode(shown_as)
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .unwrap_or_else(|_| shown_as.to_string());
+    Response::with_body(
+        200,
+        "text/html; charset=utf-8",
+        render_index(&shown_as, &entries),
+    )
+}

@@ -1,0 +1,485 @@
+//! The HTTP server: one connection, many requests, in order.
+//!
+//! The accept loop ([`crate::serve`]) hands each connection to
+//! [`HttpHandler`], which reads requests from it one after the other
+//! (HTTP/1.1 keeps connections open by default, RFC 9112 §9.3) and asks an
+//! [`App`] to answer each: the static file server of this chapter, or the
+//! REST API of the next. The app sees a whole [`Request`] and returns a
+//! [`Response`]; everything about the wire is here:
+//!
+//! - limits: the head ([`super::head`]), the body ([`Limits::max_body`]), and
+//!   time: a client gets [`Limits::head_timeout`] to send a whole head, so
+//!   one that sends a byte a second cannot hold a thread for ever;
+//! - `Expect: 100-continue`, answered before a body is read (RFC 9110 §10.1.1);
+//! - pipelining: requests that arrive together are answered in order, and
+//!   their responses written together;
+//! - when to close: `Connection: close`, HTTP/1.0 without keep-alive, or an
+//!   error after which the next request cannot be found.
+
+use super::body::{request_body, BodyLength};
+use super::conn::{is_timeout, read_head, BodyReader, ReadError, RECV_BUFFER_LEN};
+use super::date::format_http_date;
+use super::head::{parse_request_head, Method, RequestHead, Version};
+use super::headers::Headers;
+use super::reason_phrase;
+use crate::serve::Handler;
+use crate::wire::buffer::RecvBuf;
+use std::cell::RefCell;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// The size of the buffer file bodies are copied through. std's `io::copy`
+/// uses 8 KiB; 64 KiB means an eighth of the read and write calls for a
+/// large file, and measured 1.6 times the throughput on a 100 MB file (see
+/// the lesson). Bodies up to this size go out in one write with the head.
+pub const FILE_BUFFER_LEN: usize = 64 * 1024;
+
+/// A request, read whole: the head and the body.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The request line and header fields.
+    pub head: RequestHead,
+    /// The body (empty for most GET requests).
+    pub body: Vec<u8>,
+    /// Who sent it.
+    pub peer: SocketAddr,
+}
+
+/// What a response carries after its head.
+#[derive(Debug)]
+pub enum Body {
+    /// Nothing.
+    Empty,
+    /// Bytes in memory.
+    Bytes(Vec<u8>),
+    /// `len` bytes of an open file, from `start`: streamed, never read whole.
+    File {
+        /// The file, open for reading.
+        file: File,
+        /// Where to start.
+        start: u64,
+        /// How many bytes to send.
+        len: u64,
+    },
+}
+
+impl Body {
+    fn len(&self) -> u64 {
+        match self {
+            Body::Empty => 0,
+            Body::Bytes(bytes) => bytes.len() as u64,
+            Body::File { len, .. } => *len,
+        }
+    }
+}
+
+/// A response for the server to send.
+#[derive(Debug)]
+pub struct Response {
+    /// The status code.
+    pub status: u16,
+    /// Header fields; the server adds Date, Server, Content-Length and
+    /// Connection itself.
+    pub headers: Headers,
+    /// The body.
+    pub body: Body,
+}
+
+impl Response {
+    /// A response with no body and no fields.
+    pub fn empty(status: u16) -> Response {
+        Response {
+            status,
+            headers: Headers::new(),
+            body: Body::Empty,
+        }
+    }
+
+    /// A response with a body of the given type.
+    pub fn with_body(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Response {
+        let mut headers = Headers::new();
+        headers.append("Content-Type", content_type);
+        Response {
+            status,
+            headers,
+            body: Body::Bytes(body.into()),
+        }
+    }
+
+    /// A short plain-text error page: `404 Not Found: no such file`.
+    pub fn error(status: u16, detail: &str) -> Response {
+        let text = match detail {
+            "" => format!("{status} {}\n", reason_phrase(status)),
+            _ => format!("{status} {}: {detail}\n", reason_phrase(status)),
+        };
+        Response::with_body(status, "text/plain; charset=utf-8", text)
+    }
+
+    /// Adds a header field and returns the response (for chaining).
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Response {
+        self.headers.append(name, value);
+        self
+    }
+}
+
+/// What answers requests: the static file server, the REST API, or a closure.
+pub trait App: Send + Sync + 'static {
+    /// The response to one request.
+    fn respond(&self, request: &Request) -> Response;
+}
+
+impl<F> App for F
+where
+    F: Fn(&Request) -> Response + Send + Sync + 'static,
+{
+    fn respond(&self, request: &Request) -> Response {
+        self(request)
+    }
+}
+
+/// How much a client may send, and how slowly.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// The largest request body read; a larger one gets 413.
+    pub max_body: u64,
+    /// How long an idle keep-alive connection waits for its next request.
+    pub keep_alive_timeout: Duration,
+    /// How long a client has to send a whole head, once it has started.
+    pub head_timeout: Duration,
+    /// How long a client has to send a whole body.
+    pub body_timeout: Duration,
+}
+
+impl Default for Limits {
+    /// 1 MiB of body (the JSON of chapter 07 is far smaller; a file upload
+    /// server would raise it); 5 s idle between requests, as browsers reuse
+    /// a connection within about that; 10 s for a head and 60 s for a body,
+    /// far more than any honest client needs and too short to be worth a
+    /// slow attack.
+    fn default() -> Limits {
+        Limits {
+            max_body: 1024 * 1024,
+            keep_alive_timeout: Duration::from_secs(5),
+            head_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Serves HTTP on the accept loop with an [`App`].
+#[derive(Debug, Clone)]
+pub struct HttpHandler<A> {
+    app: A,
+    limits: Limits,
+}
+
+impl<A: App> HttpHandler<A> {
+    /// A handler for `app` with the default limits.
+    pub fn new(app: A) -> HttpHandler<A> {
+        HttpHandler::with_limits(app, Limits::default())
+    }
+
+    /// A handler for `app` with the given limits.
+    pub fn with_limits(app: A, limits: Limits) -> HttpHandler<A> {
+        HttpHandler { app, limits }
+    }
+}
+
+impl<A: App> Handler for HttpHandler<A> {
+    fn handle(&self, stream: TcpStream, peer: SocketAddr) -> io::Result<()> {
+        // Responses are written whole; Nagle would only delay the last piece.
+        stream.set_nodelay(true)?;
+        serve_connection(&stream, peer, &self.app, &self.limits)
+    }
+
+    fn busy(&self, stream: &mut TcpStream) -> io::Result<()> {
+        let mut out = Vec::new();
+        write_head(
+            &mut out,
+            &mut Response::error(503, "too many connections, try again later")
+                .header("Retry-After", "1"),
+            false,
+        );
+        stream.write_all(&out)
+    }
+}
+
+/// The socket, read with a deadline for the message being read.
+///
+/// A read timeout bounds one read; a client that sends one byte every few
+/// seconds never hits it. So while a head or body is being read, each read
+/// may wait only for what is left until the deadline. The timeout is set on
+/// the socket only when it changes: none of this costs a system call while
+/// requests arrive whole.
+struct TimedStream<'a> {
+    stream: &'a TcpStream,
+    deadline: Option<Instant>,
+    idle: Duration,
+    current: Option<Duration>,
+}
+
+impl Read for TimedStream<'_> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let timeout = match self.deadline {
+            None => self.idle,
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(io::ErrorKind::TimedOut.into());
+                }
+                left.min(self.idle)
+            }
+        };
+        if self.current != Some(timeout) {
+            self.stream.set_read_timeout(Some(timeout))?;
+            self.current = Some(timeout);
+        }
+        (&*self.stream).read(out)
+    }
+}
+
+// ANCHOR: serve_connection
+/// Answers requests on one connection until it should close.
+fn serve_connection(
+    stream: &TcpStream,
+    peer: SocketAddr,
+    app: &impl App,
+    limits: &Limits,
+) -> io::Result<()> {
+    let timed = TimedStream {
+        stream,
+        deadline: None,
+        idle: limits.keep_alive_timeout,
+        current: None,
+    };
+    let mut buf = RecvBuf::new(timed, RECV_BUFFER_LEN);
+    // Responses waiting to be written: flushed when no request is waiting
+    // behind them, so pipelined requests get their answers in one write.
+    let mut out = Vec::with_capacity(FILE_BUFFER_LEN);
+    loop {
+        // Wait, idle, for the first byte of the next request.
+        buf.get_mut().deadline = None;
+        if buf.data().is_empty() {
+            match buf.fill_more() {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(error) if is_timeout(&error) => break, // idle too long
+                Err(error) => return Err(error),
+            }
+        }
+        buf.get_mut().deadline = Some(Instant::now() + limits.head_timeout);
+        let head = match read_head(&mut buf, parse_request_head) {
+            Ok(Some(head)) => head,
+            Ok(None) => break,
+            Err(error) => return fail(stream, &mut out, &error),
+        };
+        buf.get_mut().deadline = Some(Instant::now() + limits.body_timeout);
+        let body = match read_request_body(&mut buf, &head, limits, &mut out, stream) {
+            Ok(body) => body,
+            Err(error) => return fail(stream, &mut out, &error),
+        };
+        let keep_alive = wants_keep_alive(&head);
+        let head_only = head.method == Method::Head;
+        let request = Request { head, body, peer };
+        let mut response = app.respond(&request);
+        if request.head.version == Version::Http10 && keep_alive {
+            response.headers.set("Connection", "keep-alive");
+        }
+        write_response(stream, &mut out, response, head_only, keep_alive)?;
+        if !keep_alive {
+            break;
+        }
+        if buf.data().is_empty() {
+            stream_write(stream, &mut out)?;
+        }
+    }
+    stream_write(stream, &mut out)
+}
+// ANCHOR_END: serve_connection
+
+/// Reads the body the head announces, within the limits. A client that
+/// sent `Expect: 100-continue` waits for our go-ahead before sending it.
+fn read_request_body<R: Read>(
+    buf: &mut RecvBuf<R>,
+    head: &RequestHead,
+    limits: &Limits,
+    out: &mut Vec<u8>,
+    stream: &TcpStream,
+) -> Result<Vec<u8>, ReadError> {
+    let length = request_body(head).map_err(ReadError::Body)?;
+    if let BodyLength::Fixed(len) = length {
+        if len > limits.max_body {
+            return Err(ReadError::TooLarge);
+        }
+    }
+    if length != BodyLength::Empty
+        && head.version == Version::Http11
+        && head.headers.has_token("expect", "100-continue")
+    {
+        out.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
+        stream_write(stream, out)?;
+    }
+    let limit = usize::try_from(limits.max_body).unwrap_or(usize::MAX);
+    BodyReader::new(buf, length).read_to_limit(limit)
+}
+
+/// HTTP/1.1 keeps the connection unless asked to close; HTTP/1.0 closes
+/// it unless asked to keep it (RFC 9112 §9.3).
+fn wants_keep_alive(head: &RequestHead) -> bool {
+    match head.version {
+        Version::Http11 => !head.headers.has_token("connection", "close"),
+        Version::Http10 => head.headers.has_token("connection", "keep-alive"),
+    }
+}
+
+/// Answers a request that could not be read (if it can be answered), then
+/// closes: after a malformed request, where the next one starts is unknown.
+fn fail(stream: &TcpStream, out: &mut Vec<u8>, error: &ReadError) -> io::Result<()> {
+    let Some(status) = error.status() else {
+        return stream_write(stream, out); // the client is gone or went silent
+    };
+    let mut response = Response::error(status, &error.to_string());
+    if status == 405 || status == 501 {
+        response.headers.append("Allow", "GET, HEAD");
+    }
+    write_head(out, &mut response, false);
+    if let Body::Bytes(bytes) = &response.body {
+        out.extend_from_slice(bytes);
+    }
+    stream_write(stream, out)?;
+    linger(stream);
+    Ok(())
+}
+
+/// Closes our side, then reads and discards what the client still sends
+/// for a moment. Closing a socket with unread bytes in it makes the system
+/// send a reset (RST), and a reset can destroy our error response before
+/// the client reads it; nginx calls this "lingering close".
+fn linger(stream: &TcpStream) {
+    const LINGER: Duration = Duration::from_millis(500);
+    const MAX_DISCARD: usize = 1024 * 1024;
+    let _ = stream.shutdown(Shutdown::Write);
+    let _ = stream.set_read_timeout(Some(LINGER));
+    let deadline = Instant::now() + LINGER;
+    let mut discarded = 0;
+    let mut sink = [0; 8192];
+    while Instant::now() < deadline && discarded < MAX_DISCARD {
+        match (&*stream).read(&mut sink) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => discarded += n,
+        }
+    }
+}
+
+fn stream_write(stream: &TcpStream, out: &mut Vec<u8>) -> io::Result<()> {
+    if !out.is_empty() {
+        (&*stream).write_all(out)?;
+        out.clear();
+    }
+    Ok(())
+}
+
+/// Appends the status line and header fields, adding the fields every
+/// response needs: Date, Server, Content-Length, and Connection: close.
+fn write_head(out: &mut Vec<u8>, response: &mut Response, close: bool) {
+    let status = response.status;
+    out.extend_from_slice(format!("HTTP/1.1 {status} {}\r\n", reason_phrase(status)).as_bytes());
+    with_date(|date| {
+        out.extend_from_slice(b"Date: ");
+        out.extend_from_slice(date.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    });
+    out.extend_from_slice(b"Server: netlessons\r\n");
+    // 1xx, 204 and 304 never carry Content-Length for a body (RFC 9110 §8.6).
+    if !matches!(status, 100..=199 | 204 | 304) && response.headers.get("content-length").is_none()
+    {
+        out.extend_from_slice(format!("Content-Length: {}\r\n", response.body.len()).as_bytes());
+    }
+    if close {
+        response.headers.set("Connection", "close");
+    }
+    out.extend_from_slice(response.headers.to_string().as_bytes());
+    out.extend_from_slice(b"\r\n");
+}
+
+// ANCHOR: write_response
+/// Writes a response: the head, then the body unless the request was HEAD.
+/// Small bodies join the head in `out`; a large file is streamed through a
+/// buffer, never read whole.
+fn write_response(
+    stream: &TcpStream,
+    out: &mut Vec<u8>,
+    mut response: Response,
+    head_only: bool,
+    keep_alive: bool,
+) -> io::Result<()> {
+    write_head(out, &mut response, !keep_alive);
+    if head_only || matches!(response.status, 204 | 304) {
+        return Ok(());
+    }
+    match response.body {
+        Body::Empty => Ok(()),
+        Body::Bytes(bytes) => {
+            out.extend_from_slice(&bytes);
+            Ok(())
+        }
+        Body::File {
+            mut file,
+            start,
+            len,
+        } => {
+            if start > 0 {
+                file.seek(SeekFrom::Start(start))?;
+            }
+            // Read straight into the output buffer, after the head, and
+            // stop at `len` without a last read to find end-of-file.
+            let mut left = len;
+            while left > 0 {
+                if out.len() >= FILE_BUFFER_LEN {
+                    stream_write(stream, out)?;
+                }
+                let filled = out.len();
+                let room = (FILE_BUFFER_LEN.max(filled + 1) - filled) as u64;
+                out.resize(filled + left.min(room) as usize, 0);
+                let n = match file.read(&mut out[filled..]) {
+                    Ok(n) => n,
+                    Err(error) => {
+                        out.truncate(filled);
+                        return Err(error);
+                    }
+                };
+                out.truncate(filled + n);
+                if n == 0 {
+                    // The file shrank while we sent it: the length we
+                    // announced cannot be met, so the connection must end.
+                    return Err(io::ErrorKind::UnexpectedEof.into());
+                }
+                left -= n as u64;
+            }
+            Ok(())
+        }
+    }
+}
+// ANCHOR_END: write_response
+
+/// Runs `f` with the current time as an HTTP date, formatted at most once a
+/// second per thread: a busy server answers thousands of requests a second,
+/// and they all share the same `Date`.
+fn with_date(f: impl FnOnce(&str)) {
+    thread_local! {
+        static CACHE: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
+    }
+    let now = SystemTime::now();
+    let secs = now
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs());
+    CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.0 != secs {
+            *cache = (secs, format_http_date(now));
+        }
+        f(&cache.1);
+    });
+}
