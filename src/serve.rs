@@ -14,58 +14,59 @@
 //!    period to finish, then are closed, and every thread is joined.
 //!
 //! ```text
-//!   client                 accept thread                 worker thread
-//!     |  SYN / SYN-ACK / ACK     |                              |
-//!     |------------------------->| accept() -> stream           |
-//!     |                          | set timeouts, count it       |
-//!     |                          |-- hand over the stream ----->|
-//!     |                          | accept() again               | handler.handle(stream)
-//!     |<--------------------------------- protocol ------------>|
-//!     |                          |                              | done: wait for the next
+//!   client                      worker A                    worker B
+//!     |  SYN / SYN-ACK / ACK       |                           |
+//!     |--------------------------->| accept() -> stream        | (idle)
+//!     |                            | no idle worker left?      |
+//!     |                            |   spawn one (B)  -------->| accept() blocks
+//!     |<------- protocol --------->| handler.handle(stream)    |
+//!     |                            | done: accept() again      |
 //! ```
 //!
-//! ## Why a cache of idle threads
+//! ## Why workers accept for themselves
 //!
 //! A thread per connection is the simplest model there is: the handler is
 //! plain blocking code that reads, thinks and writes. Its cost is the
 //! thread itself. Creating one (a `clone` system call, a stack mapped and
 //! later unmapped) costs tens of microseconds, which is as much as a whole
-//! short request. A server that spawns a thread for every connection spends
-//! much of its time making threads when clients connect, ask one thing and
-//! leave (HTTP with `Connection: close`, for one).
+//! short request; and handing a connection from an accepting thread to a
+//! worker costs a wake-up and a switch between threads.
 //!
-//! So a worker that finishes a connection does not exit: it waits, idle, for
-//! the next one, and the accept loop hands each new connection to an idle
-//! worker if there is one, and spawns a new worker only when there is not.
-//! It is still one connection per thread at a time, and the handler cannot
-//! tell the difference. Idle workers exit after [`IDLE_WORKER_TIMEOUT`], so a
-//! burst does not leave hundreds of threads behind. This is what Apache's
-//! "worker" model and Java's cached thread pool do.
+//! So there is no accepting thread. Idle workers wait in `accept` on the
+//! shared listener (the kernel wakes one of them per connection), serve the
+//! connection they got, and go back to `accept`. A worker that takes the
+//! last idle place first spawns a new worker, so that someone is always
+//! waiting for the next client. A worker that finishes while
+//! [`MAX_IDLE_WORKERS`] others are already idle exits, so a burst does not
+//! leave its threads behind. It is still one connection per thread at a
+//! time, and the handler cannot tell the difference. This is the
+//! "leader/followers" pattern, and Apache's prefork model with threads.
 //!
 //! The cap on live connections is [`Config::max_connections`]: each live
 //! connection costs a thread and its stack (2 MiB of address space reserved
-//! for a thread std spawns, a few pages of it touched), and past some thousands of threads a machine spends
-//! its time switching between them. Chapter 12 measures where that is.
+//! for a thread std spawns, a few pages of it touched), and past some
+//! thousands of threads a machine spends its time switching between them.
+//! Chapter 12 measures where that is.
 
-use std::collections::{HashMap, VecDeque};
 use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-/// How long a worker thread with nothing to do waits for a new connection
-/// before it exits. Long enough to carry a busy server from one burst of
-/// connections to the next, short enough that an idle server holds few threads.
-pub const IDLE_WORKER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How many workers may wait idle in `accept`. One more, done with its
+/// connection, exits instead. Enough to absorb a burst of short
+/// connections from dozens of clients without making threads, few enough
+/// that an idle server holds little.
+pub const MAX_IDLE_WORKERS: usize = 64;
 
 /// How long to pause after `accept` fails for want of resources (file
 /// descriptors, memory): long enough for a connection or two to end.
 const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(10);
 
 /// How long a "busy" reply may take to write before the connection is
-/// dropped: the accept loop writes it itself, so it must never wait long.
+/// dropped: the worker that writes it should get back to `accept` soon.
 const BUSY_WRITE_TIMEOUT: Duration = Duration::from_millis(100);
 
 /// A protocol's side of a server: what to do with one connection.
@@ -79,7 +80,7 @@ pub trait Handler: Send + Sync + 'static {
 
     /// Tells a client that the server is full, before its connection is
     /// closed: `503 Service Unavailable`, `421 Too many connections`.
-    /// Runs on the accept thread, so it must only write a short reply.
+    /// It must only write a short reply.
     /// The default says nothing and just closes.
     fn busy(&self, stream: &mut TcpStream) -> io::Result<()> {
         let _ = stream;
@@ -168,38 +169,30 @@ impl Server {
         self.listener.local_addr()
     }
 
-    /// Starts serving on a background thread and returns at once.
+    /// Starts serving on background threads and returns at once.
     pub fn spawn(self, handler: impl Handler) -> io::Result<ServerHandle> {
         let addr = self.listener.local_addr()?;
         let shared = Arc::new(Shared {
+            listener: self.listener,
             handler: Box::new(handler),
             config: self.config,
             stopping: AtomicBool::new(false),
-            state: Mutex::new(State::default()),
-            wake_worker: Condvar::new(),
-            connection_ended: Condvar::new(),
+            idle: AtomicUsize::new(0),
+            live: AtomicUsize::new(0),
+            workers: Mutex::new(Vec::new()),
+            changed: Condvar::new(),
+            changed_lock: Mutex::new(()),
         });
-        let listener = self.listener;
-        let accept_shared = Arc::clone(&shared);
-        let accept_thread = thread::Builder::new()
-            .name(format!("accept {addr}"))
-            .spawn(move || accept_loop(&listener, &accept_shared))?;
-        Ok(ServerHandle {
-            addr,
-            shared,
-            accept_thread: Some(accept_thread),
-        })
+        spawn_worker(&shared)?;
+        Ok(ServerHandle { addr, shared })
     }
 
-    /// Serves on the calling thread until the process is killed (for the
-    /// examples' `serve` subcommand).
+    /// Serves until the process is killed (for the examples' `serve`
+    /// subcommand): the calling thread only waits.
     pub fn run(self, handler: impl Handler) -> io::Result<()> {
-        let mut handle = self.spawn(handler)?;
-        match handle.accept_thread.take() {
-            Some(thread) => thread
-                .join()
-                .map_err(|_| io::Error::other("the accept loop panicked")),
-            None => Ok(()),
+        let _handle = self.spawn(handler)?;
+        loop {
+            thread::park();
         }
     }
 }
@@ -209,7 +202,6 @@ impl Server {
 pub struct ServerHandle {
     addr: SocketAddr,
     shared: Arc<Shared>,
-    accept_thread: Option<JoinHandle<()>>,
 }
 
 impl ServerHandle {
@@ -220,12 +212,14 @@ impl ServerHandle {
 
     /// How many connections are being served right now.
     pub fn live_connections(&self) -> usize {
-        self.shared.lock().live.len()
+        self.shared.live.load(Ordering::SeqCst)
     }
 
     /// How many worker threads exist (busy or idle).
     pub fn worker_threads(&self) -> usize {
-        self.shared.lock().workers.len()
+        let mut workers = self.shared.lock_workers();
+        workers.retain(|worker| !worker.thread.is_finished());
+        workers.len()
     }
 
     /// Stops the server: accepts no more connections, lets live ones run
@@ -235,40 +229,39 @@ impl ServerHandle {
     }
 
     fn stop(&mut self) {
-        let Some(accept_thread) = self.accept_thread.take() else {
+        let shared = &self.shared;
+        if shared.stopping.swap(true, Ordering::SeqCst) {
             return;
-        };
-        self.shared.stopping.store(true, Ordering::SeqCst);
-        // `accept` blocks and std offers no way to interrupt it, so we wake it
-        // the way any client would: by connecting. The loop sees the flag and
-        // returns. If the connection fails, the listener is already gone.
-        let _ = TcpStream::connect_timeout(&wake_address(self.addr), Duration::from_secs(1));
-        let _ = accept_thread.join();
-
-        let deadline = Instant::now() + self.shared.config.shutdown_grace;
-        let mut state = self.shared.lock();
-        while !state.live.is_empty() {
+        }
+        let deadline = Instant::now() + shared.config.shutdown_grace;
+        // Idle workers are blocked in `accept`, which std cannot interrupt;
+        // wake each the way any client would, by connecting. A woken worker
+        // sees `stopping` and exits.
+        while shared.idle.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+            for _ in 0..shared.idle.load(Ordering::SeqCst) {
+                let _ =
+                    TcpStream::connect_timeout(&wake_address(self.addr), Duration::from_secs(1));
+            }
+            shared.wait_for_change(Duration::from_millis(50));
+        }
+        // Let live connections finish, for the grace period.
+        while shared.live.load(Ordering::SeqCst) > 0 {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 break;
             }
-            state = self
-                .shared
-                .connection_ended
-                .wait_timeout(state, left)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
+            shared.wait_for_change(left);
         }
         // Past the grace period: shutting a socket down makes the handler's
         // blocked read return end-of-file at once, and its writes fail.
-        for stream in state.live.values() {
-            let _ = stream.shutdown(Shutdown::Both);
+        let workers = std::mem::take(&mut *shared.lock_workers());
+        for worker in &workers {
+            if let Some(stream) = &*lock(&worker.connection) {
+                let _ = stream.shutdown(Shutdown::Both);
+            }
         }
-        let workers = std::mem::take(&mut state.workers);
-        drop(state);
-        self.shared.wake_worker.notify_all();
         for worker in workers {
-            let _ = worker.join();
+            let _ = worker.thread.join();
         }
     }
 }
@@ -279,16 +272,29 @@ impl Drop for ServerHandle {
     }
 }
 
-/// What the accept thread and the workers share.
+/// What the workers share. The counters are atomics, so that a connection
+/// costs no lock that every other worker also wants.
 struct Shared {
+    listener: TcpListener,
     handler: Box<dyn Handler>,
     config: Config,
     stopping: AtomicBool,
-    state: Mutex<State>,
-    /// Signalled when a connection is queued for an idle worker, or at shutdown.
-    wake_worker: Condvar,
-    /// Signalled when a connection ends (shutdown waits on it).
-    connection_ended: Condvar,
+    /// Workers waiting in `accept` (or about to).
+    idle: AtomicUsize,
+    /// Connections being served.
+    live: AtomicUsize,
+    /// Every worker that may still be running.
+    workers: Mutex<Vec<Worker>>,
+    /// Signalled, while stopping, when a connection ends or a worker exits.
+    changed: Condvar,
+    changed_lock: Mutex<()>,
+}
+
+/// A worker thread, and a handle on the connection it serves (to close it
+/// at shutdown).
+struct Worker {
+    thread: JoinHandle<()>,
+    connection: Arc<Mutex<Option<TcpStream>>>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -299,163 +305,169 @@ impl std::fmt::Debug for Shared {
     }
 }
 
+/// Locks a mutex even if a thread panicked while holding it: the locks here
+/// guard plain bookkeeping that a panic cannot leave half-changed.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 impl Shared {
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // The lock is never held while a handler runs, so a poisoned lock
-        // only means a bookkeeping step panicked; its data is still whole.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock_workers(&self) -> MutexGuard<'_, Vec<Worker>> {
+        lock(&self.workers)
+    }
+
+    /// Wakes `stop`, if it is waiting (nobody else waits).
+    fn notify_change(&self) {
+        if self.stopping.load(Ordering::SeqCst) {
+            let _guard = lock(&self.changed_lock);
+            self.changed.notify_all();
+        }
+    }
+
+    fn wait_for_change(&self, timeout: Duration) {
+        let guard = lock(&self.changed_lock);
+        let _ = self.changed.wait_timeout(guard, timeout);
     }
 }
 
-/// The bookkeeping, all under one lock so that handing a connection to an
-/// idle worker can never race with that worker deciding to exit.
-#[derive(Default)]
-struct State {
-    /// Connections accepted but not yet picked up by an idle worker.
-    queue: VecDeque<Job>,
-    /// Workers waiting for a connection. Invariant: `queue.len() <= idle`,
-    /// so every queued connection has a worker that will take it.
-    idle: usize,
-    /// A handle on every live connection, to close them at shutdown.
-    live: HashMap<u64, TcpStream>,
-    /// The number the next connection gets in `live`.
-    next_id: u64,
-    /// Every worker thread that may still be running.
-    workers: Vec<JoinHandle<()>>,
+/// Starts a worker, counted as idle from the start so that nobody else
+/// spawns one for the same gap.
+fn spawn_worker(shared: &Arc<Shared>) -> io::Result<()> {
+    let connection = Arc::new(Mutex::new(None));
+    let worker_shared = Arc::clone(shared);
+    let slot = Arc::clone(&connection);
+    if !count_as_idle(shared) {
+        return Ok(()); // stopping: no new workers
+    }
+    let spawned = thread::Builder::new()
+        .name("connection".into())
+        .spawn(move || worker(&worker_shared, &slot));
+    match spawned {
+        Ok(thread) => {
+            let mut workers = shared.lock_workers();
+            workers.retain(|worker| !worker.thread.is_finished());
+            workers.push(Worker { thread, connection });
+            Ok(())
+        }
+        Err(error) => {
+            shared.idle.fetch_sub(1, Ordering::SeqCst);
+            Err(error)
+        }
+    }
 }
 
-/// One accepted connection, on its way to a worker.
-struct Job {
-    stream: TcpStream,
-    peer: SocketAddr,
-    /// Its key in [`State::live`].
-    id: u64,
-}
-
-// ANCHOR: accept_loop
-fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
+// ANCHOR: worker
+/// A worker: accept a connection, serve it, and again, until there are
+/// enough idle workers without it or the server stops.
+fn worker(shared: &Arc<Shared>, slot: &Mutex<Option<TcpStream>>) {
     loop {
-        let accepted = listener.accept();
+        let accepted = shared.listener.accept();
+        let was_idle = shared.idle.fetch_sub(1, Ordering::SeqCst);
         if shared.stopping.load(Ordering::SeqCst) {
+            shared.notify_change();
             return;
         }
         match accepted {
-            Ok((stream, peer)) => admit(stream, peer, shared),
-            // A connection reset before we could accept it: the next one
-            // is fine.
-            Err(error)
-                if matches!(
-                    error.kind(),
-                    io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset
-                ) => {}
-            // Anything else (out of file descriptors, out of memory) will
-            // not go away at once: pause, so the loop does not spin, and
-            // try again. It must not end the server.
-            Err(_) => thread::sleep(ACCEPT_ERROR_PAUSE),
+            Ok((stream, peer)) => {
+                // We were the last one waiting: make sure someone waits for
+                // the next client while we serve this one. (If no thread can
+                // be made, this client is served, and we accept again after.)
+                if was_idle == 1 {
+                    let _ = spawn_worker(shared);
+                }
+                match admit(shared, slot, &stream) {
+                    true => {
+                        serve(shared, stream, peer);
+                        *lock(slot) = None;
+                        shared.live.fetch_sub(1, Ordering::SeqCst);
+                        shared.notify_change();
+                    }
+                    false => refuse(shared, stream),
+                }
+            }
+            Err(error) => pause_after(&error),
+        }
+        // Enough others wait already: this thread is not needed.
+        if shared.idle.load(Ordering::SeqCst) >= MAX_IDLE_WORKERS || !count_as_idle(shared) {
+            return;
         }
     }
 }
-// ANCHOR_END: accept_loop
 
-// ANCHOR: admit
-/// Decides what happens to one freshly accepted connection.
-fn admit(mut stream: TcpStream, peer: SocketAddr, shared: &Arc<Shared>) {
-    let config = &shared.config;
-    if stream.set_read_timeout(Some(config.read_timeout)).is_err()
-        || stream
-            .set_write_timeout(Some(config.write_timeout))
-            .is_err()
-    {
-        return; // The connection is already gone.
+/// Counts one more idle worker, unless the server is stopping.
+///
+/// `stop` sets `stopping` and then reads `idle`; this adds to `idle` and
+/// then reads `stopping`. With sequentially consistent atomics at least one
+/// of the two sees the other's write: either `stop` sees this worker and
+/// wakes it, or this worker sees `stopping` and does not wait at all. No
+/// worker can be left blocked in `accept` after `stop`.
+fn count_as_idle(shared: &Shared) -> bool {
+    shared.idle.fetch_add(1, Ordering::SeqCst);
+    if shared.stopping.load(Ordering::SeqCst) {
+        shared.idle.fetch_sub(1, Ordering::SeqCst);
+        shared.notify_change();
+        return false;
     }
-    // A second handle on the socket, kept to close it at shutdown.
-    let Ok(handle) = stream.try_clone() else {
-        return;
-    };
-    let mut state = shared.lock();
-    if state.live.len() >= config.max_connections {
-        drop(state);
-        let _ = stream.set_write_timeout(Some(BUSY_WRITE_TIMEOUT));
-        let _ = shared.handler.busy(&mut stream);
-        let _ = stream.flush();
-        // Send our FIN after the reply, so the client reads the reply, then
-        // end-of-file, and knows the server closed on purpose.
-        let _ = stream.shutdown(Shutdown::Write);
-        return;
-    }
-    let id = state.next_id;
-    state.next_id += 1;
-    state.live.insert(id, handle);
-    let job = Job { stream, peer, id };
-    if state.idle > state.queue.len() {
-        // An idle worker is waiting: hand the connection over.
-        state.queue.push_back(job);
-        drop(state);
-        shared.wake_worker.notify_one();
-        return;
-    }
-    // Every worker is busy: make a new one (outside the lock, since making
-    // a thread takes a while and workers need the lock to finish).
-    state.workers.retain(|worker| !worker.is_finished());
-    drop(state);
-    let worker_shared = Arc::clone(shared);
-    let spawned = thread::Builder::new()
-        .name("connection".into())
-        .spawn(move || worker(worker_shared, job));
-    let mut state = shared.lock();
-    match spawned {
-        Ok(worker) => state.workers.push(worker),
-        // No thread could be made (the system is out of them): this
-        // connection cannot be served, but the next one may be.
-        Err(_) => {
-            state.live.remove(&id);
-        }
-    }
-}
-// ANCHOR_END: admit
-
-// ANCHOR: worker
-/// A worker: serves the connection it was made for, then waits for more.
-fn worker(shared: Arc<Shared>, first: Job) {
-    let mut job = Some(first);
-    while let Some(Job { stream, peer, id }) = job.take() {
-        // A handler that fails or panics ends its own connection, never the
-        // server: the panic is caught so that the bookkeeping below runs.
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let _ = shared.handler.handle(stream, peer);
-        }));
-        shared.lock().live.remove(&id);
-        shared.connection_ended.notify_all();
-        job = next_job(&shared);
-    }
-}
-
-/// Waits, idle, for the accept loop to queue a connection. `None` when none
-/// came within [`IDLE_WORKER_TIMEOUT`], or the server is stopping: the worker exits.
-fn next_job(shared: &Shared) -> Option<Job> {
-    let deadline = Instant::now() + IDLE_WORKER_TIMEOUT;
-    let mut state = shared.lock();
-    state.idle += 1;
-    loop {
-        if let Some(job) = state.queue.pop_front() {
-            state.idle -= 1;
-            return Some(job);
-        }
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() || shared.stopping.load(Ordering::SeqCst) {
-            state.idle -= 1;
-            return None;
-        }
-        state = shared
-            .wake_worker
-            .wait_timeout(state, left)
-            .unwrap_or_else(PoisonError::into_inner)
-            .0;
-    }
+    true
 }
 // ANCHOR_END: worker
 
-/// Where to connect to wake our own accept loop: a wildcard address such as
+// ANCHOR: admit
+/// Counts a new connection in, with its timeouts set; `false` if the
+/// server is full (or the connection is already gone).
+fn admit(shared: &Shared, slot: &Mutex<Option<TcpStream>>, stream: &TcpStream) -> bool {
+    let config = &shared.config;
+    if shared.live.fetch_add(1, Ordering::SeqCst) >= config.max_connections {
+        shared.live.fetch_sub(1, Ordering::SeqCst);
+        return false;
+    }
+    let ready = stream.set_read_timeout(Some(config.read_timeout)).is_ok()
+        && stream.set_write_timeout(Some(config.write_timeout)).is_ok();
+    // A second handle on the socket, kept to close it at shutdown.
+    match stream.try_clone() {
+        Ok(handle) if ready => {
+            *lock(slot) = Some(handle);
+            true
+        }
+        _ => {
+            shared.live.fetch_sub(1, Ordering::SeqCst);
+            false
+        }
+    }
+}
+
+/// Tells a client over the cap that the server is busy, then closes.
+fn refuse(shared: &Shared, mut stream: TcpStream) {
+    let _ = stream.set_write_timeout(Some(BUSY_WRITE_TIMEOUT));
+    let _ = shared.handler.busy(&mut stream);
+    let _ = stream.flush();
+    // Send our FIN after the reply, so the client reads the reply, then
+    // end-of-file, and knows the server closed on purpose.
+    let _ = stream.shutdown(Shutdown::Write);
+}
+// ANCHOR_END: admit
+
+/// Runs the handler. A handler that fails or panics ends its own
+/// connection, never the server: the panic is caught here.
+fn serve(shared: &Shared, stream: TcpStream, peer: SocketAddr) {
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = shared.handler.handle(stream, peer);
+    }));
+}
+
+/// After `accept` fails: a connection reset before we took it is nothing;
+/// anything else (out of file descriptors, out of memory) will not go away
+/// at once, so pause rather than spin.
+fn pause_after(error: &io::Error) {
+    if !matches!(
+        error.kind(),
+        io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset
+    ) {
+        thread::sleep(ACCEPT_ERROR_PAUSE);
+    }
+}
+
+/// Where to connect to wake an idle worker: a wildcard address such as
 /// 0.0.0.0 is not something one can connect to, so use loopback instead.
 fn wake_address(addr: SocketAddr) -> SocketAddr {
     let mut target = addr;

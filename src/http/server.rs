@@ -254,10 +254,49 @@ fn serve_connection(
         idle: limits.keep_alive_timeout,
         current: None,
     };
-    let mut buf = RecvBuf::new(timed, RECV_BUFFER_LEN);
-    // Responses waiting to be written: flushed when no request is waiting
-    // behind them, so pipelined requests get their answers in one write.
-    let mut out = Vec::with_capacity(FILE_BUFFER_LEN);
+    let (storage, mut out) = take_buffers();
+    let mut buf = RecvBuf::with_storage(timed, storage);
+    let result = answer_requests(stream, peer, app, limits, &mut buf, &mut out);
+    keep_buffers(buf.into_storage(), out);
+    result
+}
+
+/// Each worker thread keeps the two buffers of its last connection for the
+/// next: allocating (and zeroing) 96 KiB per connection, and giving it back
+/// to the system after, costs more than answering a short request.
+fn take_buffers() -> (Box<[u8]>, Vec<u8>) {
+    SPARE_BUFFERS
+        .with(|spare| spare.borrow_mut().take())
+        .unwrap_or_else(|| {
+            (
+                vec![0; RECV_BUFFER_LEN].into_boxed_slice(),
+                Vec::with_capacity(FILE_BUFFER_LEN),
+            )
+        })
+}
+
+fn keep_buffers(storage: Box<[u8]>, mut out: Vec<u8>) {
+    out.clear();
+    // A response that grew the output buffer far past its usual size is not
+    // worth keeping.
+    if out.capacity() <= 2 * FILE_BUFFER_LEN {
+        SPARE_BUFFERS.with(|spare| *spare.borrow_mut() = Some((storage, out)));
+    }
+}
+
+thread_local! {
+    static SPARE_BUFFERS: RefCell<Option<(Box<[u8]>, Vec<u8>)>> = const { RefCell::new(None) };
+}
+
+/// The requests of one connection, answered in turn.
+fn answer_requests(
+    stream: &TcpStream,
+    peer: SocketAddr,
+    app: &impl App,
+    limits: &Limits,
+    buf: &mut RecvBuf<TimedStream<'_>>,
+    out: &mut Vec<u8>,
+) -> io::Result<()> {
     loop {
         // Wait, idle, for the first byte of the next request.
         buf.get_mut().deadline = None;
@@ -270,15 +309,15 @@ fn serve_connection(
             }
         }
         buf.get_mut().deadline = Some(Instant::now() + limits.head_timeout);
-        let head = match read_head(&mut buf, parse_request_head) {
+        let head = match read_head(buf, parse_request_head) {
             Ok(Some(head)) => head,
             Ok(None) => break,
-            Err(error) => return fail(stream, &mut out, &error),
+            Err(error) => return fail(stream, out, &error),
         };
         buf.get_mut().deadline = Some(Instant::now() + limits.body_timeout);
-        let body = match read_request_body(&mut buf, &head, limits, &mut out, stream) {
+        let body = match read_request_body(buf, &head, limits, out, stream) {
             Ok(body) => body,
-            Err(error) => return fail(stream, &mut out, &error),
+            Err(error) => return fail(stream, out, &error),
         };
         let keep_alive = wants_keep_alive(&head);
         let head_only = head.method == Method::Head;
@@ -287,15 +326,15 @@ fn serve_connection(
         if request.head.version == Version::Http10 && keep_alive {
             response.headers.set("Connection", "keep-alive");
         }
-        write_response(stream, &mut out, response, head_only, keep_alive)?;
+        write_response(stream, out, response, head_only, keep_alive)?;
         if !keep_alive {
             break;
         }
         if buf.data().is_empty() {
-            stream_write(stream, &mut out)?;
+            stream_write(stream, out)?;
         }
     }
-    stream_write(stream, &mut out)
+    stream_write(stream, out)
 }
 // ANCHOR_END: serve_connection
 

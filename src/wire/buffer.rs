@@ -39,6 +39,23 @@ impl<R: Read> RecvBuf<R> {
         }
     }
 
+    /// A receive buffer over `inner` that uses `storage` as its space (a
+    /// buffer kept from an earlier connection: reusing it spares the
+    /// allocation, and the zeroing, of a new one).
+    pub fn with_storage(inner: R, storage: Box<[u8]>) -> RecvBuf<R> {
+        RecvBuf {
+            inner,
+            buf: storage,
+            start: 0,
+            end: 0,
+        }
+    }
+
+    /// The buffer's space, to reuse for another connection.
+    pub fn into_storage(self) -> Box<[u8]> {
+        self.buf
+    }
+
     /// The bytes received and not consumed.
     pub fn data(&self) -> &[u8] {
         &self.buf[self.start..self.end]
