@@ -264,7 +264,7 @@ fn serve_connection(
 /// Each worker thread keeps the two buffers of its last connection for the
 /// next: allocating (and zeroing) 96 KiB per connection, and giving it back
 /// to the system after, costs more than answering a short request.
-fn take_buffers() -> (Box<[u8]>, Vec<u8>) {
+fn take_buffers() -> Buffers {
     SPARE_BUFFERS
         .with(|spare| spare.borrow_mut().take())
         .unwrap_or_else(|| {
@@ -284,8 +284,11 @@ fn keep_buffers(storage: Box<[u8]>, mut out: Vec<u8>) {
     }
 }
 
+/// A receive buffer's space, and an output buffer.
+type Buffers = (Box<[u8]>, Vec<u8>);
+
 thread_local! {
-    static SPARE_BUFFERS: RefCell<Option<(Box<[u8]>, Vec<u8>)>> = const { RefCell::new(None) };
+    static SPARE_BUFFERS: RefCell<Option<Buffers>> = const { RefCell::new(None) };
 }
 
 /// The requests of one connection, answered in turn.
