@@ -27,15 +27,20 @@
 //! | [`body`] | where a body ends: Content-Length, chunked, or close |
 //! | [`chunked`] | the chunked transfer coding, as a state machine |
 //! | [`date`] | HTTP dates, and the calendar std does not have |
+//! | [`request`] | what a client sends: request bytes, form bodies, redirect rules |
 //!
 //! and [`conn`] reads heads and bodies from a connection with them.
+//! [`client`] is the HTTP client of chapter 05, built on all of these.
 
 pub mod body;
 pub mod chunked;
+pub mod client;
+pub mod client_demo;
 pub mod conn;
 pub mod date;
 pub mod head;
 pub mod headers;
+pub mod request;
 
 pub use body::BodyLength;
 pub use head::{Method, RequestHead, ResponseHead, Version};
