@@ -253,7 +253,6 @@ pub fn encode_last_chunk(out: &mut Vec<u8>) {
     out.extend_from_slice(b"0\r\n\r\n");
 }
 
-// ANCHOR: read_chunked
 /// Reads one chunked body from `reader` with a [`ChunkedDecoder`], and
 /// leaves what follows it (the next message) unread. Chapter 05's exercise
 /// asks for this function; this is the reference answer.
@@ -286,7 +285,6 @@ pub fn read_chunked(reader: &mut impl BufRead, limit: usize) -> io::Result<Vec<u
     }
     Ok(body)
 }
-// ANCHOR_END: read_chunked
 
 #[cfg(test)]
 mod tests {
