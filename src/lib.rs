@@ -8,6 +8,7 @@
 //! | 01 addresses | [`addresses`], [`url`] | socket addresses, name resolution, a URL parser (RFC 3986) |
 //! | 02 tcp | [`tcp`] | an echo server and client, two framings, half-close |
 //! | 03 udp | [`udp`] | a UDP echo server that can drop datagrams, a pinger |
+//! | 05 http client | [`http`] | HTTP/1.1 messages, and a client: keep-alive, chunked bodies, redirects |
 //!
 //! Shared by every chapter:
 //!
