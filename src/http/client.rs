@@ -415,7 +415,8 @@ impl Client {
         // Every (method, URL) asked for in this chain, to notice a loop.
         let mut asked = vec![(method.clone(), url.request_target(), endpoint(&url)?)];
         let timeout = self.options.timeout;
-        for redirects in 0.. {
+        let mut redirects = 0;
+        loop {
             let response =
                 self.exchange(&method, &url, &headers, body, &mut |response, reader| {
                     if redirect_to_follow(response, &method).is_some() {
@@ -467,8 +468,8 @@ impl Client {
                 headers.remove("cookie");
             }
             (method, url) = (next_method, next);
+            redirects += 1;
         }
-        unreachable!("the loop above returns once redirects reach the limit")
     }
     // ANCHOR_END: follow
 
@@ -529,12 +530,10 @@ impl Client {
     fn open(&mut self, host: &Host, port: u16) -> Result<Connection, ClientError> {
         let timeout = self.options.timeout;
         let to = format!("{host}:{port}");
-        let stream = match host {
-            Host::Name(name) => connect((name.as_str(), port), timeout),
-            Host::Ipv4(_) | Host::Ipv6(_) => match host.ip() {
-                Some(ip) => connect(SocketAddr::new(ip, port), timeout),
-                None => unreachable!("an address host has an IP"),
-            },
+        // An address is used as it is; a name is looked up (chapter 01).
+        let stream = match host.ip() {
+            Some(ip) => connect(SocketAddr::new(ip, port), timeout),
+            None => connect((host.to_string().as_str(), port), timeout),
         }
         .map_err(|error| ClientError::Connect { to, error })?;
         // The request goes in one write, so Nagle's algorithm has nothing to
@@ -588,12 +587,15 @@ fn send_and_read_head(
             false => ClientError::NoResponse,
         });
     }
-    for _ in 0..=MAX_INTERIM_RESPONSES {
+    for interim in 0..=MAX_INTERIM_RESPONSES {
+        // Closed or reset before a byte of an answer (an interim response
+        // is an answer too: the server has the request).
+        let first = interim == 0;
         let head = match read_head(conn, parse_response_head) {
             Ok(Some(head)) => head,
-            // Closed or reset before a byte of an answer.
-            Ok(None) => return Err(ClientError::NoResponse),
-            Err(ReadError::Io(error)) if !is_timeout(&error) && conn.data().is_empty() => {
+            Ok(None) if first => return Err(ClientError::NoResponse),
+            Ok(None) => return Err(ClientError::Truncated),
+            Err(ReadError::Io(error)) if !is_timeout(&error) && first && conn.data().is_empty() => {
                 return Err(ClientError::NoResponse)
             }
             Err(error) => return Err(from_read_error(error, timeout)),
