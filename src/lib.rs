@@ -8,7 +8,7 @@
 //! | 01 addresses | [`addresses`], [`url`] | socket addresses, name resolution, a URL parser (RFC 3986) |
 //! | 02 tcp | [`tcp`] | an echo server and client, two framings, half-close |
 //! | 03 udp | [`udp`] | a UDP echo server that can drop datagrams, a pinger |
-//! | 05–06 http | [`http`] | HTTP/1.1 messages (RFC 9112): heads, bodies, chunked, dates |
+//! | 05–06 http | [`http`] | HTTP/1.1 (RFC 9112): messages, a client with keep-alive and redirects, a static file server |
 //! | 07 rest-api | [`json`] | JSON by hand (RFC 8259) |
 //!
 //! Shared by every chapter:

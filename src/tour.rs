@@ -60,6 +60,12 @@ pub const CHAPTERS: &[Chapter] = &[
         title: "udp: datagrams, an echo server and a pinger",
         demo: crate::udp::demo,
     },
+    Chapter {
+        number: "05",
+        slug: "http-client",
+        title: "http client: requests, responses, chunked bodies, redirects",
+        demo: crate::http::client_demo::demo,
+    },
 ];
 
 /// The chapter whose number (`"2"`, `"02"`) or name (`"tcp"`, `"02-tcp"`) is `wanted`.

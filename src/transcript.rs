@@ -273,6 +273,17 @@ impl<S> Tee<S> {
         &mut self.inner
     }
 
+    /// Shows the bytes of each direction that have not made a whole line
+    /// yet, each as a line of its own. For protocols whose messages need
+    /// not end with a line break (an HTTP body): call it at the end of a
+    /// message, so that the next one starts on a new line.
+    pub fn finish_lines(&mut self) {
+        let mut sent = std::mem::take(&mut self.sent);
+        sent.finish(|line, dropped| self.record(self.side, line, dropped));
+        let mut received = std::mem::take(&mut self.received);
+        received.finish(|line, dropped| self.record(self.side.peer(), line, dropped));
+    }
+
     fn record(&self, side: Side, line: &[u8], dropped: usize) {
         let shown = show_cut_line(line, dropped);
         self.transcript
@@ -312,10 +323,7 @@ impl<S: Write> Write for Tee<S> {
 
 impl<S> Drop for Tee<S> {
     fn drop(&mut self) {
-        let mut sent = std::mem::take(&mut self.sent);
-        sent.finish(|line, dropped| self.record(self.side, line, dropped));
-        let mut received = std::mem::take(&mut self.received);
-        received.finish(|line, dropped| self.record(self.side.peer(), line, dropped));
+        self.finish_lines();
     }
 }
 

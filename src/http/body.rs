@@ -89,6 +89,7 @@ pub fn request_body(head: &RequestHead) -> Result<BodyLength, BodyError> {
 }
 // ANCHOR_END: request_body
 
+// ANCHOR: response_body
 /// How the body of a response to a `method` request is delimited.
 pub fn response_body(method: &Method, head: &ResponseHead) -> Result<BodyLength, BodyError> {
     if *method == Method::Head || matches!(head.status, 100..=199 | 204 | 304) {
@@ -105,6 +106,7 @@ pub fn response_body(method: &Method, head: &ResponseHead) -> Result<BodyLength,
         None => Ok(BodyLength::UntilClose),
     }
 }
+// ANCHOR_END: response_body
 
 /// `Transfer-Encoding` must be exactly `chunked`: the only coding this
 /// crate implements.

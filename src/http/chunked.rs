@@ -34,6 +34,7 @@
 
 use super::headers::Headers;
 use std::fmt;
+use std::io::{self, BufRead};
 
 /// The longest chunk-size line accepted (size and extensions). The size
 /// itself is at most 16 hex digits; extensions are rare and short.
@@ -252,6 +253,39 @@ pub fn encode_last_chunk(out: &mut Vec<u8>) {
     out.extend_from_slice(b"0\r\n\r\n");
 }
 
+/// Reads one chunked body from `reader` with a [`ChunkedDecoder`], and
+/// leaves what follows it (the next message) unread. Chapter 05's exercise
+/// asks for this function; this is the reference answer.
+///
+/// Errors: `UnexpectedEof` if the stream ends inside the body;
+/// `InvalidData` if the body is malformed or holds more than `limit` bytes.
+/// Memory stays within `limit` and one buffer of `reader`, whatever size a
+/// chunk announces.
+pub fn read_chunked(reader: &mut impl BufRead, limit: usize) -> io::Result<Vec<u8>> {
+    let mut decoder = ChunkedDecoder::default();
+    let mut body = Vec::new();
+    while !decoder.is_done() {
+        let input = reader.fill_buf()?;
+        if input.is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the stream ended inside a chunked body",
+            ));
+        }
+        let used = decoder
+            .decode(input, &mut body)
+            .map_err(|error| io::Error::new(io::ErrorKind::InvalidData, error))?;
+        reader.consume(used);
+        if body.len() > limit {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("chunked body larger than {limit} bytes"),
+            ));
+        }
+    }
+    Ok(body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,6 +363,17 @@ mod tests {
                 String::from_utf8_lossy(&wire[..wire.len().min(40)])
             );
         }
+    }
+
+    #[test]
+    fn read_chunked_stops_at_the_end_of_the_body() {
+        let mut wire = &b"3\r\nabc\r\n0\r\n\r\nNEXT"[..];
+        assert_eq!(read_chunked(&mut wire, 10).unwrap(), b"abc");
+        assert_eq!(wire, b"NEXT");
+        let error = read_chunked(&mut &b"5\r\nhel"[..], 10).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof);
+        let error = read_chunked(&mut &b"5\r\nhello\r\n0\r\n\r\n"[..], 4).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::InvalidData);
     }
 
     #[test]

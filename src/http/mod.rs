@@ -27,16 +27,20 @@
 //! | [`body`] | where a body ends: Content-Length, chunked, or close |
 //! | [`chunked`] | the chunked transfer coding, as a state machine |
 //! | [`date`] | HTTP dates, and the calendar std does not have |
+//! | [`request`] | what a client sends: request bytes, form bodies, redirect rules |
 //! | [`path`] | a request target turned into a path that cannot leave the root |
 //! | [`range`] | `Range: bytes=…` requests |
 //! | [`mime`] | content types by file extension |
 //! | [`index`] | the HTML listing of a directory |
 //!
-//! and the I/O parts: [`conn`] reads heads and bodies from a connection,
-//! [`server`] answers requests on one, and [`files`] is the static file server.
+//! and the I/O parts: [`conn`] reads heads and bodies from a connection;
+//! [`client`] is the HTTP client of chapter 05; [`server`] answers requests
+//! on a connection, and [`files`] is the static file server of chapter 06.
 
 pub mod body;
 pub mod chunked;
+pub mod client;
+pub mod client_demo;
 pub mod conn;
 pub mod date;
 pub mod files;
@@ -46,6 +50,7 @@ pub mod index;
 pub mod mime;
 pub mod path;
 pub mod range;
+pub mod request;
 pub mod server;
 
 pub use body::BodyLength;

@@ -1,10 +1,11 @@
 //! Real third-party peers against the crate's servers and clients.
 //!
 //! Not part of `cargo test`: these need programs that a machine with only
-//! the Rust toolchain may lack (python3, socat, nc). `.ci/run` installs them
+//! the Rust toolchain may lack (python3, socat, nc, nginx). `.ci/run` installs them
 //! and runs `cargo test --test interop`. A missing program fails its test
 //! with the program's name: nothing is skipped in silence.
 
+mod http_client;
 mod tcp;
 mod udp;
 
@@ -112,7 +113,7 @@ impl Drop for ExampleServer {
 
 /// Where cargo put the example binary: `target/<profile>/examples/NAME`,
 /// next to the `deps` folder that holds this test.
-fn example_path(name: &str) -> PathBuf {
+pub fn example_path(name: &str) -> PathBuf {
     let this_test = std::env::current_exe().unwrap();
     let profile_dir = this_test
         .parent()
