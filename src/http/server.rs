@@ -195,13 +195,10 @@ impl<A: App> Handler for HttpHandler<A> {
     }
 
     fn busy(&self, stream: &mut TcpStream) -> io::Result<()> {
+        let response = Response::error(503, "too many connections, try again later")
+            .header("Retry-After", "1");
         let mut out = Vec::new();
-        write_head(
-            &mut out,
-            &mut Response::error(503, "too many connections, try again later")
-                .header("Retry-After", "1"),
-            false,
-        );
+        write_response(stream, &mut out, response, false, false)?;
         stream.write_all(&out)
     }
 }

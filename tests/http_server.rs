@@ -1,0 +1,458 @@
+//! Chapter 06's static file server over real loopback connections: what a
+//! browser, curl or an attacker would see.
+
+mod support;
+
+use netlessons::http::body::response_body;
+use netlessons::http::conn::{read_head, BodyReader, RECV_BUFFER_LEN};
+use netlessons::http::files::StaticFiles;
+use netlessons::http::head::{parse_response_head, Method, ResponseHead};
+use netlessons::http::server::{HttpHandler, Limits};
+use netlessons::serve::{Config, Server, ServerHandle};
+use netlessons::wire::buffer::RecvBuf;
+use std::fs;
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::path::Path;
+use std::time::{Duration, Instant};
+use support::chaos::{ChaosProxy, Weather};
+use tempfile::TempDir;
+
+const TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A served directory: hello.txt, a 1 MB file, a subdirectory with an
+/// index page, one with oddly named files, and a link that leads outside.
+fn site() -> (TempDir, TempDir) {
+    let root = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let r = root.path();
+    fs::write(r.join("hello.txt"), "hello\n").unwrap();
+    let big: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
+    fs::write(r.join("big.bin"), big).unwrap();
+    fs::create_dir(r.join("site")).unwrap();
+    fs::write(r.join("site/index.html"), "<h1>home</h1>\n").unwrap();
+    fs::create_dir(r.join("odd")).unwrap();
+    fs::write(r.join("odd/<b>&co.txt"), "odd\n").unwrap();
+    fs::write(r.join("odd/a b.txt"), "spaced\n").unwrap();
+    fs::write(outside.path().join("secret.txt"), "secret\n").unwrap();
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(outside.path(), r.join("escape")).unwrap();
+        std::os::unix::fs::symlink(r.join("hello.txt"), r.join("alias.txt")).unwrap();
+    }
+    (root, outside)
+}
+
+fn start(root: &Path, limits: Limits, config: Config) -> ServerHandle {
+    let files = StaticFiles::new(root).unwrap();
+    Server::bind_with("127.0.0.1:0", config)
+        .unwrap()
+        .spawn(HttpHandler::with_limits(files, limits))
+        .unwrap()
+}
+
+fn server(root: &Path) -> ServerHandle {
+    start(root, Limits::default(), Config::default())
+}
+
+/// A client connection that reads responses with the crate's parser.
+struct Conn {
+    buf: RecvBuf<TcpStream>,
+}
+
+impl Conn {
+    fn open(addr: SocketAddr) -> Conn {
+        let stream = TcpStream::connect(addr).unwrap();
+        stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+        Conn {
+            buf: RecvBuf::new(stream, RECV_BUFFER_LEN),
+        }
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        self.buf.get_mut().write_all(bytes).unwrap();
+    }
+
+    /// Reads one response to a `method` request: its head and body.
+    fn response(&mut self, method: Method) -> (ResponseHead, Vec<u8>) {
+        let head = read_head(&mut self.buf, parse_response_head)
+            .unwrap()
+            .expect("the server closed instead of answering");
+        let length = response_body(&method, &head).unwrap();
+        let body = BodyReader::new(&mut self.buf, length)
+            .read_to_limit(10_000_000)
+            .unwrap();
+        (head, body)
+    }
+
+    fn get(&mut self, target: &str) -> (ResponseHead, Vec<u8>) {
+        self.send(format!("GET {target} HTTP/1.1\r\nHost: t\r\n\r\n").as_bytes());
+        self.response(Method::Get)
+    }
+
+    /// Whether the server closed the connection (end-of-file, or a reset).
+    fn is_closed(&mut self) -> bool {
+        let mut byte = [0];
+        matches!(self.buf.read(&mut byte), Ok(0) | Err(_))
+    }
+}
+
+fn status_of(addr: SocketAddr, request: &str) -> u16 {
+    let mut conn = Conn::open(addr);
+    conn.send(request.as_bytes());
+    conn.response(Method::Get).0.status
+}
+
+#[test]
+fn a_file_comes_with_its_type_length_and_dates() {
+    let (root, _outside) = site();
+    let server = server(root.path());
+    let (head, body) = Conn::open(server.local_addr()).get("/hello.txt");
+    assert_eq!(head.status, 200);
+    assert_eq!(body, b"hello\n");
+    assert_eq!(
+        head.headers.get("content-type"),
+        Some("text/plain; charset=utf-8")
+    );
+    assert_eq!(head.headers.get("content-length"), Some("6"));
+    assert!(head
+        .headers
+        .get("last-modified")
+        .is_some_and(|d| d.ends_with(" GMT")));
+    assert!(head
+        .headers
+        .get("date")
+        .is_some_and(|d| d.ends_with(" GMT")));
+}
+
+#[test]
+fn a_large_file_arrives_whole() {
+    let (root, _outside) = site();
+    let server = server(root.path());
+    let (head, body) = Conn::open(server.local_addr()).get("/big.bin");
+    assert_eq!(head.status, 200);
+    assert_eq!(body, fs::read(root.path().join("big.bin")).unwrap());
+}
+
+#[test]
+fn head_sends_the_headers_without_the_body() {
+    let (root, _outside) = site();
+    let server = server(root.path());
+    let mut conn = Conn::open(server.local_addr());
+    conn.send(b"HEAD /hello.txt HTTP/1.1\r\nHost: t\r\n\r\n");
+    let (head, body) = conn.response(Method::Head);
+    assert_eq!(
+        (head.status, head.headers.get("content-length")),
+        (200, Some("6"))
+    );
+    assert!(body.is_empty());
+    // Had a body been sent, this next response would not parse.
+    assert_eq!(conn.get("/hello.txt").1, b"hello\n");
+}
+
+#[test]
+fn http_1_1_keeps_the_connection_for_the_next_request() {
+    let (root, _outside) = site();
+    let server = server(root.path());
+    let mut conn = Conn::open(server.local_addr());
+    for _ in 0..3 {
+        assert_eq!(conn.get("/hello.txt").1, b"hello\n");
+    }
+}
+
+#[test]
+fn pipelined_requests_are_answered_in_order() {
+    let (root, _outside) = site();
+    let server = server(root.path());
+    let mut conn = Conn::open(server.local_addr());
+    conn.send(
+        b"GET /hello.txt HTTP/1.1\r\nHost: t\r\n\r\n\
+          GET /missing HTTP/1.1\r\nHost: t\r\n\r\n\
+          GET /site/ HTTP/1.1\r\nHost: t\r\n\r\n",
+    );
+    let statuses: Vec<u16> = (0..3)
+        .map(|_| conn.response(Method::Get).0.status)
+        .collect();
+    assert_eq!(statuses, [200, 404, 200]);
+}
+
+#[test]
+fn connection_close_and_http_1_0_end_the_connection() {
+    let (root, _outside) = site();
+    let server = server(root.path());
+    for request in [
+        "GET /hello.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        "GET /hello.txt HTTP/1.0\r\n\r\n",
+    ] {
+        let mut conn = Conn::open(server.local_addr());
+        conn.send(request.as_bytes());
+        let (head, _) = conn.response(Method::Get);
+        assert_eq!(head.headers.get("connection"), Some("close"), "{request:?}");
+        assert!(conn.is_closed(), "{request:?}");
+    }
+}
+
+#[test]
+fn http_1_0_keeps_the_connection_only_when_asked() {
+    let (root, _outside) = site();
+    let server = server(root.path());
+    let mut conn = Conn::open(server.local_addr());
+    for _ in 0..2 {
+        conn.send(b"GET /hello.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+        let (head, body) = conn.response(Method::Get);
+        assert_eq!(head.headers.get("connection"), Some("keep-alive"));
+        assert_eq!(body, b"hello\n");
+    }
+}
+
+#[test]
+fn if_modified_since_a_later_date_is_304_without_a_body() {
+    let (root, _outside) = site();
+    let server = server(root.path());
+    let mut conn = Conn::open(server.local_addr());
+    let (head, _) = conn.get("/hello.txt");
+    let modified = head.headers.get("last-modified").unwrap().to_string();
+    for (since, expected) in [
+        (modified.as_str(), 304),
+        ("Sun, 06 Nov 1994 08:49:37 GMT", 200),
+        ("not a date", 200),
+    ] {
+        conn.send(
+            format!("GET /hello.txt HTTP/1.1\r\nIf-Modified-Since: {since}\r\n\r\n").as_bytes(),
+        );
+        let (head, body) = conn.response(Method::Get);
+        assert_eq!(head.status, expected, "{since}");
+        assert_eq!(body.is_empty(), expected == 304);
+    }
+}
+
+#[test]
+fn a_range_gets_206_and_an_impossible_one_416() {
+    let (root, _outside) = site();
+    let server = server(root.path());
+    let mut conn = Conn::open(server.local_addr());
+    conn.send(b"GET /hello.txt HTTP/1.1\r\nRange: bytes=1-3\r\n\r\n");
+    let (head, body) = conn.response(Method::Get);
+    assert_eq!((head.status, body.as_slice()), (206, b"ell".as_slice()));
+    assert_eq!(head.headers.get("content-range"), Some("bytes 1-3/6"));
+    // What `curl -C -` sends to resume after 4 bytes:
+    conn.send(b"GET /hello.txt HTTP/1.1\r\nRange: bytes=4-\r\n\r\n");
+    assert_eq!(conn.response(Method::Get).1, b"o\n");
+    conn.send(b"GET /hello.txt HTTP/1.1\r\nRange: bytes=6-\r\n\r\n");
+    let (head, _) = conn.response(Method::Get);
+    assert_eq!(head.status, 416);
+    assert_eq!(head.headers.get("content-range"), Some("bytes */6"));
+}
+
+#[test]
+fn a_directory_without_its_slash_is_redirected() {
+    let (root, _outside) = site();
+    let server = server(root.path());
+    let (head, _) = Conn::open(server.local_addr()).get("/site?x=1");
+    assert_eq!(head.status, 301);
+    assert_eq!(head.headers.get("location"), Some("/site/?x=1"));
+}
+
+#[test]
+fn a_directory_serves_its_index_html_or_a_listing() {
+    let (root, _outside) = site();
+    let server = server(root.path());
+    let mut conn = Conn::open(server.local_addr());
+    assert_eq!(conn.get("/site/").1, b"<h1>home</h1>\n");
+    let (head, page) = conn.get("/odd/");
+    assert_eq!(
+        head.headers.get("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    let page = String::from_utf8(page).unwrap();
+    // The names are shown escaped, never as markup.
+    assert!(page.contains("&lt;b&gt;&amp;co.txt"), "{page}");
+    assert!(!page.contains("<b>"), "{page}");
+    assert!(page.contains("href=\"a%20b.txt\""), "{page}");
+}
+
+#[test]
+fn no_spelling_of_a_path_leaves_the_root() {
+    let (root, _outside) = site();
+    let server = server(root.path());
+    let attempts = [
+        "/../hello.txt",
+        "/site/../../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/%2E%2E%2fsecret.txt",
+        "/site%2f..%2f..%2fsecret.txt",
+        "/hello.txt%00.png",
+        "/escape/secret.txt",
+        "//etc/passwd",
+        "/..%5csecret.txt",
+    ];
+    for target in attempts {
+        let mut conn = Conn::open(server.local_addr());
+        let (head, body) = conn.get(target);
+        assert!(
+            matches!(head.status, 403 | 404),
+            "{target}: {}",
+            head.status
+        );
+        assert!(
+            !String::from_utf8_lossy(&body).contains("secret\n"),
+            "{target}"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_link_that_stays_inside_the_root_is_followed() {
+    let (root, _outside) = site();
+    let server = server(root.path());
+    assert_eq!(
+        Conn::open(server.local_addr()).get("/alias.txt").1,
+        b"hello\n"
+    );
+}
+
+#[test]
+fn bad_requests_get_their_status_codes() {
+    let (root, _outside) = site();
+    let server = server(root.path());
+    let long_target = format!("GET /{} HTTP/1.1\r\n\r\n", "a".repeat(9000));
+    let many_fields = format!("GET / HTTP/1.1\r\n{}\r\n", "X: y\r\n".repeat(101));
+    let table: Vec<(&str, u16)> = vec![
+        ("GET /hello.txt\r\n\r\n", 400),
+        ("GET /hello.txt HTTP/1.1\r\nHost : x\r\n\r\n", 400),
+        ("POST /hello.txt HTTP/1.1\r\nContent-Length: 0\r\n\r\n", 405),
+        ("DELETE /hello.txt HTTP/1.1\r\n\r\n", 405),
+        ("BREW /pot HTTP/1.1\r\n\r\n", 501),
+        ("GET /hello.txt HTTP/2.0\r\n\r\n", 505),
+        (&long_target, 414),
+        (&many_fields, 431),
+        ("POST / HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n", 413),
+        (
+            "POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+            400,
+        ),
+        ("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
+        ("GET * HTTP/1.1\r\n\r\n", 400),
+    ];
+    for (request, expected) in table {
+        assert_eq!(
+            status_of(server.local_addr(), request),
+            expected,
+            "{:.60}",
+            request
+        );
+    }
+}
+
+#[test]
+fn a_405_says_which_methods_are_allowed() {
+    let (root, _outside) = site();
+    let server = server(root.path());
+    let mut conn = Conn::open(server.local_addr());
+    conn.send(b"PUT /hello.txt HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
+    let (head, _) = conn.response(Method::Put);
+    assert_eq!(
+        (head.status, head.headers.get("allow")),
+        (405, Some("GET, HEAD"))
+    );
+}
+
+#[test]
+fn a_request_body_is_read_so_the_next_request_parses() {
+    let (root, _outside) = site();
+    let server = server(root.path());
+    let mut conn = Conn::open(server.local_addr());
+    conn.send(b"POST /hello.txt HTTP/1.1\r\nContent-Length: 5\r\n\r\nabcde");
+    assert_eq!(conn.response(Method::Post).0.status, 405);
+    conn.send(
+        b"POST /hello.txt HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+    );
+    assert_eq!(conn.response(Method::Post).0.status, 405);
+    assert_eq!(conn.get("/hello.txt").1, b"hello\n");
+}
+
+#[test]
+fn expect_100_continue_gets_the_go_ahead_first() {
+    let (root, _outside) = site();
+    let server = server(root.path());
+    let mut conn = Conn::open(server.local_addr());
+    conn.send(b"POST /hello.txt HTTP/1.1\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n");
+    let (interim, _) = conn.response(Method::Post);
+    assert_eq!(interim.status, 100);
+    conn.send(b"abc");
+    assert_eq!(conn.response(Method::Post).0.status, 405);
+}
+
+#[test]
+fn a_client_sending_a_byte_at_a_time_is_cut_off_at_the_head_deadline() {
+    let (root, _outside) = site();
+    let limits = Limits {
+        head_timeout: Duration::from_millis(300),
+        ..Limits::default()
+    };
+    let server = start(root.path(), limits, Config::default());
+    let mut stream = TcpStream::connect(server.local_addr()).unwrap();
+    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+    let started = Instant::now();
+    let mut sent = 0;
+    for byte in b"GET /hello.txt HTTP/1.1\r\nX-Slow: ".iter().cycle() {
+        if stream.write_all(&[*byte]).is_err() || started.elapsed() > TIMEOUT {
+            break;
+        }
+        sent += 1;
+        std::thread::sleep(Duration::from_millis(50));
+        if started.elapsed() > Duration::from_millis(600) {
+            break;
+        }
+    }
+    let mut reply = String::new();
+    let _ = stream.read_to_string(&mut reply);
+    assert!(
+        reply.starts_with("HTTP/1.1 408 "),
+        "after {sent} bytes: {reply:?}"
+    );
+    assert!(started.elapsed() < TIMEOUT);
+}
+
+#[test]
+fn an_idle_keep_alive_connection_is_closed() {
+    let (root, _outside) = site();
+    let limits = Limits {
+        keep_alive_timeout: Duration::from_millis(100),
+        ..Limits::default()
+    };
+    let server = start(root.path(), limits, Config::default());
+    let mut conn = Conn::open(server.local_addr());
+    assert_eq!(conn.get("/hello.txt").0.status, 200);
+    assert!(conn.is_closed());
+}
+
+#[test]
+fn over_the_connection_cap_a_client_gets_503() {
+    let (root, _outside) = site();
+    let config = Config {
+        max_connections: 1,
+        ..Config::default()
+    };
+    let server = start(root.path(), Limits::default(), config);
+    let mut first = Conn::open(server.local_addr());
+    assert_eq!(first.get("/hello.txt").0.status, 200);
+    let (head, _) = Conn::open(server.local_addr()).response(Method::Get);
+    assert_eq!(head.status, 503);
+    assert_eq!(head.headers.get("retry-after"), Some("1"));
+}
+
+#[test]
+fn files_arrive_whole_in_every_weather() {
+    let (root, _outside) = site();
+    let server = server(root.path());
+    let big = fs::read(root.path().join("big.bin")).unwrap();
+    for (name, weather) in Weather::all() {
+        let proxy = ChaosProxy::start(server.local_addr(), weather).unwrap();
+        let mut conn = Conn::open(proxy.addr());
+        assert_eq!(conn.get("/hello.txt").1, b"hello\n", "{name}");
+        assert!(conn.get("/big.bin").1 == big, "{name}");
+        conn.buf.get_mut().shutdown(Shutdown::Both).unwrap();
+    }
+}
