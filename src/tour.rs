@@ -66,6 +66,12 @@ pub const CHAPTERS: &[Chapter] = &[
         title: "http client: requests, responses, chunked bodies, redirects",
         demo: crate::http::client_demo::demo,
     },
+    Chapter {
+        number: "06",
+        slug: "http-server",
+        title: "http server: static files, keep-alive, ranges, safe paths",
+        demo: crate::http::server_demo::demo,
+    },
 ];
 
 /// The chapter whose number (`"2"`, `"02"`) or name (`"tcp"`, `"02-tcp"`) is `wanted`.

@@ -73,8 +73,20 @@ fn every_include_names_an_existing_file_and_anchor() {
 }
 
 /// Leaves out of a transcript what changes from run to run: the port after
-/// `127.0.0.1:` or `]:`, and any number right before `ms` or `µs`.
+/// `127.0.0.1:` or `]:`, any number right before `ms` or `µs`, and the value
+/// of an HTTP `Date:` header (the time the response was sent).
 fn normalize(text: &str) -> String {
+    let text: Vec<String> = text
+        .lines()
+        .map(|line| match line.find("Date: ") {
+            Some(at) if line[at..].ends_with(" GMT") => format!("{}Date: DATE", &line[..at]),
+            _ => line.to_string(),
+        })
+        .collect();
+    normalize_numbers(&text.join("\n"))
+}
+
+fn normalize_numbers(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(c) = rest.chars().next() {

@@ -44,34 +44,6 @@ impl StaticFiles {
         }
         Ok(StaticFiles { root })
     }
-
-    // ANCHOR: locate
-    /// The path of what `segments` name, if it exists and is under the root.
-    ///
-    /// The segments cannot climb out by themselves ([`safe_path`] saw to
-    /// that), but a symbolic link inside the root can point anywhere. So
-    /// each step is checked with `symlink_metadata` (which looks at a link
-    /// itself, not at what it points to); only when a link is met is the
-    /// real path resolved and compared with the root. A file without links
-    /// on its way costs one system call per segment.
-    fn locate(&self, segments: &[String]) -> Result<PathBuf, Response> {
-        let not_found = |error: io::Error| match error.kind() {
-            io::ErrorKind::PermissionDenied => Response::error(403, "not readable"),
-            _ => Response::error(404, "no such file"),
-        };
-        let mut path = self.root.clone();
-        for segment in segments {
-            path.push(segment);
-            if fs::symlink_metadata(&path).map_err(not_found)?.is_symlink() {
-                let real = fs::canonicalize(&path).map_err(not_found)?;
-                if !real.starts_with(&self.root) {
-                    return Err(Response::error(403, "outside the served directory"));
-                }
-            }
-        }
-        Ok(path)
-    }
-    // ANCHOR_END: locate
 }
 
 impl App for StaticFiles {
@@ -89,7 +61,7 @@ impl App for StaticFiles {
             Err(PathError::NotAPath) => return Response::error(400, "not a path"),
             Err(error) => return Response::error(403, &error.to_string()),
         };
-        let real = match self.locate(&path.segments) {
+        let real = match locate(&self.root, &path.segments) {
             Ok(real) => real,
             Err(response) => return response,
         };
@@ -121,6 +93,47 @@ impl App for StaticFiles {
         let name = real.file_name().and_then(|n| n.to_str()).unwrap_or("");
         serve_file(file, &metadata, name, request)
     }
+}
+
+// ANCHOR: locate
+/// The path of what `segments` name, if it exists and is under the root.
+///
+/// The segments cannot climb out by themselves ([`safe_path`] saw to
+/// that), but a symbolic link inside the root can point anywhere. So
+/// each step is checked with `symlink_metadata` (which looks at a link
+/// itself, not at what it points to); only when a link is met is the
+/// real path resolved and compared with the root. A file without links
+/// on its way costs one system call per segment.
+fn locate(root: &Path, segments: &[String]) -> Result<PathBuf, Response> {
+    let not_found = |error: io::Error| match error.kind() {
+        io::ErrorKind::PermissionDenied => Response::error(403, "not readable"),
+        _ => Response::error(404, "no such file"),
+    };
+    let mut path = root.to_path_buf();
+    for segment in segments {
+        path.push(segment);
+        if fs::symlink_metadata(&path).map_err(not_found)?.is_symlink() {
+            let real = fs::canonicalize(&path).map_err(not_found)?;
+            if !real.starts_with(root) {
+                return Err(Response::error(403, "outside the served directory"));
+            }
+        }
+    }
+    Ok(path)
+}
+// ANCHOR_END: locate
+
+/// Where `target` leads under `root` (a canonical path, as
+/// [`StaticFiles::new`] makes it), or the status code that refuses it:
+/// 400 for a target that is not a path, 403 for one that tries to leave the
+/// root, 404 for one that names nothing.
+pub fn resolve(root: &Path, target: &str) -> Result<PathBuf, u16> {
+    let path = match safe_path(target) {
+        Ok(path) => path,
+        Err(PathError::NotAPath) => return Err(400),
+        Err(PathError::DotDot | PathError::BadSegment) => return Err(403),
+    };
+    locate(root, &path.segments).map_err(|response| response.status)
 }
 
 // ANCHOR: serve_file

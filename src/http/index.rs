@@ -43,8 +43,11 @@ pub fn render_index(title: &str, entries: &[Entry]) -> String {
     let title = html_escape(title);
     let mut page = format!(
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Index of {title}</title></head>\n\
-         <body><h1>Index of {title}</h1>\n<ul>\n<li><a href=\"../\">../</a></li>\n"
+         <body><h1>Index of {title}</h1>\n<ul>\n"
     );
+    if title != "/" {
+        page.push_str("<li><a href=\"../\">../</a></li>\n");
+    }
     for entry in sorted {
         let slash = if entry.is_dir { "/" } else { "" };
         // Percent-encoded for the URL, then escaped for the attribute
@@ -83,7 +86,7 @@ mod tests {
         assert!(page.contains("&lt;b&gt;&amp;&quot;x y&quot;.txt"), "{page}");
         let href = page
             .split("href=\"")
-            .nth(2)
+            .nth(1)
             .unwrap()
             .split('"')
             .next()

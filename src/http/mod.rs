@@ -52,6 +52,7 @@ pub mod path;
 pub mod range;
 pub mod request;
 pub mod server;
+pub mod server_demo;
 
 pub use body::BodyLength;
 pub use head::{Method, RequestHead, ResponseHead, Version};

@@ -203,6 +203,7 @@ impl<A: App> Handler for HttpHandler<A> {
     }
 }
 
+// ANCHOR: timed_stream
 /// The socket, read with a deadline for the message being read.
 ///
 /// A read timeout bounds one read; a client that sends one byte every few
@@ -236,8 +237,8 @@ impl Read for TimedStream<'_> {
         (&*self.stream).read(out)
     }
 }
+// ANCHOR_END: timed_stream
 
-// ANCHOR: serve_connection
 /// Answers requests on one connection until it should close.
 fn serve_connection(
     stream: &TcpStream,
@@ -288,6 +289,7 @@ thread_local! {
     static SPARE_BUFFERS: RefCell<Option<Buffers>> = const { RefCell::new(None) };
 }
 
+// ANCHOR: answer_requests
 /// The requests of one connection, answered in turn.
 fn answer_requests(
     stream: &TcpStream,
@@ -336,7 +338,7 @@ fn answer_requests(
     }
     stream_write(stream, out)
 }
-// ANCHOR_END: serve_connection
+// ANCHOR_END: answer_requests
 
 /// Reads the body the head announces, within the limits. A client that
 /// sent `Expect: 100-continue` waits for our go-ahead before sending it.
