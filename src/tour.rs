@@ -60,6 +60,12 @@ pub const CHAPTERS: &[Chapter] = &[
         title: "udp: datagrams, an echo server and a pinger",
         demo: crate::udp::demo,
     },
+    Chapter {
+        number: "07",
+        slug: "rest-api",
+        title: "rest api: resources, methods, status codes, JSON",
+        demo: crate::rest::demo,
+    },
 ];
 
 /// The chapter whose number (`"2"`, `"02"`) or name (`"tcp"`, `"02-tcp"`) is `wanted`.

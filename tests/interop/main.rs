@@ -5,6 +5,7 @@
 //! and runs `cargo test --test interop`. A missing program fails its test
 //! with the program's name: nothing is skipped in silence.
 
+mod rest;
 mod tcp;
 mod udp;
 
