@@ -173,9 +173,8 @@ pub fn route(target: &str) -> Option<Route> {
         return Some(Route::Collection);
     }
     let id = path.strip_prefix("/notes/")?;
-    let canonical = !id.is_empty()
-        && !id.starts_with('0')
-        && id.bytes().all(|byte| byte.is_ascii_digit());
+    let canonical =
+        !id.is_empty() && !id.starts_with('0') && id.bytes().all(|byte| byte.is_ascii_digit());
     if !canonical {
         return None;
     }
@@ -214,7 +213,11 @@ impl App for NotesApi {
             }
             (route, method) => error(
                 405,
-                &format!("{} is not allowed on {}", shown(method.as_str()), shown(target)),
+                &format!(
+                    "{} is not allowed on {}",
+                    shown(method.as_str()),
+                    shown(target)
+                ),
             )
             .header("Allow", allowed(route)),
         }
@@ -312,7 +315,12 @@ impl NotesApi {
     /// changes are saved in the order they were made. The success response
     /// is only built after this returns, so a client that got 201, 200 or
     /// 204 knows its change is on disk.
-    fn save_or_undo(&self, notes: &mut Notes, id: u64, before: Option<Note>) -> Result<(), Response> {
+    fn save_or_undo(
+        &self,
+        notes: &mut Notes,
+        id: u64,
+        before: Option<Note>,
+    ) -> Result<(), Response> {
         let Some(path) = &self.file else {
             return Ok(());
         };
@@ -388,9 +396,10 @@ pub fn is_json_type(value: Option<&str>, is_patch: bool) -> bool {
         || (is_patch && essence.eq_ignore_ascii_case(MERGE_PATCH));
     type_ok
         && parts.all(|parameter| match parameter.split_once('=') {
-            Some((name, charset)) if name.trim().eq_ignore_ascii_case("charset") => {
-                charset.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
-            }
+            Some((name, charset)) if name.trim().eq_ignore_ascii_case("charset") => charset
+                .trim()
+                .trim_matches('"')
+                .eq_ignore_ascii_case("utf-8"),
             _ => true,
         })
 }
@@ -479,7 +488,11 @@ mod tests {
             (None, false, false),
         ];
         for (value, is_patch, expected) in table {
-            assert_eq!(is_json_type(value, is_patch), expected, "{value:?} {is_patch}");
+            assert_eq!(
+                is_json_type(value, is_patch),
+                expected,
+                "{value:?} {is_patch}"
+            );
         }
     }
 

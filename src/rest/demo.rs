@@ -70,7 +70,13 @@ pub fn demo(transcript: &Transcript) -> DemoResult {
     client.expect(404, Method::Get, "/notes/2", JSON, "")?;
     transcript.say("");
     transcript.note("mistakes, and the status code for each");
-    client.expect(400, Method::Post, "/notes", JSON, r#"{"text": "buy milk",}"#)?;
+    client.expect(
+        400,
+        Method::Post,
+        "/notes",
+        JSON,
+        r#"{"text": "buy milk",}"#,
+    )?;
     client.expect(422, Method::Post, "/notes", JSON, r#"{"txt":"buy milk"}"#)?;
     client.expect(415, Method::Post, "/notes", "text/plain", "buy milk")?;
     client.expect(405, Method::Delete, "/notes", JSON, "")?;
@@ -90,7 +96,13 @@ fn restart(transcript: &Transcript) -> DemoResult {
     transcript.note("with --data notes.json, every change is saved before it is acknowledged");
     let server = Server::bind("127.0.0.1:0")?.spawn(HttpHandler::new(NotesApi::open(&file)?))?;
     let mut client = DemoClient::connect(server.local_addr(), transcript)?;
-    client.expect(201, Method::Post, "/notes", JSON, r#"{"text":"water the plants"}"#)?;
+    client.expect(
+        201,
+        Method::Post,
+        "/notes",
+        JSON,
+        r#"{"text":"water the plants"}"#,
+    )?;
     drop(client);
     server.shutdown();
     transcript.note("the server stops; notes.json holds:");
@@ -114,7 +126,10 @@ struct DemoClient<'a> {
 }
 
 impl<'a> DemoClient<'a> {
-    fn connect(addr: SocketAddr, transcript: &'a Transcript) -> Result<DemoClient<'a>, std::io::Error> {
+    fn connect(
+        addr: SocketAddr,
+        transcript: &'a Transcript,
+    ) -> Result<DemoClient<'a>, std::io::Error> {
         let stream = TcpStream::connect(addr)?;
         stream.set_read_timeout(Some(REPLY_WAIT))?;
         let reader = stream.try_clone()?;
@@ -170,7 +185,9 @@ impl<'a> DemoClient<'a> {
         }
         self.transcript.wire(Side::Server, shown.as_bytes());
         if head.status != status {
-            return Err(format!("{method} {target}: expected {status}, got {}", head.status).into());
+            return Err(
+                format!("{method} {target}: expected {status}, got {}", head.status).into(),
+            );
         }
         Ok(())
     }
@@ -187,10 +204,8 @@ impl TempDir {
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |since| since.as_nanos());
-        let dir = std::env::temp_dir().join(format!(
-            "netlessons-07-{}-{nanos}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("netlessons-07-{}-{nanos}", std::process::id()));
         std::fs::create_dir(&dir)?;
         Ok(TempDir(dir))
     }

@@ -13,7 +13,7 @@
 //! | file | part | what it holds |
 //! | --- | --- | --- |
 //! | [`store`] | pure | the notes, their ids, what a valid note is |
-//! | [`api`] | pure | routing, methods and status codes: the [`App`](crate::http::server::App) |
+//! | [`api`] | shell | routing, methods and status codes: the [`App`](crate::http::server::App); saves through `persist` |
 //! | [`persist`] | I/O | the file: write, fsync, rename; and load |
 //! | `demo.rs` | I/O | the chapter's demo, run by the tour |
 //!

@@ -151,7 +151,10 @@ pub struct Full;
 
 impl fmt::Display for Full {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "there are already {MAX_NOTES} notes, the most this server keeps")
+        write!(
+            f,
+            "there are already {MAX_NOTES} notes, the most this server keeps"
+        )
     }
 }
 
@@ -375,7 +378,9 @@ impl Notes {
                 .and_then(positive_id)
                 .ok_or_else(|| format!("note {index}: bad or missing \"id\""))?;
             if id >= next_id {
-                return Err(format!("note {index}: id {id} is not below next_id {next_id}"));
+                return Err(format!(
+                    "note {index}: id {id} is not below next_id {next_id}"
+                ));
             }
             let draft = draft_from_json(value, Some(id))
                 .map_err(|invalid| format!("note {index}: {invalid}"))?;
@@ -394,7 +399,10 @@ impl Notes {
 
 /// A JSON number that is a whole number of 1 or more: an id.
 fn positive_id(value: &Value) -> Option<u64> {
-    value.as_i64().and_then(|id| u64::try_from(id).ok()).filter(|&id| id > 0)
+    value
+        .as_i64()
+        .and_then(|id| u64::try_from(id).ok())
+        .filter(|&id| id > 0)
 }
 
 #[cfg(test)]
@@ -409,7 +417,13 @@ mod tests {
     #[test]
     fn a_draft_needs_a_text_and_done_defaults_to_false() {
         let draft = draft_from_json(&json(r#"{"text":"buy milk"}"#), None).unwrap();
-        assert_eq!(draft, Draft { text: "buy milk".into(), done: false });
+        assert_eq!(
+            draft,
+            Draft {
+                text: "buy milk".into(),
+                done: false
+            }
+        );
     }
 
     #[test]
@@ -424,7 +438,10 @@ mod tests {
             (r#"{"text":"a","done":"yes"}"#, Invalid::DoneNotABool),
             (r#"{"text":"a","done":null}"#, Invalid::DoneNotABool),
             (r#"{"text":"a","id":3}"#, Invalid::IdGivenByClient),
-            (r#"{"text":"a","dnoe":true}"#, Invalid::UnknownField("dnoe".into())),
+            (
+                r#"{"text":"a","dnoe":true}"#,
+                Invalid::UnknownField("dnoe".into()),
+            ),
         ];
         for (text, expected) in table {
             assert_eq!(draft_from_json(&json(text), None), Err(expected), "{text}");
@@ -443,14 +460,20 @@ mod tests {
     fn a_put_may_repeat_the_id_of_its_uri_but_not_another() {
         let document = json(r#"{"id":4,"text":"a"}"#);
         assert!(draft_from_json(&document, Some(4)).is_ok());
-        assert_eq!(draft_from_json(&document, Some(5)), Err(Invalid::IdMismatch));
+        assert_eq!(
+            draft_from_json(&document, Some(5)),
+            Err(Invalid::IdMismatch)
+        );
     }
 
     #[test]
     fn a_patch_changes_only_what_it_names_and_refuses_null() {
         assert_eq!(
             patch_from_json(&json(r#"{"done":true}"#), 1),
-            Ok(Patch { text: None, done: Some(true) })
+            Ok(Patch {
+                text: None,
+                done: Some(true)
+            })
         );
         assert_eq!(patch_from_json(&json("{}"), 1), Ok(Patch::default()));
         assert_eq!(
@@ -463,7 +486,10 @@ mod tests {
     #[test]
     fn ids_count_up_and_are_never_reused() {
         let mut notes = Notes::new();
-        let draft = || Draft { text: "a".into(), done: false };
+        let draft = || Draft {
+            text: "a".into(),
+            done: false,
+        };
         assert_eq!(notes.create(draft()).unwrap().id, 1);
         assert_eq!(notes.create(draft()).unwrap().id, 2);
         notes.delete(2);
@@ -474,16 +500,39 @@ mod tests {
     fn the_collection_refuses_a_note_past_the_cap() {
         let mut notes = Notes::new();
         for _ in 0..MAX_NOTES {
-            notes.create(Draft { text: "a".into(), done: false }).unwrap();
+            notes
+                .create(Draft {
+                    text: "a".into(),
+                    done: false,
+                })
+                .unwrap();
         }
-        assert_eq!(notes.create(Draft { text: "a".into(), done: false }).err(), Some(Full));
+        assert_eq!(
+            notes
+                .create(Draft {
+                    text: "a".into(),
+                    done: false
+                })
+                .err(),
+            Some(Full)
+        );
     }
 
     #[test]
     fn the_file_form_reads_back_as_the_same_collection() {
         let mut notes = Notes::new();
-        notes.create(Draft { text: "one".into(), done: true }).unwrap();
-        notes.create(Draft { text: "two".into(), done: false }).unwrap();
+        notes
+            .create(Draft {
+                text: "one".into(),
+                done: true,
+            })
+            .unwrap();
+        notes
+            .create(Draft {
+                text: "two".into(),
+                done: false,
+            })
+            .unwrap();
         notes.delete(2);
         let again = Notes::from_json(&json(&notes.to_json().to_string())).unwrap();
         assert_eq!(again, notes);
