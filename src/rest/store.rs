@@ -279,6 +279,7 @@ impl Notes {
         self.notes.get(&id)
     }
 
+    // ANCHOR: create
     /// Adds a note with the next id, unless the collection is full.
     pub fn create(&mut self, draft: Draft) -> Result<&Note, Full> {
         if self.notes.len() >= MAX_NOTES {
@@ -293,6 +294,7 @@ impl Notes {
         };
         Ok(self.notes.entry(id).or_insert(note))
     }
+    // ANCHOR_END: create
 
     /// Replaces the note `id` (PUT). `None` if there is no such note: PUT
     /// does not create here, since ids are the server's to give.
