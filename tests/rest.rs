@@ -9,8 +9,9 @@ mod support;
 
 use netlessons::http::body::response_body;
 use netlessons::http::conn::{read_head, BodyReader, RECV_BUFFER_LEN};
-use netlessons::http::head::{parse_response_head, Method, ResponseHead};
-use netlessons::http::server::{HttpHandler, Request};
+use netlessons::http::head::{parse_response_head, Method, RequestHead, ResponseHead};
+use netlessons::http::server::{App, HttpHandler, Request};
+use netlessons::http::{Headers, Version};
 use netlessons::json::{parse, Value};
 use netlessons::rest::persist::temp_path;
 use netlessons::rest::{LoadError, NotesApi, MAX_NOTES, MAX_TEXT_LEN};
@@ -540,37 +541,35 @@ fn json_that_is_not_a_note_is_422_with_the_reason() {
     assert_eq!(client.get("/notes").json(), json("[]"));
 }
 
+/// A `POST /notes` request as the HTTP server would hand it to the app.
+fn post_request(body: &str) -> Request {
+    let mut headers = Headers::new();
+    headers.append("Content-Type", JSON);
+    Request {
+        head: RequestHead {
+            method: Method::Post,
+            target: "/notes".into(),
+            version: Version::Http11,
+            headers,
+        },
+        body: body.as_bytes().to_vec(),
+        peer: "127.0.0.1:1".parse().unwrap(),
+    }
+}
+
 #[test]
 fn past_the_cap_a_new_note_is_507_and_the_others_still_work() {
     // Filling 10,000 notes over HTTP is slow in a debug build: fill them
     // by calling the app directly, then ask over the wire for one more.
     let api = Arc::new(NotesApi::in_memory());
-    let peer: SocketAddr = "127.0.0.1:1".parse().unwrap();
     for _ in 0..MAX_NOTES {
-        let request = Request {
-            head: netlessons::http::head::RequestHead {
-                method: Method::Post,
-                target: "/notes".into(),
-                version: netlessons::http::Version::Http11,
-                headers: {
-                    let mut headers = netlessons::http::Headers::new();
-                    headers.append("Content-Type", JSON);
-                    headers
-                },
-            },
-            body: br#"{"text":"x"}"#.to_vec(),
-            peer,
-        };
-        assert_eq!(
-            netlessons::http::server::App::respond(&*api, &request).status,
-            201
-        );
+        assert_eq!(api.respond(&post_request(r#"{"text":"x"}"#)).status, 201);
     }
     let shared = Arc::clone(&api);
     let server = Server::bind("127.0.0.1:0")
         .unwrap()
         .spawn(HttpHandler::new(move |request: &Request| {
-            netlessons::http::server::App::respond(&*shared, request)
+            shared.respond(request)
         }))
         .unwrap();
     let mut client = Client::connect(server.local_addr());
