@@ -350,14 +350,16 @@ fn save(path: &Path, notes: &Notes) -> std::io::Result<()> {
 fn read_json(request: &Request, is_patch: bool) -> Result<Value, Response> {
     let content_type = request.head.headers.get("content-type");
     if !is_json_type(content_type, is_patch) {
-        let accepted = if is_patch { PATCH_TYPES } else { JSON };
-        let response = error(
-            415,
-            &format!(
-                "the body must be {accepted}, not {}",
-                content_type.map_or("untyped".to_string(), shown)
-            ),
-        );
+        let accepted = if is_patch {
+            "application/merge-patch+json or application/json"
+        } else {
+            JSON
+        };
+        let sent = match content_type {
+            Some(content_type) => format!("not {}", shown(content_type)),
+            None => "and has no Content-Type".to_string(),
+        };
+        let response = error(415, &format!("the body must be {accepted}, {sent}"));
         // RFC 5789 §3.1: a 415 to a PATCH says which patch types would do.
         return Err(if is_patch {
             response.header("Accept-Patch", PATCH_TYPES)
