@@ -9,7 +9,7 @@
 //! | 02 tcp | [`tcp`] | an echo server and client, two framings, half-close |
 //! | 03 udp | [`udp`] | a UDP echo server that can drop datagrams, a pinger |
 //! | 05–06 http | [`http`] | HTTP/1.1 (RFC 9112): messages, a client with keep-alive and redirects, a static file server |
-//! | 07 rest-api | [`json`] | JSON by hand (RFC 8259) |
+//! | 07 rest-api | [`json`], [`rest`] | JSON by hand (RFC 8259); a notes API with methods, status codes and a durable file |
 //!
 //! Shared by every chapter:
 //!
@@ -33,6 +33,7 @@ pub mod addresses;
 pub mod cli;
 pub mod http;
 pub mod json;
+pub mod rest;
 pub mod serve;
 pub mod tcp;
 pub mod tour;

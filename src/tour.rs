@@ -72,6 +72,12 @@ pub const CHAPTERS: &[Chapter] = &[
         title: "http server: static files, keep-alive, ranges, safe paths",
         demo: crate::http::server_demo::demo,
     },
+    Chapter {
+        number: "07",
+        slug: "rest-api",
+        title: "rest api: resources, methods, status codes, JSON",
+        demo: crate::rest::demo,
+    },
 ];
 
 /// The chapter whose number (`"2"`, `"02"`) or name (`"tcp"`, `"02-tcp"`) is `wanted`.

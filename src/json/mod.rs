@@ -82,7 +82,7 @@
 mod parse;
 mod write;
 
-pub use parse::{parse, JsonError, JsonErrorKind, MAX_DEPTH};
+pub use parse::{parse, parse_string_at, JsonError, JsonErrorKind, MAX_DEPTH};
 
 /// The largest integer an `f64` holds exactly, along with every integer
 /// below it: 2^53 − 1, JavaScript's `Number.MAX_SAFE_INTEGER`.

@@ -185,6 +185,76 @@ pub(super) fn parse_text(text: &str) -> Result<Value, JsonError> {
     Ok(value)
 }
 
+/// Parses one JSON string that starts at `input[start]` (its opening
+/// quote), and returns the decoded text and the offset just past its
+/// closing quote. Offsets in errors count from the start of `input`.
+///
+/// This is the string rule alone, for the exercise of chapter 07 and for
+/// callers that find strings inside larger text; [`parse`] uses the same
+/// code for every string of a document. The bytes after the closing quote
+/// are not looked at, so they need not be JSON, or even UTF-8.
+///
+/// ```
+/// use netlessons::json::parse_string_at;
+/// assert_eq!(
+///     parse_string_at(br#"["caf\u00e9", 1]"#, 1).unwrap(),
+///     ("café".to_string(), 12)
+/// );
+/// ```
+pub fn parse_string_at(input: &[u8], start: usize) -> Result<(String, usize), JsonError> {
+    let rest = input.get(start..).unwrap_or_default();
+    match rest.first() {
+        Some(b'"') => {}
+        Some(_) => {
+            return Err(JsonError {
+                kind: JsonErrorKind::ExpectedValue,
+                offset: start,
+            })
+        }
+        None => {
+            return Err(JsonError {
+                kind: JsonErrorKind::UnexpectedEnd,
+                offset: input.len(),
+            })
+        }
+    }
+    // The parser works on text: take the longest UTF-8 prefix of the rest.
+    // If the string runs into the byte past it, that byte is the error.
+    let (text, invalid_at) = match std::str::from_utf8(rest) {
+        Ok(text) => (text, None),
+        Err(error) => {
+            let valid = error.valid_up_to();
+            // `valid` bytes are UTF-8 by definition: the fallback is never used.
+            let text = std::str::from_utf8(&rest[..valid]).unwrap_or_default();
+            // A character cut off by the end of the input is a truncation;
+            // a byte that starts no character is invalid UTF-8.
+            (text, error.error_len().map(|_| start + valid))
+        }
+    };
+    let mut parser = Parser {
+        text,
+        pos: 0,
+        depth: 0,
+    };
+    match parser.parse_string() {
+        Ok(decoded) => Ok((decoded, start + parser.pos)),
+        Err(error) if error.kind == JsonErrorKind::UnexpectedEnd => Err(match invalid_at {
+            Some(offset) => JsonError {
+                kind: JsonErrorKind::InvalidUtf8,
+                offset,
+            },
+            None => JsonError {
+                kind: JsonErrorKind::UnexpectedEnd,
+                offset: input.len(),
+            },
+        }),
+        Err(error) => Err(JsonError {
+            kind: error.kind,
+            offset: start + error.offset,
+        }),
+    }
+}
+
 /// The state of one parse: the input, how far we are, how deep we are.
 struct Parser<'a> {
     text: &'a str,
@@ -584,4 +654,46 @@ fn first_duplicate(members: &[(String, Value)], key_offsets: &[usize]) -> Option
         .filter(|pair| pair[0].0 == pair[1].0)
         .map(|pair| pair[1].1)
         .min()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_string_is_found_at_an_offset_and_the_bytes_after_it_are_not_read() {
+        // What follows the string need not be JSON, nor UTF-8.
+        let input = b"xx\"a\\u00e9\\ud83d\\ude00\"\xff\xfe";
+        assert_eq!(
+            parse_string_at(input, 2),
+            Ok(("a\u{e9}\u{1f600}".to_string(), 23))
+        );
+    }
+
+    #[test]
+    fn errors_of_a_string_at_an_offset_count_from_the_start_of_the_input() {
+        let table: [(&[u8], JsonErrorKind, usize); 6] = [
+            (b"  \"a\\qb\"", JsonErrorKind::InvalidEscape('q'), 4),
+            (b"  \"a\nb\"", JsonErrorKind::ControlCharacter(b'\n'), 4),
+            (b"  \"\\udc00\"", JsonErrorKind::LoneSurrogate, 3),
+            (b"  \"abc", JsonErrorKind::UnexpectedEnd, 6),
+            (b"  \"ab\xffc\"", JsonErrorKind::InvalidUtf8, 5),
+            (b"  abc", JsonErrorKind::ExpectedValue, 2),
+        ];
+        for (input, kind, offset) in table {
+            assert_eq!(
+                parse_string_at(input, 2),
+                Err(JsonError { kind, offset }),
+                "{}",
+                String::from_utf8_lossy(input)
+            );
+        }
+    }
+
+    #[test]
+    fn a_start_past_the_end_is_an_unexpected_end() {
+        let error = parse_string_at(b"\"a\"", 9).unwrap_err();
+        assert_eq!(error.kind, JsonErrorKind::UnexpectedEnd);
+        assert_eq!(error.offset, 3);
+    }
 }

@@ -6,6 +6,7 @@
 //! with the program's name: nothing is skipped in silence.
 
 mod http_client;
+mod rest;
 mod tcp;
 mod udp;
 

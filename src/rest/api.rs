@@ -1,0 +1,506 @@
+//! The API: HTTP requests in, JSON responses out.
+//!
+//! [`NotesApi`] is an [`App`] for the HTTP server of chapter 06: the server
+//! reads each request whole (head and body, within its limits) and hands
+//! it here; what comes back is written to the client. This file decides
+//! everything between the two:
+//!
+//! ```text
+//!  /notes        GET HEAD     200  every note, as a JSON array
+//!                POST         201  a new note; Location: /notes/{id}
+//!  /notes/{id}   GET HEAD     200  the note                  404 if none
+//!                PUT          200  the note, replaced        404 if none
+//!                PATCH        200  the note, changed         404 if none
+//!                DELETE       204  gone                      404 if none
+//!  both          OPTIONS      204  Allow: what the URI supports
+//!                other        405  Allow: what the URI supports
+//!  anything else              404
+//! ```
+//!
+//! A request with a body is checked in the order a client can act on:
+//! its type (`415` unless JSON), its syntax (`400`, with the byte where
+//! the JSON went wrong), its meaning (`422`, with what is wrong with the
+//! note), and only then is the collection locked and changed (`404` for a
+//! note that does not exist, `507` when the collection is full). Checking
+//! before locking keeps the parsing of one client's body from holding up
+//! every other client.
+//!
+//! Every response with a body carries `Content-Type: application/json`,
+//! errors included: `{"error": "no note with id 7"}`. A client that
+//! speaks JSON should never have to parse an HTML or text error page.
+
+use super::persist;
+use super::store::{draft_from_json, patch_from_json, Invalid, Note, Notes};
+use crate::http::head::Method;
+use crate::http::server::{App, Request, Response};
+use crate::json::{self, JsonError, Value};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+/// The media type of every body this API sends, and the one it accepts.
+/// RFC 8259 §11 defines no `charset` parameter for it: JSON is UTF-8.
+pub const JSON: &str = "application/json";
+
+/// The media type of a JSON merge patch (RFC 7396 §4), accepted by PATCH.
+pub const MERGE_PATCH: &str = "application/merge-patch+json";
+
+/// The methods each kind of URI supports, for `Allow` (RFC 9110 §10.2.1).
+const COLLECTION_METHODS: &str = "GET, HEAD, POST, OPTIONS";
+const NOTE_METHODS: &str = "GET, HEAD, PUT, PATCH, DELETE, OPTIONS";
+
+/// What a PATCH accepts, for `Accept-Patch` (RFC 5789 §3.1).
+const PATCH_TYPES: &str = "application/merge-patch+json, application/json";
+
+/// The notes API: the collection, and the file it is kept in (if any).
+#[derive(Debug)]
+pub struct NotesApi {
+    /// Many connections are served at once, each on its own thread; the
+    /// lock makes each change happen whole, one after another.
+    notes: Mutex<Notes>,
+    /// Where every change is saved before it is acknowledged.
+    file: Option<PathBuf>,
+}
+
+/// Why the notes file cannot be used: the server must not start.
+#[derive(Debug)]
+pub enum LoadError {
+    /// The file cannot be read, or the directory cannot be written.
+    Io(PathBuf, std::io::Error),
+    /// The file is not JSON.
+    Json(PathBuf, JsonError),
+    /// The file is JSON, but not a collection of notes.
+    Invalid(PathBuf, String),
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::Io(path, error) => write!(f, "{}: {error}", path.display()),
+            LoadError::Json(path, error) => write!(
+                f,
+                "{}: not valid JSON ({error}); repair or move the file, \
+                 the server will not start over it",
+                path.display()
+            ),
+            LoadError::Invalid(path, why) => write!(
+                f,
+                "{}: not a notes file ({why}); repair or move the file, \
+                 the server will not start over it",
+                path.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+impl NotesApi {
+    /// An API whose notes live in memory only: gone when it stops.
+    pub fn in_memory() -> NotesApi {
+        NotesApi {
+            notes: Mutex::new(Notes::new()),
+            file: None,
+        }
+    }
+
+    // ANCHOR: open
+    /// An API whose notes are kept in the file at `path`: read from it now
+    /// if it exists, saved to it on every change.
+    ///
+    /// A file that exists but cannot be read as notes is an error, never an
+    /// empty start: starting empty would overwrite the file at the first
+    /// change, and lose every note in it for good. A leftover temporary
+    /// file from a crash ([`persist::temp_path`]) is ignored.
+    pub fn open(path: impl Into<PathBuf>) -> Result<NotesApi, LoadError> {
+        let path = path.into();
+        let io_error = |error| LoadError::Io(path.clone(), error);
+        let notes = match persist::load(&path).map_err(io_error)? {
+            None => Notes::new(),
+            Some(bytes) => {
+                let value = json::parse(&bytes).map_err(|e| LoadError::Json(path.clone(), e))?;
+                Notes::from_json(&value).map_err(|why| LoadError::Invalid(path.clone(), why))?
+            }
+        };
+        // Save once now: a directory we cannot write to should stop the
+        // server at start, not fail the first client who changes something.
+        save(&path, &notes).map_err(io_error)?;
+        Ok(NotesApi {
+            notes: Mutex::new(notes),
+            file: Some(path),
+        })
+    }
+    // ANCHOR_END: open
+
+    /// How many notes there are.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Notes> {
+        // A poisoned lock means a thread panicked while holding it. Every
+        // change below is made whole before anything that could panic, so
+        // the notes are still consistent: carry on rather than fail every
+        // request from now on.
+        self.notes.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// What a request's target names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// `/notes`: the collection.
+    Collection,
+    /// `/notes/{id}`: one note.
+    Note(u64),
+}
+
+// ANCHOR: route
+/// The resource a request target names, if any.
+///
+/// The query (`?...`) is ignored. An id is the canonical decimal form of a
+/// positive integer: `/notes/7`, not `/notes/07`, `/notes/+7` or
+/// `/notes/0`, so that each note has exactly one URI; anything else names
+/// no resource (404), just as `/notes/seven` does.
+pub fn route(target: &str) -> Option<Route> {
+    let path = target.split_once('?').map_or(target, |(path, _)| path);
+    if path == "/notes" {
+        return Some(Route::Collection);
+    }
+    let id = path.strip_prefix("/notes/")?;
+    let canonical =
+        !id.is_empty() && !id.starts_with('0') && id.bytes().all(|byte| byte.is_ascii_digit());
+    if !canonical {
+        return None;
+    }
+    // Too many digits for a u64 is no note either.
+    id.parse().ok().map(Route::Note)
+}
+// ANCHOR_END: route
+
+// ANCHOR: respond
+impl App for NotesApi {
+    fn respond(&self, request: &Request) -> Response {
+        let target = &request.head.target;
+        let Some(route) = route(target) else {
+            return error(404, &format!("no resource at {}", shown(target)));
+        };
+        let method = &request.head.method;
+        match (route, method) {
+            // HEAD is GET without the body; the server leaves the body out.
+            (Route::Collection, Method::Get | Method::Head) => {
+                json_response(200, &self.lock().list_json())
+            }
+            (Route::Collection, Method::Post) => self.create(request),
+            (Route::Note(id), Method::Get | Method::Head) => match self.lock().get(id) {
+                Some(note) => json_response(200, &note.to_json()),
+                None => no_note(id),
+            },
+            (Route::Note(id), Method::Put) => self.replace(id, request),
+            (Route::Note(id), Method::Patch) => self.patch(id, request),
+            (Route::Note(id), Method::Delete) => self.delete(id),
+            (route, Method::Options) => {
+                let response = Response::empty(204).header("Allow", allowed(route));
+                match route {
+                    Route::Note(_) => response.header("Accept-Patch", PATCH_TYPES),
+                    Route::Collection => response,
+                }
+            }
+            (route, method) => error(
+                405,
+                &format!(
+                    "{} is not allowed on {}",
+                    shown(method.as_str()),
+                    shown(target)
+                ),
+            )
+            .header("Allow", allowed(route)),
+        }
+    }
+}
+// ANCHOR_END: respond
+
+impl NotesApi {
+    /// `POST /notes`: a new note, at a URI the server chooses.
+    fn create(&self, request: &Request) -> Response {
+        let draft = match read_json(request, false).and_then(|value| {
+            draft_from_json(&value, None).map_err(|invalid| unprocessable(&invalid))
+        }) {
+            Ok(draft) => draft,
+            Err(response) => return response,
+        };
+        let mut notes = self.lock();
+        let note = match notes.create(draft) {
+            Ok(note) => note.clone(),
+            // RFC 4918 §11.5: "unable to store the representation needed
+            // to complete the request". Not 409 Conflict: nothing about
+            // the request conflicts with the note it names; there is no
+            // room for any new note at all.
+            Err(full) => return error(507, &full.to_string()),
+        };
+        if let Err(response) = self.save_or_undo(&mut notes, note.id, None) {
+            return response;
+        }
+        // RFC 9110 §15.3.2: 201 Created, and Location names the new resource.
+        json_response(201, &note.to_json()).header("Location", note.path())
+    }
+
+    // ANCHOR: replace
+    /// `PUT /notes/{id}`: the note becomes what the body says.
+    ///
+    /// PUT may create a resource at the URI the client chose (RFC 9110
+    /// §9.3.4), but here the server chooses ids, so a PUT to a note that
+    /// does not exist is 404: a client cannot reserve `/notes/1000000`.
+    fn replace(&self, id: u64, request: &Request) -> Response {
+        let draft = match read_json(request, false).and_then(|value| {
+            draft_from_json(&value, Some(id)).map_err(|invalid| unprocessable(&invalid))
+        }) {
+            Ok(draft) => draft,
+            Err(response) => return response,
+        };
+        let mut notes = self.lock();
+        let before = notes.get(id).cloned();
+        let Some(note) = notes.replace(id, draft).cloned() else {
+            return no_note(id);
+        };
+        match self.save_or_undo(&mut notes, id, before) {
+            Ok(()) => json_response(200, &note.to_json()),
+            Err(response) => response,
+        }
+    }
+    // ANCHOR_END: replace
+
+    /// `PATCH /notes/{id}`: only the fields the body names change.
+    fn patch(&self, id: u64, request: &Request) -> Response {
+        let patch = match read_json(request, true).and_then(|value| {
+            patch_from_json(&value, id).map_err(|invalid| unprocessable(&invalid))
+        }) {
+            Ok(patch) => patch,
+            Err(response) => return response,
+        };
+        let mut notes = self.lock();
+        let before = notes.get(id).cloned();
+        let Some(note) = notes.patch(id, patch).cloned() else {
+            return no_note(id);
+        };
+        match self.save_or_undo(&mut notes, id, before) {
+            Ok(()) => json_response(200, &note.to_json()),
+            Err(response) => response,
+        }
+    }
+
+    /// `DELETE /notes/{id}`: 204 No Content, and 404 from then on.
+    fn delete(&self, id: u64) -> Response {
+        let mut notes = self.lock();
+        let Some(before) = notes.delete(id) else {
+            return no_note(id);
+        };
+        match self.save_or_undo(&mut notes, id, Some(before)) {
+            Ok(()) => Response::empty(204),
+            Err(response) => response,
+        }
+    }
+
+    // ANCHOR: save_or_undo
+    /// Saves the collection after a change to note `id`, while the lock is
+    /// still held; if saving fails, puts the note back as it was (`before`)
+    /// and returns the 500 to send instead of the success.
+    ///
+    /// Saving under the lock keeps the file in step with memory: two
+    /// changes are saved in the order they were made. The success response
+    /// is only built after this returns, so a client that got 201, 200 or
+    /// 204 knows its change is on disk.
+    fn save_or_undo(
+        &self,
+        notes: &mut Notes,
+        id: u64,
+        before: Option<Note>,
+    ) -> Result<(), Response> {
+        let Some(path) = &self.file else {
+            return Ok(());
+        };
+        save(path, notes).map_err(|_| {
+            notes.restore(id, before);
+            // The reason (a full disk, a permission) is for the operator;
+            // the client learns only that its change was not made.
+            error(500, "the change could not be saved, and was not made")
+        })
+    }
+    // ANCHOR_END: save_or_undo
+}
+
+/// Writes the whole collection to `path`, atomically.
+fn save(path: &Path, notes: &Notes) -> std::io::Result<()> {
+    let mut text = notes.to_json().to_pretty();
+    text.push('\n');
+    persist::save(path, text.as_bytes())
+}
+
+// ANCHOR: read_json
+/// The request's body as JSON, or the response that says why it is not.
+///
+/// First the declared type (415 if it is not JSON: the client sent a
+/// form, or forgot the header), then the bytes themselves (400, saying
+/// where the JSON goes wrong).
+fn read_json(request: &Request, is_patch: bool) -> Result<Value, Response> {
+    let content_type = request.head.headers.get("content-type");
+    if !is_json_type(content_type, is_patch) {
+        let accepted = if is_patch {
+            "application/merge-patch+json or application/json"
+        } else {
+            JSON
+        };
+        let sent = match content_type {
+            Some(content_type) => format!("not {}", shown(content_type)),
+            None => "and has no Content-Type".to_string(),
+        };
+        let response = error(415, &format!("the body must be {accepted}, {sent}"));
+        // RFC 5789 §3.1: a 415 to a PATCH says which patch types would do.
+        return Err(if is_patch {
+            response.header("Accept-Patch", PATCH_TYPES)
+        } else {
+            response
+        });
+    }
+    json::parse(&request.body).map_err(|error| {
+        let body = Value::object([
+            ("error", format!("invalid JSON: {}", error.kind).into()),
+            ("at", Value::Number(error.offset as f64)),
+        ]);
+        json_response(400, &body)
+    })
+}
+// ANCHOR_END: read_json
+
+/// Whether a `Content-Type` value is JSON: `application/json`, or for a
+/// PATCH also `application/merge-patch+json`, with any parameters except
+/// a `charset` other than UTF-8.
+///
+/// ```text
+/// Content-Type = type "/" subtype *( OWS ";" OWS parameter )   (RFC 9110 §8.3)
+/// ```
+///
+/// Types and parameter names are case-insensitive; `charset=utf-8` is
+/// harmless (and common: browsers' `fetch` adds it), but a body in any
+/// other charset is not JSON (RFC 8259 §8.1).
+pub fn is_json_type(value: Option<&str>, is_patch: bool) -> bool {
+    let Some(value) = value else {
+        return false;
+    };
+    let mut parts = value.split(';');
+    let essence = parts.next().unwrap_or_default().trim();
+    let type_ok = essence.eq_ignore_ascii_case(JSON)
+        || (is_patch && essence.eq_ignore_ascii_case(MERGE_PATCH));
+    type_ok
+        && parts.all(|parameter| match parameter.split_once('=') {
+            Some((name, charset)) if name.trim().eq_ignore_ascii_case("charset") => charset
+                .trim()
+                .trim_matches('"')
+                .eq_ignore_ascii_case("utf-8"),
+            _ => true,
+        })
+}
+
+/// `Allow` for a route.
+fn allowed(route: Route) -> &'static str {
+    match route {
+        Route::Collection => COLLECTION_METHODS,
+        Route::Note(_) => NOTE_METHODS,
+    }
+}
+
+/// A response whose body is `value`, as JSON.
+fn json_response(status: u16, value: &Value) -> Response {
+    // A final newline, so that `curl` leaves the prompt on a line of its own.
+    Response::with_body(status, JSON, format!("{value}\n"))
+}
+
+/// An error response: `{"error": "..."}`.
+fn error(status: u16, message: &str) -> Response {
+    json_response(status, &Value::object([("error", message.into())]))
+}
+
+/// 422: the body is JSON, but not what this resource takes.
+fn unprocessable(invalid: &Invalid) -> Response {
+    error(422, &invalid.to_string())
+}
+
+/// 404 for a note that does not exist (never did, or was deleted).
+fn no_note(id: u64) -> Response {
+    error(404, &format!("no note with id {id}"))
+}
+
+/// Text from the request, for an error message: cut short, so that a
+/// client's 8 KiB target is not echoed back whole.
+fn shown(text: &str) -> String {
+    const MAX_SHOWN: usize = 60;
+    match text.char_indices().nth(MAX_SHOWN) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_name_the_collection_or_one_note() {
+        let table = [
+            ("/notes", Some(Route::Collection)),
+            ("/notes?sort=id", Some(Route::Collection)),
+            ("/notes/1", Some(Route::Note(1))),
+            ("/notes/42?x", Some(Route::Note(42))),
+            ("/notes/18446744073709551615", Some(Route::Note(u64::MAX))),
+            ("/notes/18446744073709551616", None),
+            ("/notes/0", None),
+            ("/notes/07", None),
+            ("/notes/+7", None),
+            ("/notes/-1", None),
+            ("/notes/seven", None),
+            ("/notes/", None),
+            ("/notes/1/", None),
+            ("/notes/1/x", None),
+            ("/note", None),
+            ("/", None),
+            ("*", None),
+        ];
+        for (target, expected) in table {
+            assert_eq!(route(target), expected, "{target}");
+        }
+    }
+
+    #[test]
+    fn json_content_types_are_recognised() {
+        let table = [
+            (Some("application/json"), false, true),
+            (Some("Application/JSON"), false, true),
+            (Some("application/json; charset=utf-8"), false, true),
+            (Some("application/json;charset=\"UTF-8\""), false, true),
+            (Some("application/json; charset=latin1"), false, false),
+            (Some("application/merge-patch+json"), true, true),
+            (Some("application/merge-patch+json"), false, false),
+            (Some("text/plain"), false, false),
+            (Some("application/jsonx"), false, false),
+            (None, false, false),
+        ];
+        for (value, is_patch, expected) in table {
+            assert_eq!(
+                is_json_type(value, is_patch),
+                expected,
+                "{value:?} {is_patch}"
+            );
+        }
+    }
+
+    #[test]
+    fn long_request_text_is_cut_in_messages() {
+        assert_eq!(shown("/short"), "/short");
+        assert_eq!(shown(&"é".repeat(100)), format!("{}...", "é".repeat(60)));
+    }
+}

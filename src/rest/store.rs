@@ -1,0 +1,560 @@
+//! The notes themselves: the collection, and the rules a note must follow.
+//!
+//! This file is pure: it knows JSON values and Rust types, not HTTP, not
+//! sockets, not files. The API ([`super::api`]) turns requests into calls
+//! here and the results into responses; persistence ([`super::persist`])
+//! stores what [`Notes::to_json`] gives and reads it back with
+//! [`Notes::from_json`].
+//!
+//! A note, as clients see it:
+//!
+//! ```text
+//! {"id": 1, "text": "buy milk", "done": false}
+//! ```
+//!
+//! The server assigns ids: 1, 2, 3 ... in order, and never reuses one,
+//! even after the note that had it is deleted. A client that kept the URI
+//! `/notes/2` of a deleted note gets 404 for ever, never someone else's
+//! note that happened to get the same number later.
+
+use crate::json::Value;
+use std::collections::BTreeMap;
+use std::fmt;
+
+// ANCHOR: limits
+/// The most notes the collection holds; creating one more is refused with
+/// 507 Insufficient Storage.
+///
+/// Every note lives in memory, a `GET /notes` answers with all of them in
+/// one body, and every change rewrites the whole file. A cap turns "a
+/// client created notes until the server ran out of memory or disk" into a
+/// clear error. 10,000 notes of at most [`MAX_TEXT_LEN`] bytes make a list
+/// and a file of at most about 11 MB; a real service would page its lists
+/// (`GET /notes?page=2`) and keep its data in a database instead.
+pub const MAX_NOTES: usize = 10_000;
+
+/// The longest text a note may have, in bytes of UTF-8 (1000 ASCII
+/// characters, fewer if they need more bytes each). A note is a line or a
+/// paragraph; anything longer is most likely a mistake or an abuse, and
+/// this bound, times [`MAX_NOTES`], is what bounds memory and the file.
+pub const MAX_TEXT_LEN: usize = 1000;
+// ANCHOR_END: limits
+
+/// One note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// Assigned by the server: positive, never reused.
+    pub id: u64,
+    /// What the note says: not blank, at most [`MAX_TEXT_LEN`] bytes.
+    pub text: String,
+    /// Whether it is done.
+    pub done: bool,
+}
+
+impl Note {
+    /// The note's representation: `{"id":1,"text":"buy milk","done":false}`.
+    pub fn to_json(&self) -> Value {
+        Value::object([
+            ("id", Value::Number(self.id as f64)),
+            ("text", self.text.as_str().into()),
+            ("done", self.done.into()),
+        ])
+    }
+
+    /// The note's URI: `/notes/1`.
+    pub fn path(&self) -> String {
+        format!("/notes/{}", self.id)
+    }
+}
+
+/// What a client sends to create a note (POST) or replace one (PUT):
+/// the fields it may set, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    /// The text, already checked.
+    pub text: String,
+    /// Whether it is done (false when not given).
+    pub done: bool,
+}
+
+/// A change to some fields of a note (PATCH): `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Patch {
+    /// A new text, already checked.
+    pub text: Option<String>,
+    /// A new state.
+    pub done: Option<bool>,
+}
+
+/// Why a JSON document sent by a client is not an acceptable note: the
+/// document is JSON, but not a note (422 Unprocessable Content).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Invalid {
+    /// The document is not a JSON object (`[1]`, `"text"`, `null`).
+    NotAnObject,
+    /// A note needs a text, and the document has none.
+    MissingText,
+    /// `text` is there, but not a string.
+    TextNotAString,
+    /// `text` is empty, or only white space.
+    BlankText,
+    /// `text` is longer than [`MAX_TEXT_LEN`] bytes; this many.
+    TextTooLong(usize),
+    /// `done` is there, but not `true` or `false`.
+    DoneNotABool,
+    /// A patch sets `text` or `done` to `null`, which in a merge patch
+    /// means "remove this member"; a note cannot lose either.
+    CannotRemove(&'static str),
+    /// A POST names an `id`: ids are the server's to give.
+    IdGivenByClient,
+    /// A PUT or PATCH names an `id` other than the one in its URI.
+    IdMismatch,
+    /// A member this API does not know (a typo such as `"txt"`, most likely).
+    UnknownField(String),
+}
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Invalid::NotAnObject => f.write_str("a note must be a JSON object"),
+            Invalid::MissingText => f.write_str("\"text\" is missing"),
+            Invalid::TextNotAString => f.write_str("\"text\" must be a string"),
+            Invalid::BlankText => f.write_str("\"text\" must not be empty"),
+            Invalid::TextTooLong(len) => write!(
+                f,
+                "\"text\" is {len} bytes long; the most is {MAX_TEXT_LEN}"
+            ),
+            Invalid::DoneNotABool => f.write_str("\"done\" must be true or false"),
+            Invalid::CannotRemove(field) => {
+                write!(f, "\"{field}\" cannot be removed (null); send a new value")
+            }
+            Invalid::IdGivenByClient => f.write_str("\"id\" is assigned by the server"),
+            Invalid::IdMismatch => f.write_str("\"id\" does not match the note's URI"),
+            Invalid::UnknownField(name) => {
+                // The name comes from the client: show a bounded part of it.
+                let shown: String = name.chars().take(40).collect();
+                let more = if shown.len() < name.len() { "..." } else { "" };
+                write!(
+                    f,
+                    "unknown field \"{shown}{more}\" (a note has \"text\" and \"done\")"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for Invalid {}
+
+/// The collection is full: [`MAX_NOTES`] notes already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Full;
+
+impl fmt::Display for Full {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "there are already {MAX_NOTES} notes, the most this server keeps"
+        )
+    }
+}
+
+impl std::error::Error for Full {}
+
+// ANCHOR: draft
+/// Checks a document sent to create or replace a note.
+///
+/// `{"text": "...", "done": true}`; `done` may be left out (false). An
+/// `id` is accepted only on a PUT, and only if it is the one in the URI
+/// (`uri_id`), so that a client may send back what it got from a GET.
+/// Anything else is refused: a misspelt `"dnoe": true` silently ignored
+/// would leave the client believing it had set something it had not.
+pub fn draft_from_json(value: &Value, uri_id: Option<u64>) -> Result<Draft, Invalid> {
+    let members = value.as_object().ok_or(Invalid::NotAnObject)?;
+    let mut text = None;
+    let mut done = false;
+    for (name, member) in members {
+        match name.as_str() {
+            "text" => text = Some(check_text(member)?),
+            "done" => done = member.as_bool().ok_or(Invalid::DoneNotABool)?,
+            "id" => check_id(member, uri_id)?,
+            _ => return Err(Invalid::UnknownField(name.clone())),
+        }
+    }
+    let text = text.ok_or(Invalid::MissingText)?;
+    Ok(Draft { text, done })
+}
+// ANCHOR_END: draft
+
+// ANCHOR: patch
+/// Checks a JSON merge patch (RFC 7396) for the note `uri_id`.
+///
+/// A merge patch is an object holding only the members to change:
+/// `{"done": true}` changes `done` and leaves `text` alone. In a merge
+/// patch, `null` means "remove this member"; a note cannot lose its text
+/// or its state, so `null` is refused rather than guessed at.
+pub fn patch_from_json(value: &Value, uri_id: u64) -> Result<Patch, Invalid> {
+    // RFC 7396 §2: a patch that is not an object replaces the whole
+    // target, which would turn the note into something that is not a
+    // note; refusing it comes to the same thing.
+    let members = value.as_object().ok_or(Invalid::NotAnObject)?;
+    let mut patch = Patch::default();
+    for (name, member) in members {
+        match name.as_str() {
+            "text" if member.is_null() => return Err(Invalid::CannotRemove("text")),
+            "done" if member.is_null() => return Err(Invalid::CannotRemove("done")),
+            "text" => patch.text = Some(check_text(member)?),
+            "done" => patch.done = Some(member.as_bool().ok_or(Invalid::DoneNotABool)?),
+            "id" => check_id(member, Some(uri_id))?,
+            _ => return Err(Invalid::UnknownField(name.clone())),
+        }
+    }
+    Ok(patch)
+}
+// ANCHOR_END: patch
+
+/// A note's text: a string, not blank, not too long.
+fn check_text(value: &Value) -> Result<String, Invalid> {
+    let text = value.as_str().ok_or(Invalid::TextNotAString)?;
+    if text.trim().is_empty() {
+        return Err(Invalid::BlankText);
+    }
+    if text.len() > MAX_TEXT_LEN {
+        return Err(Invalid::TextTooLong(text.len()));
+    }
+    Ok(text.to_owned())
+}
+
+/// An `id` member is allowed only where it repeats the URI's id.
+fn check_id(value: &Value, uri_id: Option<u64>) -> Result<(), Invalid> {
+    let Some(uri_id) = uri_id else {
+        return Err(Invalid::IdGivenByClient);
+    };
+    match value.as_i64() {
+        Some(id) if u64::try_from(id) == Ok(uri_id) => Ok(()),
+        _ => Err(Invalid::IdMismatch),
+    }
+}
+
+/// The collection: every note, by id, and the id the next one gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notes {
+    /// Ordered by id, so a list comes out in the order notes were made.
+    notes: BTreeMap<u64, Note>,
+    /// The id the next note gets; only ever goes up, so no id is reused.
+    next_id: u64,
+}
+
+impl Default for Notes {
+    fn default() -> Notes {
+        Notes::new()
+    }
+}
+
+impl Notes {
+    /// No notes; the first gets id 1.
+    pub fn new() -> Notes {
+        Notes {
+            notes: BTreeMap::new(),
+            next_id: 1,
+        }
+    }
+
+    /// How many notes there are.
+    pub fn len(&self) -> usize {
+        self.notes.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.notes.is_empty()
+    }
+
+    /// Every note, by id.
+    pub fn iter(&self) -> impl Iterator<Item = &Note> {
+        self.notes.values()
+    }
+
+    /// The note `id`, if it exists.
+    pub fn get(&self, id: u64) -> Option<&Note> {
+        self.notes.get(&id)
+    }
+
+    // ANCHOR: create
+    /// Adds a note with the next id, unless the collection is full.
+    pub fn create(&mut self, draft: Draft) -> Result<&Note, Full> {
+        if self.notes.len() >= MAX_NOTES {
+            return Err(Full);
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        let note = Note {
+            id,
+            text: draft.text,
+            done: draft.done,
+        };
+        Ok(self.notes.entry(id).or_insert(note))
+    }
+    // ANCHOR_END: create
+
+    /// Replaces the note `id` (PUT). `None` if there is no such note: PUT
+    /// does not create here, since ids are the server's to give.
+    pub fn replace(&mut self, id: u64, draft: Draft) -> Option<&Note> {
+        let note = self.notes.get_mut(&id)?;
+        note.text = draft.text;
+        note.done = draft.done;
+        Some(note)
+    }
+
+    /// Changes some fields of the note `id` (PATCH); `None` if there is none.
+    pub fn patch(&mut self, id: u64, patch: Patch) -> Option<&Note> {
+        let note = self.notes.get_mut(&id)?;
+        if let Some(text) = patch.text {
+            note.text = text;
+        }
+        if let Some(done) = patch.done {
+            note.done = done;
+        }
+        Some(note)
+    }
+
+    /// Removes the note `id`, and returns it; `None` if there was none.
+    pub fn delete(&mut self, id: u64) -> Option<Note> {
+        self.notes.remove(&id)
+    }
+
+    /// Puts the note `id` back as it was before a change (`None`: it did
+    /// not exist). The API calls this when a change could not be saved, so
+    /// that memory never holds what the file does not.
+    pub fn restore(&mut self, id: u64, before: Option<Note>) {
+        match before {
+            Some(note) => self.notes.insert(id, note),
+            None => self.notes.remove(&id),
+        };
+    }
+
+    /// The list clients get from `GET /notes`: an array of notes, by id.
+    pub fn list_json(&self) -> Value {
+        self.notes.values().map(Note::to_json).collect()
+    }
+
+    // ANCHOR: file_format
+    /// The whole collection as stored on disk:
+    ///
+    /// ```text
+    /// {"next_id": 3, "notes": [{"id": 1, "text": "buy milk", "done": false}]}
+    /// ```
+    ///
+    /// `next_id` is stored too: without it, a restart after deleting the
+    /// newest note would give its id to the next one.
+    pub fn to_json(&self) -> Value {
+        Value::object([
+            ("next_id", Value::Number(self.next_id as f64)),
+            ("notes", self.list_json()),
+        ])
+    }
+    // ANCHOR_END: file_format
+
+    /// Reads back what [`to_json`](Self::to_json) wrote, checking it as
+    /// strictly as a request: a file edited by hand, or damaged, is
+    /// refused with the reason rather than half read.
+    pub fn from_json(value: &Value) -> Result<Notes, String> {
+        let members = value.as_object().ok_or("not a JSON object")?;
+        let mut next_id = None;
+        let mut list = None;
+        for (name, member) in members {
+            match name.as_str() {
+                "next_id" => next_id = Some(positive_id(member).ok_or("bad \"next_id\"")?),
+                "notes" => list = Some(member.as_array().ok_or("\"notes\" is not an array")?),
+                _ => return Err(format!("unknown member {:?}", name)),
+            }
+        }
+        let next_id = next_id.ok_or("\"next_id\" is missing")?;
+        let list = list.ok_or("\"notes\" is missing")?;
+        if list.len() > MAX_NOTES {
+            return Err(format!("{} notes, more than {MAX_NOTES}", list.len()));
+        }
+        let mut notes = BTreeMap::new();
+        for (index, value) in list.iter().enumerate() {
+            let id = value
+                .get("id")
+                .and_then(positive_id)
+                .ok_or_else(|| format!("note {index}: bad or missing \"id\""))?;
+            if id >= next_id {
+                return Err(format!(
+                    "note {index}: id {id} is not below next_id {next_id}"
+                ));
+            }
+            let draft = draft_from_json(value, Some(id))
+                .map_err(|invalid| format!("note {index}: {invalid}"))?;
+            let note = Note {
+                id,
+                text: draft.text,
+                done: draft.done,
+            };
+            if notes.insert(id, note).is_some() {
+                return Err(format!("note {index}: id {id} appears twice"));
+            }
+        }
+        Ok(Notes { notes, next_id })
+    }
+}
+
+/// A JSON number that is a whole number of 1 or more: an id.
+fn positive_id(value: &Value) -> Option<u64> {
+    value
+        .as_i64()
+        .and_then(|id| u64::try_from(id).ok())
+        .filter(|&id| id > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::parse;
+
+    fn json(text: &str) -> Value {
+        parse(text.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn a_draft_needs_a_text_and_done_defaults_to_false() {
+        let draft = draft_from_json(&json(r#"{"text":"buy milk"}"#), None).unwrap();
+        assert_eq!(
+            draft,
+            Draft {
+                text: "buy milk".into(),
+                done: false
+            }
+        );
+    }
+
+    #[test]
+    fn drafts_that_are_not_notes_are_refused_with_the_reason() {
+        let long = format!(r#"{{"text":"{}"}}"#, "a".repeat(MAX_TEXT_LEN + 1));
+        let table: [(&str, Invalid); 9] = [
+            ("[]", Invalid::NotAnObject),
+            ("{}", Invalid::MissingText),
+            (r#"{"text":7}"#, Invalid::TextNotAString),
+            (r#"{"text":"  "}"#, Invalid::BlankText),
+            (&long, Invalid::TextTooLong(MAX_TEXT_LEN + 1)),
+            (r#"{"text":"a","done":"yes"}"#, Invalid::DoneNotABool),
+            (r#"{"text":"a","done":null}"#, Invalid::DoneNotABool),
+            (r#"{"text":"a","id":3}"#, Invalid::IdGivenByClient),
+            (
+                r#"{"text":"a","dnoe":true}"#,
+                Invalid::UnknownField("dnoe".into()),
+            ),
+        ];
+        for (text, expected) in table {
+            assert_eq!(draft_from_json(&json(text), None), Err(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_text_of_exactly_the_limit_is_accepted() {
+        // Counted in bytes: 500 two-byte characters are 1000 bytes.
+        let text = "é".repeat(MAX_TEXT_LEN / 2);
+        let document = Value::object([("text", text.as_str().into())]);
+        assert_eq!(draft_from_json(&document, None).unwrap().text, text);
+    }
+
+    #[test]
+    fn a_put_may_repeat_the_id_of_its_uri_but_not_another() {
+        let document = json(r#"{"id":4,"text":"a"}"#);
+        assert!(draft_from_json(&document, Some(4)).is_ok());
+        assert_eq!(
+            draft_from_json(&document, Some(5)),
+            Err(Invalid::IdMismatch)
+        );
+    }
+
+    #[test]
+    fn a_patch_changes_only_what_it_names_and_refuses_null() {
+        assert_eq!(
+            patch_from_json(&json(r#"{"done":true}"#), 1),
+            Ok(Patch {
+                text: None,
+                done: Some(true)
+            })
+        );
+        assert_eq!(patch_from_json(&json("{}"), 1), Ok(Patch::default()));
+        assert_eq!(
+            patch_from_json(&json(r#"{"text":null}"#), 1),
+            Err(Invalid::CannotRemove("text"))
+        );
+        assert_eq!(patch_from_json(&json("true"), 1), Err(Invalid::NotAnObject));
+    }
+
+    #[test]
+    fn ids_count_up_and_are_never_reused() {
+        let mut notes = Notes::new();
+        let draft = || Draft {
+            text: "a".into(),
+            done: false,
+        };
+        assert_eq!(notes.create(draft()).unwrap().id, 1);
+        assert_eq!(notes.create(draft()).unwrap().id, 2);
+        notes.delete(2);
+        assert_eq!(notes.create(draft()).unwrap().id, 3);
+    }
+
+    #[test]
+    fn the_collection_refuses_a_note_past_the_cap() {
+        let mut notes = Notes::new();
+        for _ in 0..MAX_NOTES {
+            notes
+                .create(Draft {
+                    text: "a".into(),
+                    done: false,
+                })
+                .unwrap();
+        }
+        assert_eq!(
+            notes
+                .create(Draft {
+                    text: "a".into(),
+                    done: false
+                })
+                .err(),
+            Some(Full)
+        );
+    }
+
+    #[test]
+    fn the_file_form_reads_back_as_the_same_collection() {
+        let mut notes = Notes::new();
+        notes
+            .create(Draft {
+                text: "one".into(),
+                done: true,
+            })
+            .unwrap();
+        notes
+            .create(Draft {
+                text: "two".into(),
+                done: false,
+            })
+            .unwrap();
+        notes.delete(2);
+        let again = Notes::from_json(&json(&notes.to_json().to_string())).unwrap();
+        assert_eq!(again, notes);
+        assert_eq!(again.next_id, 3, "the deleted id 2 must not come back");
+    }
+
+    #[test]
+    fn a_damaged_file_form_is_refused() {
+        let table = [
+            "[]",
+            r#"{"notes":[]}"#,
+            r#"{"next_id":1}"#,
+            r#"{"next_id":0,"notes":[]}"#,
+            r#"{"next_id":2,"notes":[{"id":2,"text":"a","done":false}]}"#,
+            r#"{"next_id":3,"notes":[{"id":1,"text":"a"},{"id":1,"text":"b"}]}"#,
+            r#"{"next_id":2,"notes":[{"id":1,"text":""}]}"#,
+            r#"{"next_id":2,"notes":[{"text":"a"}]}"#,
+        ];
+        for text in table {
+            assert!(Notes::from_json(&json(text)).is_err(), "{text}");
+        }
+    }
+}

@@ -1,0 +1,811 @@
+//! The notes API over real loopback connections: every route and status
+//! code, many clients at once, the file that survives a restart, and the
+//! same conversation through every kind of network weather.
+//!
+//! The requests are written by hand, byte for byte, so that each test
+//! shows exactly what a client sends.
+
+mod support;
+
+use netlessons::http::body::response_body;
+use netlessons::http::conn::{read_head, BodyReader, RECV_BUFFER_LEN};
+use netlessons::http::head::{parse_response_head, Method, RequestHead, ResponseHead};
+use netlessons::http::server::{App, HttpHandler, Request};
+use netlessons::http::{Headers, Version};
+use netlessons::json::{parse, Value};
+use netlessons::rest::persist::temp_path;
+use netlessons::rest::{LoadError, NotesApi, MAX_NOTES, MAX_TEXT_LEN};
+use netlessons::serve::{Server, ServerHandle};
+use netlessons::wire::buffer::RecvBuf;
+use std::io::Write;
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+use support::chaos::{ChaosProxy, Weather};
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+const JSON: &str = "application/json";
+
+// ---------------------------------------------------------------------
+// A tiny client: one keep-alive connection, requests written by hand
+
+/// A response, read whole.
+struct Reply {
+    head: ResponseHead,
+    body: String,
+}
+
+impl Reply {
+    fn status(&self) -> u16 {
+        self.head.status
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.head.headers.get(name)
+    }
+
+    /// The body, parsed as JSON (the test fails if it is not).
+    fn json(&self) -> Value {
+        parse(self.body.as_bytes())
+            .unwrap_or_else(|error| panic!("body {:?} is not JSON: {error}", self.body))
+    }
+
+    /// The `error` member of a JSON error body.
+    fn error(&self) -> String {
+        assert_eq!(
+            self.header("content-type"),
+            Some(JSON),
+            "an error is JSON too"
+        );
+        let value = self.json();
+        let message = value.get("error").and_then(Value::as_str);
+        message
+            .unwrap_or_else(|| panic!("no error in {}", self.body))
+            .to_string()
+    }
+}
+
+struct Client {
+    stream: TcpStream,
+    buf: RecvBuf<TcpStream>,
+}
+
+impl Client {
+    fn connect(addr: SocketAddr) -> Client {
+        let stream = TcpStream::connect(addr).unwrap();
+        stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+        let reader = stream.try_clone().unwrap();
+        Client {
+            stream,
+            buf: RecvBuf::new(reader, RECV_BUFFER_LEN),
+        }
+    }
+
+    /// Sends a request with a body of type `content_type` (none if `None`).
+    fn send(
+        &mut self,
+        method: &str,
+        target: &str,
+        content_type: Option<&str>,
+        body: &str,
+    ) -> Reply {
+        let mut request = format!("{method} {target} HTTP/1.1\r\nHost: test\r\n");
+        if let Some(content_type) = content_type {
+            request.push_str(&format!("Content-Type: {content_type}\r\n"));
+        }
+        if !body.is_empty() {
+            request.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
+        request.push_str("\r\n");
+        request.push_str(body);
+        self.stream.write_all(request.as_bytes()).unwrap();
+        let head = read_head(&mut self.buf, parse_response_head)
+            .unwrap()
+            .expect("a response");
+        let asked = if method == "HEAD" {
+            Method::Head
+        } else {
+            Method::Get
+        };
+        let length = response_body(&asked, &head).unwrap();
+        let body = BodyReader::new(&mut self.buf, length)
+            .read_to_limit(64 * 1024 * 1024)
+            .unwrap();
+        Reply {
+            head,
+            body: String::from_utf8(body).unwrap(),
+        }
+    }
+
+    fn get(&mut self, target: &str) -> Reply {
+        self.send("GET", target, None, "")
+    }
+
+    fn post(&mut self, body: &str) -> Reply {
+        self.send("POST", "/notes", Some(JSON), body)
+    }
+
+    fn delete(&mut self, target: &str) -> Reply {
+        self.send("DELETE", target, None, "")
+    }
+}
+
+fn server(api: NotesApi) -> ServerHandle {
+    Server::bind("127.0.0.1:0")
+        .unwrap()
+        .spawn(HttpHandler::new(api))
+        .unwrap()
+}
+
+/// A server in memory, and a client connected to it.
+fn fresh() -> (ServerHandle, Client) {
+    let server = server(NotesApi::in_memory());
+    let client = Client::connect(server.local_addr());
+    (server, client)
+}
+
+fn json(text: &str) -> Value {
+    parse(text.as_bytes()).unwrap()
+}
+
+// ---------------------------------------------------------------------
+// The collection: GET and POST /notes
+
+#[test]
+fn an_empty_collection_is_an_empty_array() {
+    let (_server, mut client) = fresh();
+    let reply = client.get("/notes");
+    assert_eq!(reply.status(), 200);
+    assert_eq!(reply.header("content-type"), Some(JSON));
+    assert_eq!(reply.json(), json("[]"));
+}
+
+#[test]
+fn post_creates_a_note_with_201_and_its_location() {
+    // RFC 9110 §15.3.2: 201, with Location naming the new resource.
+    let (_server, mut client) = fresh();
+    let reply = client.post(r#"{"text":"buy milk"}"#);
+    assert_eq!(reply.status(), 201);
+    assert_eq!(reply.header("location"), Some("/notes/1"));
+    assert_eq!(reply.header("content-type"), Some(JSON));
+    assert_eq!(
+        reply.json(),
+        json(r#"{"id":1,"text":"buy milk","done":false}"#)
+    );
+}
+
+#[test]
+fn post_keeps_done_when_given() {
+    let (_server, mut client) = fresh();
+    let reply = client.post(r#"{"done":true,"text":"call"}"#);
+    assert_eq!(reply.json(), json(r#"{"id":1,"text":"call","done":true}"#));
+}
+
+#[test]
+fn the_location_of_a_new_note_is_where_get_finds_it() {
+    let (_server, mut client) = fresh();
+    let created = client.post(r#"{"text":"a"}"#);
+    let location = created.header("location").unwrap().to_string();
+    let fetched = client.get(&location);
+    assert_eq!(fetched.status(), 200);
+    assert_eq!(fetched.json(), created.json());
+}
+
+#[test]
+fn get_lists_every_note_in_the_order_they_were_made() {
+    let (_server, mut client) = fresh();
+    for text in ["one", "two", "three"] {
+        client.post(&format!(r#"{{"text":"{text}"}}"#));
+    }
+    let texts: Vec<String> = client
+        .get("/notes")
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|note| {
+            note.get("text")
+                .and_then(Value::as_str)
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(texts, ["one", "two", "three"]);
+}
+
+#[test]
+fn text_with_escapes_and_unicode_comes_back_the_same() {
+    let (_server, mut client) = fresh();
+    let text = "line 1\nline 2\t\"quoted\" \\ é 😀 \u{1}";
+    let body = Value::object([("text", text.into())]).to_string();
+    let created = client.post(&body);
+    let fetched = client.get("/notes/1").json();
+    assert_eq!(created.json(), fetched);
+    assert_eq!(fetched.get("text").and_then(Value::as_str), Some(text));
+}
+
+// ---------------------------------------------------------------------
+// One note: GET, PUT, PATCH, DELETE /notes/{id}
+
+#[test]
+fn get_a_note_that_does_not_exist_is_404_with_a_json_error() {
+    let (_server, mut client) = fresh();
+    let reply = client.get("/notes/7");
+    assert_eq!(reply.status(), 404);
+    assert_eq!(reply.error(), "no note with id 7");
+}
+
+#[test]
+fn put_replaces_the_whole_note_and_done_defaults_to_false() {
+    let (_server, mut client) = fresh();
+    client.post(r#"{"text":"old","done":true}"#);
+    let reply = client.send("PUT", "/notes/1", Some(JSON), r#"{"text":"new"}"#);
+    assert_eq!(reply.status(), 200);
+    assert_eq!(reply.json(), json(r#"{"id":1,"text":"new","done":false}"#));
+    assert_eq!(client.get("/notes/1").json(), reply.json());
+}
+
+#[test]
+fn put_to_a_note_that_does_not_exist_is_404_and_creates_nothing() {
+    // Ids are the server's to give: PUT does not create (see the lesson).
+    let (_server, mut client) = fresh();
+    let reply = client.send("PUT", "/notes/5", Some(JSON), r#"{"text":"mine"}"#);
+    assert_eq!(reply.status(), 404);
+    assert_eq!(client.get("/notes").json(), json("[]"));
+}
+
+#[test]
+fn put_may_send_back_the_note_it_got_but_not_change_its_id() {
+    let (_server, mut client) = fresh();
+    client.post(r#"{"text":"a"}"#);
+    let same = client.send(
+        "PUT",
+        "/notes/1",
+        Some(JSON),
+        r#"{"id":1,"text":"b","done":true}"#,
+    );
+    assert_eq!(same.status(), 200);
+    let other = client.send("PUT", "/notes/1", Some(JSON), r#"{"id":2,"text":"c"}"#);
+    assert_eq!(other.status(), 422);
+    assert_eq!(client.get("/notes/1").json().get("text"), Some(&"b".into()));
+}
+
+#[test]
+fn patch_as_a_merge_patch_changes_only_what_it_names() {
+    let (_server, mut client) = fresh();
+    client.post(r#"{"text":"keep me"}"#);
+    let reply = client.send(
+        "PATCH",
+        "/notes/1",
+        Some("application/merge-patch+json"),
+        r#"{"done":true}"#,
+    );
+    assert_eq!(reply.status(), 200);
+    assert_eq!(
+        reply.json(),
+        json(r#"{"id":1,"text":"keep me","done":true}"#)
+    );
+}
+
+#[test]
+fn patch_as_plain_json_is_accepted_too() {
+    let (_server, mut client) = fresh();
+    client.post(r#"{"text":"old"}"#);
+    let reply = client.send("PATCH", "/notes/1", Some(JSON), r#"{"text":"new"}"#);
+    assert_eq!(reply.status(), 200);
+    assert_eq!(reply.json(), json(r#"{"id":1,"text":"new","done":false}"#));
+}
+
+#[test]
+fn patch_that_removes_a_field_with_null_is_422_and_changes_nothing() {
+    // RFC 7396 §1: null means "remove"; a note cannot lose its text.
+    let (_server, mut client) = fresh();
+    client.post(r#"{"text":"stay"}"#);
+    let reply = client.send("PATCH", "/notes/1", Some(JSON), r#"{"text":null}"#);
+    assert_eq!(reply.status(), 422);
+    assert_eq!(
+        client.get("/notes/1").json().get("text"),
+        Some(&"stay".into())
+    );
+}
+
+#[test]
+fn patch_to_a_note_that_does_not_exist_is_404() {
+    let (_server, mut client) = fresh();
+    let reply = client.send("PATCH", "/notes/3", Some(JSON), r#"{"done":true}"#);
+    assert_eq!(reply.status(), 404);
+}
+
+#[test]
+fn delete_is_204_without_a_body_then_404() {
+    let (_server, mut client) = fresh();
+    client.post(r#"{"text":"a"}"#);
+    let first = client.delete("/notes/1");
+    assert_eq!(first.status(), 204);
+    assert_eq!(first.body, "");
+    assert_eq!(
+        first.header("content-length"),
+        None,
+        "RFC 9110 §8.6: none on a 204"
+    );
+    // DELETE is idempotent (the state is the same after one or two), but
+    // the second response says there was nothing left to delete.
+    assert_eq!(client.delete("/notes/1").status(), 404);
+    assert_eq!(client.get("/notes/1").status(), 404);
+}
+
+#[test]
+fn a_deleted_id_is_never_given_to_a_new_note() {
+    let (_server, mut client) = fresh();
+    client.post(r#"{"text":"a"}"#);
+    client.post(r#"{"text":"b"}"#);
+    client.delete("/notes/2");
+    let reply = client.post(r#"{"text":"c"}"#);
+    assert_eq!(reply.header("location"), Some("/notes/3"));
+}
+
+#[test]
+fn head_is_get_without_the_body() {
+    let (_server, mut client) = fresh();
+    client.post(r#"{"text":"a"}"#);
+    let get = client.get("/notes/1");
+    let head = client.send("HEAD", "/notes/1", None, "");
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.body, "");
+    assert_eq!(head.header("content-type"), Some(JSON));
+    assert_eq!(head.header("content-length"), get.header("content-length"));
+}
+
+// ---------------------------------------------------------------------
+// Methods and paths that are not served
+
+#[test]
+fn a_method_the_collection_does_not_support_is_405_with_allow() {
+    let (_server, mut client) = fresh();
+    for method in ["PUT", "PATCH", "DELETE", "BREW"] {
+        let reply = client.send(method, "/notes", None, "");
+        assert_eq!(reply.status(), 405, "{method}");
+        assert_eq!(reply.header("allow"), Some("GET, HEAD, POST, OPTIONS"));
+        assert!(reply.error().contains(method));
+    }
+}
+
+#[test]
+fn post_to_a_note_is_405_with_allow() {
+    let (_server, mut client) = fresh();
+    client.post(r#"{"text":"a"}"#);
+    let reply = client.send("POST", "/notes/1", Some(JSON), r#"{"text":"b"}"#);
+    assert_eq!(reply.status(), 405);
+    assert_eq!(
+        reply.header("allow"),
+        Some("GET, HEAD, PUT, PATCH, DELETE, OPTIONS")
+    );
+}
+
+#[test]
+fn options_says_which_methods_a_uri_supports() {
+    let (_server, mut client) = fresh();
+    let reply = client.send("OPTIONS", "/notes/1", None, "");
+    assert_eq!(reply.status(), 204);
+    assert_eq!(
+        reply.header("allow"),
+        Some("GET, HEAD, PUT, PATCH, DELETE, OPTIONS")
+    );
+    assert_eq!(
+        reply.header("accept-patch"),
+        Some("application/merge-patch+json, application/json")
+    );
+}
+
+#[test]
+fn an_unknown_path_is_404_with_a_json_error() {
+    let (_server, mut client) = fresh();
+    let reply = client.get("/todos");
+    assert_eq!(reply.status(), 404);
+    assert_eq!(reply.error(), "no resource at /todos");
+}
+
+#[test]
+fn an_id_that_is_not_a_positive_integer_names_no_note() {
+    let (_server, mut client) = fresh();
+    client.post(r#"{"text":"a"}"#);
+    for target in [
+        "/notes/0",
+        "/notes/01",
+        "/notes/-1",
+        "/notes/one",
+        "/notes/1.0",
+        "/notes/",
+        "/notes/99999999999999999999",
+    ] {
+        assert_eq!(client.get(target).status(), 404, "{target}");
+    }
+}
+
+// ---------------------------------------------------------------------
+// Bodies that are not what the API takes: 415, 400, 422
+
+#[test]
+fn a_body_that_is_not_json_is_400_with_the_byte_where_it_goes_wrong() {
+    let (_server, mut client) = fresh();
+    let reply = client.post(r#"{"text": "a",}"#);
+    assert_eq!(reply.status(), 400);
+    let body = reply.json();
+    assert_eq!(body.get("at").and_then(Value::as_i64), Some(13));
+    assert_eq!(
+        reply.error(),
+        "invalid JSON: expected a key (a string in double quotes)"
+    );
+}
+
+#[test]
+fn an_empty_body_is_400_not_json() {
+    let (_server, mut client) = fresh();
+    let reply = client.post("");
+    assert_eq!(reply.status(), 400);
+    assert_eq!(reply.json().get("at").and_then(Value::as_i64), Some(0));
+}
+
+#[test]
+fn a_body_that_is_not_json_creates_nothing() {
+    let (_server, mut client) = fresh();
+    client.post("{");
+    client.post(r#"{"text":"a"} extra"#);
+    assert_eq!(client.get("/notes").json(), json("[]"));
+}
+
+#[test]
+fn a_body_of_another_type_is_415() {
+    let (_server, mut client) = fresh();
+    let table = [
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        Some("application/json; charset=iso-8859-1"),
+        None,
+    ];
+    for content_type in table {
+        let reply = client.send("POST", "/notes", content_type, r#"{"text":"a"}"#);
+        assert_eq!(reply.status(), 415, "{content_type:?}");
+        assert!(reply
+            .error()
+            .starts_with("the body must be application/json"));
+    }
+}
+
+#[test]
+fn a_json_type_with_charset_utf8_is_accepted() {
+    let (_server, mut client) = fresh();
+    let reply = client.send(
+        "POST",
+        "/notes",
+        Some("application/json; charset=UTF-8"),
+        r#"{"text":"a"}"#,
+    );
+    assert_eq!(reply.status(), 201);
+}
+
+#[test]
+fn a_merge_patch_is_only_for_patch() {
+    let (_server, mut client) = fresh();
+    let reply = client.send(
+        "POST",
+        "/notes",
+        Some("application/merge-patch+json"),
+        r#"{"text":"a"}"#,
+    );
+    assert_eq!(reply.status(), 415);
+}
+
+#[test]
+fn a_patch_of_another_type_is_415_and_says_what_it_accepts() {
+    // RFC 5789 §3.1: Accept-Patch on a 415 to a PATCH.
+    let (_server, mut client) = fresh();
+    client.post(r#"{"text":"a"}"#);
+    let reply = client.send(
+        "PATCH",
+        "/notes/1",
+        Some("application/json-patch+json"),
+        "[]",
+    );
+    assert_eq!(reply.status(), 415);
+    assert!(reply.header("accept-patch").is_some());
+}
+
+#[test]
+fn json_that_is_not_a_note_is_422_with_the_reason() {
+    let (_server, mut client) = fresh();
+    let long = format!(r#"{{"text":"{}"}}"#, "x".repeat(MAX_TEXT_LEN + 1));
+    let table = [
+        ("[]", "a note must be a JSON object"),
+        ("{}", "\"text\" is missing"),
+        (r#"{"text":42}"#, "\"text\" must be a string"),
+        (r#"{"text":""}"#, "\"text\" must not be empty"),
+        (&long, "\"text\" is 1001 bytes long; the most is 1000"),
+        (
+            r#"{"text":"a","done":"no"}"#,
+            "\"done\" must be true or false",
+        ),
+        (r#"{"text":"a","id":9}"#, "\"id\" is assigned by the server"),
+        (
+            r#"{"text":"a","colour":"red"}"#,
+            "unknown field \"colour\" (a note has \"text\" and \"done\")",
+        ),
+    ];
+    for (body, expected) in table {
+        let reply = client.post(body);
+        assert_eq!(reply.status(), 422, "{body}");
+        assert_eq!(reply.error(), expected, "{body}");
+    }
+    assert_eq!(client.get("/notes").json(), json("[]"));
+}
+
+/// A `POST /notes` request as the HTTP server would hand it to the app.
+fn post_request(body: &str) -> Request {
+    let mut headers = Headers::new();
+    headers.append("Content-Type", JSON);
+    Request {
+        head: RequestHead {
+            method: Method::Post,
+            target: "/notes".into(),
+            version: Version::Http11,
+            headers,
+        },
+        body: body.as_bytes().to_vec(),
+        peer: "127.0.0.1:1".parse().unwrap(),
+    }
+}
+
+#[test]
+fn past_the_cap_a_new_note_is_507_and_the_others_still_work() {
+    // Filling 10,000 notes over HTTP is slow in a debug build: fill them
+    // by calling the app directly, then ask over the wire for one more.
+    let api = Arc::new(NotesApi::in_memory());
+    for _ in 0..MAX_NOTES {
+        assert_eq!(api.respond(&post_request(r#"{"text":"x"}"#)).status, 201);
+    }
+    let shared = Arc::clone(&api);
+    let server = Server::bind("127.0.0.1:0")
+        .unwrap()
+        .spawn(HttpHandler::new(move |request: &Request| {
+            shared.respond(request)
+        }))
+        .unwrap();
+    let mut client = Client::connect(server.local_addr());
+    let reply = client.post(r#"{"text":"one too many"}"#);
+    assert_eq!(reply.status(), 507);
+    assert!(reply.error().contains("10000 notes"));
+    assert_eq!(client.delete("/notes/1").status(), 204);
+    assert_eq!(client.post(r#"{"text":"room again"}"#).status(), 201);
+}
+
+// ---------------------------------------------------------------------
+// Many clients at once
+
+#[test]
+fn twenty_clients_posting_fifty_notes_each_get_a_thousand_distinct_ids() {
+    let (server, mut client) = fresh();
+    let addr = server.local_addr();
+    let threads: Vec<_> = (0..20)
+        .map(|thread| {
+            thread::spawn(move || {
+                let mut client = Client::connect(addr);
+                (0..50)
+                    .map(|i| {
+                        let reply = client.post(&format!(r#"{{"text":"{thread}-{i}"}}"#));
+                        assert_eq!(reply.status(), 201);
+                        reply.json().get("id").and_then(Value::as_i64).unwrap()
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut ids: Vec<i64> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(
+        ids,
+        (1..=1000).collect::<Vec<_>>(),
+        "1000 distinct ids, none skipped"
+    );
+    let listed = client.get("/notes").json();
+    assert_eq!(listed.as_array().unwrap().len(), 1000);
+}
+
+// ---------------------------------------------------------------------
+// The file: saved before acknowledged, read back at start
+
+fn notes_file() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.json");
+    (dir, path)
+}
+
+fn texts_in(client: &mut Client) -> Vec<String> {
+    client
+        .get("/notes")
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|note| {
+            note.get("text")
+                .and_then(Value::as_str)
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn every_change_survives_a_restart() {
+    let (_dir, path) = notes_file();
+    {
+        let server = server(NotesApi::open(&path).unwrap());
+        let mut client = Client::connect(server.local_addr());
+        client.post(r#"{"text":"one"}"#);
+        client.post(r#"{"text":"two"}"#);
+        client.post(r#"{"text":"three"}"#);
+        client.send(
+            "PATCH",
+            "/notes/1",
+            Some(JSON),
+            r#"{"text":"one, changed"}"#,
+        );
+        client.delete("/notes/2");
+    } // the server and client are dropped: everything in memory is gone
+    let server = server(NotesApi::open(&path).unwrap());
+    let mut client = Client::connect(server.local_addr());
+    assert_eq!(texts_in(&mut client), ["one, changed", "three"]);
+}
+
+#[test]
+fn ids_are_not_reused_after_a_restart() {
+    let (_dir, path) = notes_file();
+    {
+        let server = server(NotesApi::open(&path).unwrap());
+        let mut client = Client::connect(server.local_addr());
+        client.post(r#"{"text":"a"}"#);
+        client.post(r#"{"text":"b"}"#);
+        client.delete("/notes/2");
+    }
+    let server = server(NotesApi::open(&path).unwrap());
+    let mut client = Client::connect(server.local_addr());
+    assert_eq!(
+        client.post(r#"{"text":"c"}"#).header("location"),
+        Some("/notes/3")
+    );
+}
+
+#[test]
+fn the_file_holds_the_change_by_the_time_the_201_arrives() {
+    let (_dir, path) = notes_file();
+    let server = server(NotesApi::open(&path).unwrap());
+    let mut client = Client::connect(server.local_addr());
+    client.post(r#"{"text":"on disk"}"#);
+    let file = json(&std::fs::read_to_string(&path).unwrap());
+    let notes = file.get("notes").and_then(Value::as_array).unwrap();
+    assert_eq!(notes[0].get("text"), Some(&"on disk".into()));
+}
+
+#[test]
+fn a_leftover_temporary_file_from_a_crash_is_ignored() {
+    let (_dir, path) = notes_file();
+    {
+        let server = server(NotesApi::open(&path).unwrap());
+        Client::connect(server.local_addr()).post(r#"{"text":"saved"}"#);
+    }
+    // A crash between writing the temporary file and renaming it leaves
+    // half a file behind, and the real file as it was.
+    let temp = temp_path(&path).unwrap();
+    std::fs::write(&temp, br#"{"next_id": 9, "notes": [{"id": 1, "te"#).unwrap();
+    let server = server(NotesApi::open(&path).unwrap());
+    let mut client = Client::connect(server.local_addr());
+    assert_eq!(texts_in(&mut client), ["saved"]);
+    // The next save writes over the leftover and renames it away.
+    client.post(r#"{"text":"next"}"#);
+    assert!(!temp.exists());
+}
+
+#[test]
+fn a_corrupt_file_stops_the_server_from_starting_and_is_left_alone() {
+    let (_dir, path) = notes_file();
+    let garbage = br#"{"next_id": 2, "notes": [{"id": 1, "text": "half"#;
+    std::fs::write(&path, garbage).unwrap();
+    let error = NotesApi::open(&path).unwrap_err();
+    assert!(matches!(error, LoadError::Json(..)), "{error}");
+    assert!(error.to_string().contains("will not start"), "{error}");
+    assert_eq!(std::fs::read(&path).unwrap(), garbage, "never overwritten");
+}
+
+#[test]
+fn a_json_file_that_is_not_notes_stops_the_server_from_starting() {
+    let (_dir, path) = notes_file();
+    std::fs::write(&path, br#"{"next_id": 2, "notes": [{"id": 1, "text": 5}]}"#).unwrap();
+    let error = NotesApi::open(&path).unwrap_err();
+    assert!(matches!(error, LoadError::Invalid(..)), "{error}");
+}
+
+#[test]
+fn a_missing_file_is_a_first_start_and_is_created_at_once() {
+    let (_dir, path) = notes_file();
+    let api = NotesApi::open(&path).unwrap();
+    assert!(api.is_empty());
+    assert!(
+        path.is_file(),
+        "created at start, so a bad directory shows at once"
+    );
+}
+
+#[test]
+fn a_directory_that_does_not_exist_stops_the_server_from_starting() {
+    let (dir, _) = notes_file();
+    let path = dir.path().join("no such dir").join("notes.json");
+    assert!(matches!(NotesApi::open(&path), Err(LoadError::Io(..))));
+}
+
+#[test]
+fn a_change_that_cannot_be_saved_is_500_and_not_made() {
+    let (dir, _) = notes_file();
+    let sub = dir.path().join("data");
+    std::fs::create_dir(&sub).unwrap();
+    let path = sub.join("notes.json");
+    let server = server(NotesApi::open(&path).unwrap());
+    let mut client = Client::connect(server.local_addr());
+    client.post(r#"{"text":"kept"}"#);
+    // The disk goes away under the server (as a full disk or a lost
+    // mount would): saving fails from now on.
+    std::fs::remove_dir_all(&sub).unwrap();
+    let reply = client.post(r#"{"text":"lost"}"#);
+    assert_eq!(reply.status(), 500);
+    assert_eq!(client.delete("/notes/1").status(), 500);
+    assert_eq!(
+        texts_in(&mut client),
+        ["kept"],
+        "memory matches what was acknowledged"
+    );
+    assert!(!Path::new(&path).exists());
+}
+
+// ---------------------------------------------------------------------
+// Through the chaos proxy
+
+#[test]
+fn a_post_and_a_get_work_in_every_weather() {
+    for (name, weather) in Weather::all() {
+        let server = server(NotesApi::in_memory());
+        let proxy = ChaosProxy::start(server.local_addr(), weather).unwrap();
+        let mut client = Client::connect(proxy.addr());
+        let created = client.post(r#"{"text":"through the storm"}"#);
+        assert_eq!(created.status(), 201, "{name}");
+        assert_eq!(client.get("/notes/1").json(), created.json(), "{name}");
+        assert_eq!(client.post("{oops").status(), 400, "{name}");
+    }
+}
+
+#[test]
+fn pipelined_requests_are_answered_in_order() {
+    // Two requests in one write: the server must not lose the second.
+    let (_server, mut client) = fresh();
+    let body = r#"{"text":"a"}"#;
+    let request = format!(
+        "POST /notes HTTP/1.1\r\nHost: t\r\nContent-Type: {JSON}\r\nContent-Length: {}\r\n\r\n{body}\
+         GET /notes/1 HTTP/1.1\r\nHost: t\r\n\r\n",
+        body.len()
+    );
+    client.stream.write_all(request.as_bytes()).unwrap();
+    for expected in [201, 200] {
+        let head = read_head(&mut client.buf, parse_response_head)
+            .unwrap()
+            .unwrap();
+        assert_eq!(head.status, expected);
+        let length = response_body(&Method::Get, &head).unwrap();
+        BodyReader::new(&mut client.buf, length)
+            .read_to_limit(1024)
+            .unwrap();
+    }
+}
