@@ -1,11 +1,13 @@
 //! Real third-party peers against the crate's servers and clients.
 //!
 //! Not part of `cargo test`: these need programs that a machine with only
-//! the Rust toolchain may lack (python3, socat, nc, nginx). `.ci/run` installs them
-//! and runs `cargo test --test interop`. A missing program fails its test
-//! with the program's name: nothing is skipped in silence.
+//! the Rust toolchain may lack (python3, socat, nc, nginx, curl, wget,
+//! chromium). `.ci/run` installs them and runs `cargo test --test interop`.
+//! A missing program fails its test with the program's name: nothing is
+//! skipped in silence.
 
 mod http_client;
+mod http_server;
 mod rest;
 mod tcp;
 mod udp;
