@@ -418,11 +418,11 @@ fn a_client_sending_a_byte_at_a_time_is_cut_off_at_the_head_deadline() {
 #[test]
 fn an_idle_keep_alive_connection_is_closed() {
     let (root, _outside) = site();
-    let limits = Limits {
-        keep_alive_timeout: Duration::from_millis(100),
-        ..Limits::default()
+    let config = Config {
+        read_timeout: Duration::from_millis(100),
+        ..Config::default()
     };
-    let server = start(root.path(), limits, Config::default());
+    let server = start(root.path(), Limits::default(), config);
     let mut conn = Conn::open(server.local_addr());
     assert_eq!(conn.get("/hello.txt").0.status, 200);
     assert!(conn.is_closed());

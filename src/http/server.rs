@@ -54,6 +54,7 @@ pub enum Body {
     Empty,
     /// Bytes in memory.
     Bytes(Vec<u8>),
+
     /// `len` bytes of an open file, from `start`: streamed, never read whole.
     File {
         /// The file, open for reading.
@@ -144,8 +145,6 @@ where
 pub struct Limits {
     /// The largest request body read; a larger one gets 413.
     pub max_body: u64,
-    /// How long an idle keep-alive connection waits for its next request.
-    pub keep_alive_timeout: Duration,
     /// How long a client has to send a whole head, once it has started.
     pub head_timeout: Duration,
     /// How long a client has to send a whole body.
@@ -154,14 +153,13 @@ pub struct Limits {
 
 impl Default for Limits {
     /// 1 MiB of body (the JSON of chapter 07 is far smaller; a file upload
-    /// server would raise it); 5 s idle between requests, as browsers reuse
-    /// a connection within about that; 10 s for a head and 60 s for a body,
-    /// far more than any honest client needs and too short to be worth a
-    /// slow attack.
+    /// server would raise it); 10 s for a head and 60 s for a body, far more
+    /// than any honest client needs and too short to be worth a slow attack.
+    /// (How long an idle keep-alive connection waits for its next request
+    /// is the server's read timeout, [`crate::serve::Config::read_timeout`].)
     fn default() -> Limits {
         Limits {
             max_body: 1024 * 1024,
-            keep_alive_timeout: Duration::from_secs(5),
             head_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(60),
         }
@@ -189,8 +187,6 @@ impl<A: App> HttpHandler<A> {
 
 impl<A: App> Handler for HttpHandler<A> {
     fn handle(&self, stream: TcpStream, peer: SocketAddr) -> io::Result<()> {
-        // Responses are written whole; Nagle would only delay the last piece.
-        stream.set_nodelay(true)?;
         serve_connection(&stream, peer, &self.app, &self.limits)
     }
 
@@ -208,31 +204,42 @@ impl<A: App> Handler for HttpHandler<A> {
 ///
 /// A read timeout bounds one read; a client that sends one byte every few
 /// seconds never hits it. So while a head or body is being read, each read
-/// may wait only for what is left until the deadline. The timeout is set on
-/// the socket only when it changes: none of this costs a system call while
-/// requests arrive whole.
+/// may wait only for what is left until the deadline. Between requests the
+/// socket keeps the read timeout the accept loop gave it, which is how long
+/// an idle keep-alive connection may wait. The timeout is changed only
+/// when a message does not arrive whole in one read, so a request that
+/// does costs no system call for it.
 struct TimedStream<'a> {
     stream: &'a TcpStream,
+    /// Set while a head or a body is being read.
     deadline: Option<Instant>,
-    idle: Duration,
-    current: Option<Duration>,
+    /// The socket's own read timeout, learnt the first time it is changed.
+    idle: Option<Option<Duration>>,
+    /// The socket's timeout was changed for a deadline, and must be put back.
+    changed: bool,
 }
 
 impl Read for TimedStream<'_> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let timeout = match self.deadline {
-            None => self.idle,
+        match self.deadline {
+            None if self.changed => {
+                self.stream.set_read_timeout(self.idle.flatten())?;
+                self.changed = false;
+            }
+            None => {}
             Some(deadline) => {
                 let left = deadline.saturating_duration_since(Instant::now());
                 if left.is_zero() {
                     return Err(io::ErrorKind::TimedOut.into());
                 }
-                left.min(self.idle)
+                let idle = match self.idle {
+                    Some(idle) => idle,
+                    None => *self.idle.insert(self.stream.read_timeout()?),
+                };
+                self.stream
+                    .set_read_timeout(Some(idle.map_or(left, |idle| left.min(idle))))?;
+                self.changed = true;
             }
-        };
-        if self.current != Some(timeout) {
-            self.stream.set_read_timeout(Some(timeout))?;
-            self.current = Some(timeout);
         }
         (&*self.stream).read(out)
     }
@@ -249,8 +256,8 @@ fn serve_connection(
     let timed = TimedStream {
         stream,
         deadline: None,
-        idle: limits.keep_alive_timeout,
-        current: None,
+        idle: None,
+        changed: false,
     };
     let (storage, mut out) = take_buffers();
     let mut buf = RecvBuf::with_storage(timed, storage);
@@ -299,6 +306,7 @@ fn answer_requests(
     buf: &mut RecvBuf<TimedStream<'_>>,
     out: &mut Vec<u8>,
 ) -> io::Result<()> {
+    let mut nodelay = false;
     loop {
         // Wait, idle, for the first byte of the next request.
         buf.get_mut().deadline = None;
@@ -331,6 +339,13 @@ fn answer_requests(
         write_response(stream, out, response, head_only, keep_alive)?;
         if !keep_alive {
             break;
+        }
+        if !nodelay {
+            // The connection stays open for more: from now on a small
+            // response must not wait for the client's acknowledgement of
+            // the last one (Nagle's algorithm), as nginx does too.
+            stream.set_nodelay(true)?;
+            nodelay = true;
         }
         if buf.data().is_empty() {
             stream_write(stream, out)?;
