@@ -31,9 +31,11 @@ use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The size of the buffer file bodies are copied through. std's `io::copy`
-/// uses 8 KiB; 64 KiB means an eighth of the read and write calls for a
-/// large file, and measured 1.6 times the throughput on a 100 MB file (see
-/// the lesson). Bodies up to this size go out in one write with the head.
+/// uses 8 KiB. Measured on a 100 MB file (`wrk -t2 -c4`, 2 cores): 8 KiB
+/// gave 2.43 GB/s, 64 KiB 2.60 GB/s (1.07 times), 256 KiB 2.93 GB/s (1.2
+/// times) at four times the memory per connection; nginx with `sendfile`
+/// gave 1.88 GB/s on the same machine. Bodies up to this size go out in one
+/// write with the head.
 pub const FILE_BUFFER_LEN: usize = 64 * 1024;
 
 /// A request, read whole: the head and the body.
