@@ -13,7 +13,11 @@
 //! system picks one), prints one line `listening on ADDR` and serves until
 //! killed. Chapters add their own options in the same `--name value` style.
 
+use crate::tour;
+use crate::transcript::Transcript;
+use std::error::Error;
 use std::fmt;
+use std::process::ExitCode;
 
 /// What went wrong with the command line, in words for the person who typed it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,6 +132,66 @@ impl Args {
             None => Ok(()),
         }
     }
+}
+
+/// What a chapter example's command returns.
+pub type CommandResult = Result<(), Box<dyn Error>>;
+
+// ANCHOR: example_main
+/// The `main` of a chapter's example (`chapter` is its name, `"02-tcp"`).
+///
+/// With no command it runs the chapter's demo, as the tour does; `--help`
+/// prints `usage`; any other first word is a command, handed to `run` with
+/// the arguments after it (`flags` names the options that take no value).
+/// An error is printed as `02-tcp: what went wrong`; a mistake in the
+/// command line also prints the usage and exits with status 2, any other
+/// failure with 1.
+pub fn example_main(
+    chapter: &str,
+    usage: &str,
+    flags: &[&str],
+    run: impl FnOnce(&str, &Args) -> CommandResult,
+) -> ExitCode {
+    let mut words = std::env::args().skip(1);
+    let command = words.next();
+    let result = match (command.as_deref(), Args::parse(words, flags)) {
+        (Some("--help" | "-h" | "help"), _) => print_usage(usage),
+        (_, Ok(args)) if args.flag("help") => print_usage(usage),
+        (None, _) => run_demo(chapter),
+        (Some(command), Ok(args)) => run(command, &args),
+        (_, Err(error)) => Err(error.into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{chapter}: {error}");
+            if error.is::<UsageError>() {
+                eprintln!("{usage}");
+                return ExitCode::from(2);
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+// ANCHOR_END: example_main
+
+/// Prints the usage; a closed standard output (`--help | head -1`) is not
+/// an error worth a panic.
+fn print_usage(usage: &str) -> CommandResult {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout(), "{usage}");
+    Ok(())
+}
+
+/// Runs the demo of `chapter` (`"02-tcp"`) on standard output.
+fn run_demo(chapter: &str) -> CommandResult {
+    let found = tour::find(chapter).ok_or_else(|| format!("no chapter {chapter} in the tour"))?;
+    tour::run(found, &Transcript::stdout()).map_err(|error| error as Box<dyn Error>)
+}
+
+/// The error for a command the example does not have.
+pub fn unknown_command(command: &str) -> Box<dyn Error> {
+    UsageError(format!("unknown command {command:?}")).into()
 }
 
 #[cfg(test)]

@@ -7,10 +7,9 @@
 //! cargo run --example 02-tcp -- serve --framing raw           # RFC 862 echo
 //! ```
 
-use netlessons::cli::{Args, UsageError};
+use netlessons::cli::{example_main, unknown_command, Args, UsageError};
 use netlessons::serve::{Config, Server};
 use netlessons::tcp::{connect, EchoClient, EchoHandler, Framing};
-use netlessons::tour;
 use netlessons::transcript::{Side, Transcript};
 use std::error::Error;
 use std::io::{self, BufRead, Write};
@@ -27,40 +26,17 @@ usage: 02-tcp                      run the chapter's demo
                                    measure round trips per second against an echo server";
 
 fn main() -> ExitCode {
-    let mut args = std::env::args().skip(1);
-    let command = args.next();
-    let rest = Args::parse(args, &["trace", "reconnect"]);
-    let result = match (command.as_deref(), rest) {
-        (_, Ok(rest)) if rest.flag("help") => {
-            println!("{USAGE}");
-            Ok(())
-        }
-        (Some("--help" | "-h"), _) => {
-            println!("{USAGE}");
-            Ok(())
-        }
-        (None, _) => demo(),
-        (Some("serve"), Ok(rest)) => serve(&rest),
-        (Some("client"), Ok(rest)) => client(&rest),
-        (Some("load"), Ok(rest)) => load(&rest),
-        (Some(other), Ok(_)) => Err(UsageError(format!("unknown command {other:?}")).into()),
-        (_, Err(error)) => Err(error.into()),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("02-tcp: {error}");
-            if error.is::<UsageError>() {
-                eprintln!("{USAGE}");
-            }
-            ExitCode::FAILURE
-        }
-    }
-}
-
-fn demo() -> Result<(), Box<dyn Error>> {
-    let chapter = tour::find("02").ok_or("chapter 02 is missing from the tour")?;
-    tour::run(chapter, &Transcript::stdout()).map_err(|error| error as Box<dyn Error>)
+    example_main(
+        "02-tcp",
+        USAGE,
+        &["trace", "reconnect"],
+        |command, args| match command {
+            "serve" => serve(args),
+            "client" => client(args),
+            "load" => load(args),
+            other => Err(unknown_command(other)),
+        },
+    )
 }
 
 fn serve(args: &Args) -> Result<(), Box<dyn Error>> {

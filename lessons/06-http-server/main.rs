@@ -5,12 +5,10 @@
 //! cargo run --example 06-http-server -- serve --root DIR --port 8080
 //! ```
 
-use netlessons::cli::{Args, UsageError};
+use netlessons::cli::{example_main, unknown_command, Args};
 use netlessons::http::files::StaticFiles;
 use netlessons::http::server::HttpHandler;
 use netlessons::serve::{Config, Server};
-use netlessons::tour;
-use netlessons::transcript::Transcript;
 use std::error::Error;
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -24,38 +22,15 @@ usage: 06-http-server
            most N clients at once (default 1024; the next get 503)";
 
 fn main() -> ExitCode {
-    let mut args = std::env::args().skip(1);
-    let command = args.next();
-    let result = match (command.as_deref(), Args::parse(args, &[])) {
-        (Some("--help" | "-h"), _) => {
-            println!("{USAGE}");
-            Ok(())
-        }
-        (_, Ok(rest)) if rest.flag("help") => {
-            println!("{USAGE}");
-            Ok(())
-        }
-        (None, _) => demo(),
-        (Some("serve"), Ok(rest)) => serve(&rest),
-        (Some(other), Ok(_)) => Err(UsageError(format!("unknown command {other:?}")).into()),
-        (_, Err(error)) => Err(error.into()),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("06-http-server: {error}");
-            if error.is::<UsageError>() {
-                eprintln!("{USAGE}");
-                return ExitCode::from(2);
-            }
-            ExitCode::FAILURE
-        }
-    }
-}
-
-fn demo() -> Result<(), Box<dyn Error>> {
-    let chapter = tour::find("06").ok_or("chapter 06 is missing from the tour")?;
-    tour::run(chapter, &Transcript::stdout()).map_err(|error| error as Box<dyn Error>)
+    example_main(
+        "06-http-server",
+        USAGE,
+        &[],
+        |command, args| match command {
+            "serve" => serve(args),
+            other => Err(unknown_command(other)),
+        },
+    )
 }
 
 fn serve(args: &Args) -> Result<(), Box<dyn Error>> {

@@ -6,12 +6,10 @@
 //! cargo run --example 07-rest-api -- serve --data notes.json       # kept in a file
 //! ```
 
-use netlessons::cli::{Args, UsageError};
+use netlessons::cli::{example_main, unknown_command, Args, UsageError};
 use netlessons::http::server::HttpHandler;
 use netlessons::rest::NotesApi;
 use netlessons::serve::{Config, Server};
-use netlessons::tour;
-use netlessons::transcript::Transcript;
 use std::error::Error;
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -26,38 +24,10 @@ usage: 07-rest-api
            saved to it on every change; without it, they live in memory only";
 
 fn main() -> ExitCode {
-    let mut args = std::env::args().skip(1);
-    let command = args.next();
-    let result = match (command.as_deref(), Args::parse(args, &[])) {
-        (Some("--help" | "-h"), _) => {
-            println!("{USAGE}");
-            Ok(())
-        }
-        (_, Ok(rest)) if rest.flag("help") => {
-            println!("{USAGE}");
-            Ok(())
-        }
-        (None, _) => demo(),
-        (Some("serve"), Ok(rest)) => serve(&rest),
-        (Some(other), Ok(_)) => Err(UsageError(format!("unknown command {other:?}")).into()),
-        (_, Err(error)) => Err(error.into()),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("07-rest-api: {error}");
-            if error.is::<UsageError>() {
-                eprintln!("{USAGE}");
-                return ExitCode::from(2);
-            }
-            ExitCode::FAILURE
-        }
-    }
-}
-
-fn demo() -> Result<(), Box<dyn Error>> {
-    let chapter = tour::find("07").ok_or("chapter 07 is missing from the tour")?;
-    tour::run(chapter, &Transcript::stdout()).map_err(|error| error as Box<dyn Error>)
+    example_main("07-rest-api", USAGE, &[], |command, args| match command {
+        "serve" => serve(args),
+        other => Err(unknown_command(other)),
+    })
 }
 
 fn serve(args: &Args) -> Result<(), Box<dyn Error>> {
