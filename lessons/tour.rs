@@ -22,7 +22,7 @@ fn main() -> ExitCode {
         }
         Some("--list") => {
             for chapter in CHAPTERS {
-                println!("{}  {}", chapter.name(), chapter.title);
+                println!("{:<16} {}", chapter.name(), chapter.title);
             }
             ExitCode::SUCCESS
         }
