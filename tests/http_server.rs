@@ -218,7 +218,8 @@ fn if_modified_since_a_later_date_is_304_without_a_body() {
         ("not a date", 200),
     ] {
         conn.send(
-            format!("GET /hello.txt HTTP/1.1\r\nIf-Modified-Since: {since}\r\n\r\n").as_bytes(),
+            format!("GET /hello.txt HTTP/1.1\r\nHost: t\r\nIf-Modified-Since: {since}\r\n\r\n")
+                .as_bytes(),
         );
         let (head, body) = conn.response(Method::Get);
         assert_eq!(head.status, expected, "{since}");
@@ -231,14 +232,14 @@ fn a_range_gets_206_and_an_impossible_one_416() {
     let (root, _outside) = site();
     let server = server(root.path());
     let mut conn = Conn::open(server.local_addr());
-    conn.send(b"GET /hello.txt HTTP/1.1\r\nRange: bytes=1-3\r\n\r\n");
+    conn.send(b"GET /hello.txt HTTP/1.1\r\nHost: t\r\nRange: bytes=1-3\r\n\r\n");
     let (head, body) = conn.response(Method::Get);
     assert_eq!((head.status, body.as_slice()), (206, b"ell".as_slice()));
     assert_eq!(head.headers.get("content-range"), Some("bytes 1-3/6"));
     // What `curl -C -` sends to resume after 4 bytes:
-    conn.send(b"GET /hello.txt HTTP/1.1\r\nRange: bytes=4-\r\n\r\n");
+    conn.send(b"GET /hello.txt HTTP/1.1\r\nHost: t\r\nRange: bytes=4-\r\n\r\n");
     assert_eq!(conn.response(Method::Get).1, b"o\n");
-    conn.send(b"GET /hello.txt HTTP/1.1\r\nRange: bytes=6-\r\n\r\n");
+    conn.send(b"GET /hello.txt HTTP/1.1\r\nHost: t\r\nRange: bytes=6-\r\n\r\n");
     let (head, _) = conn.response(Method::Get);
     assert_eq!(head.status, 416);
     assert_eq!(head.headers.get("content-range"), Some("bytes */6"));
@@ -316,24 +317,28 @@ fn a_link_that_stays_inside_the_root_is_followed() {
 fn bad_requests_get_their_status_codes() {
     let (root, _outside) = site();
     let server = server(root.path());
-    let long_target = format!("GET /{} HTTP/1.1\r\n\r\n", "a".repeat(9000));
-    let many_fields = format!("GET / HTTP/1.1\r\n{}\r\n", "X: y\r\n".repeat(101));
-    let table: Vec<(&str, u16)> = vec![
+    let long_target = format!("GET /{} HTTP/1.1\r\nHost: t\r\n\r\n", "a".repeat(9000));
+    let many_fields = format!(
+        "GET / HTTP/1.1\r\nHost: t\r\n{}\r\n",
+        "X: y\r\n".repeat(101)
+    );
+    let table: Vec<(&str, u16)> =
+        vec![
         ("GET /hello.txt\r\n\r\n", 400),
         ("GET /hello.txt HTTP/1.1\r\nHost : x\r\n\r\n", 400),
-        ("POST /hello.txt HTTP/1.1\r\nContent-Length: 0\r\n\r\n", 405),
-        ("DELETE /hello.txt HTTP/1.1\r\n\r\n", 405),
-        ("BREW /pot HTTP/1.1\r\n\r\n", 501),
+        ("POST /hello.txt HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n", 405),
+        ("DELETE /hello.txt HTTP/1.1\r\nHost: t\r\n\r\n", 405),
+        ("BREW /pot HTTP/1.1\r\nHost: t\r\n\r\n", 501),
         ("GET /hello.txt HTTP/2.0\r\n\r\n", 505),
         (&long_target, 414),
         (&many_fields, 431),
-        ("POST / HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n", 413),
+        ("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 99999999\r\n\r\n", 413),
         (
-            "POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
             400,
         ),
-        ("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
-        ("GET * HTTP/1.1\r\n\r\n", 400),
+        ("POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
+        ("GET * HTTP/1.1\r\nHost: t\r\n\r\n", 400),
     ];
     for (request, expected) in table {
         assert_eq!(
@@ -350,7 +355,7 @@ fn a_405_says_which_methods_are_allowed() {
     let (root, _outside) = site();
     let server = server(root.path());
     let mut conn = Conn::open(server.local_addr());
-    conn.send(b"PUT /hello.txt HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
+    conn.send(b"PUT /hello.txt HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n");
     let (head, _) = conn.response(Method::Put);
     assert_eq!(
         (head.status, head.headers.get("allow")),
@@ -363,10 +368,10 @@ fn a_request_body_is_read_so_the_next_request_parses() {
     let (root, _outside) = site();
     let server = server(root.path());
     let mut conn = Conn::open(server.local_addr());
-    conn.send(b"POST /hello.txt HTTP/1.1\r\nContent-Length: 5\r\n\r\nabcde");
+    conn.send(b"POST /hello.txt HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nabcde");
     assert_eq!(conn.response(Method::Post).0.status, 405);
     conn.send(
-        b"POST /hello.txt HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+        b"POST /hello.txt HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
     );
     assert_eq!(conn.response(Method::Post).0.status, 405);
     assert_eq!(conn.get("/hello.txt").1, b"hello\n");
@@ -377,7 +382,9 @@ fn expect_100_continue_gets_the_go_ahead_first() {
     let (root, _outside) = site();
     let server = server(root.path());
     let mut conn = Conn::open(server.local_addr());
-    conn.send(b"POST /hello.txt HTTP/1.1\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n");
+    conn.send(
+        b"POST /hello.txt HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n",
+    );
     let (interim, _) = conn.response(Method::Post);
     assert_eq!(interim.status, 100);
     conn.send(b"abc");
@@ -396,7 +403,10 @@ fn a_client_sending_a_byte_at_a_time_is_cut_off_at_the_head_deadline() {
     stream.set_read_timeout(Some(TIMEOUT)).unwrap();
     let started = Instant::now();
     let mut sent = 0;
-    for byte in b"GET /hello.txt HTTP/1.1\r\nX-Slow: ".iter().cycle() {
+    for byte in b"GET /hello.txt HTTP/1.1\r\nHost: t\r\nX-Slow: "
+        .iter()
+        .cycle()
+    {
         if stream.write_all(&[*byte]).is_err() || started.elapsed() > TIMEOUT {
             break;
         }
@@ -455,4 +465,128 @@ fn files_arrive_whole_in_every_weather() {
         assert!(conn.get("/big.bin").1 == big, "{name}");
         conn.buf.get_mut().shutdown(Shutdown::Both).unwrap();
     }
+}
+
+#[test]
+fn http_1_1_needs_exactly_one_host() {
+    let (root, _outside) = site();
+    let server = server(root.path());
+    let table = [
+        // RFC 9112 §3.2: a server MUST answer 400 to an HTTP/1.1 request
+        // without Host, and to any request with more than one.
+        ("GET /hello.txt HTTP/1.1\r\n\r\n", 400),
+        ("GET /hello.txt HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+        ("GET /hello.txt HTTP/1.0\r\n\r\n", 200),
+        ("GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n", 200),
+    ];
+    for (request, expected) in table {
+        assert_eq!(
+            status_of(server.local_addr(), request),
+            expected,
+            "{request:?}"
+        );
+    }
+}
+
+#[test]
+fn an_error_response_says_it_closes_the_connection() {
+    let (root, _outside) = site();
+    let server = server(root.path());
+    let mut conn = Conn::open(server.local_addr());
+    conn.send(b"GET /hello.txt HTTP/1.1\r\nHost : x\r\n\r\n");
+    let (head, _) = conn.response(Method::Get);
+    assert_eq!(head.status, 400);
+    assert_eq!(head.headers.get("connection"), Some("close"));
+    assert!(conn.is_closed());
+}
+
+#[test]
+fn a_request_line_without_an_end_is_414_not_431() {
+    let (root, _outside) = site();
+    let server = server(root.path());
+    let endless = format!("GET /{}", "a".repeat(40_000));
+    assert_eq!(status_of(server.local_addr(), &endless), 414);
+}
+
+#[test]
+fn malformed_targets_are_400() {
+    let (root, _outside) = site();
+    let server = server(root.path());
+    for target in ["/%", "/a%2", "/%zz", "/a#fragment"] {
+        let request = format!("GET {target} HTTP/1.1\r\nHost: t\r\n\r\n");
+        assert_eq!(status_of(server.local_addr(), &request), 400, "{target}");
+    }
+}
+
+#[test]
+fn a_directory_redirect_never_points_to_another_host() {
+    let (root, _outside) = site();
+    let server = server(root.path());
+    for target in ["//site", "http://evil.example/site"] {
+        let (head, _) = Conn::open(server.local_addr()).get(target);
+        assert_eq!(head.status, 301, "{target}");
+        assert_eq!(head.headers.get("location"), Some("/site/"), "{target}");
+    }
+}
+
+#[test]
+fn an_error_answer_survives_a_client_still_sending() {
+    // The server answers 400 at once, while a megabyte is still on its way
+    // to it. Closing with unread bytes would reset the connection and could
+    // destroy the answer; the lingering close lets the client read it.
+    let (root, _outside) = site();
+    let server = server(root.path());
+    let mut stream = TcpStream::connect(server.local_addr()).unwrap();
+    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+    let mut request = b"GET / HTTP/1.1\r\nHost : bad\r\n\r\n".to_vec();
+    request.extend(std::iter::repeat_n(b'x', 1024 * 1024));
+    let writer = {
+        let mut stream = stream.try_clone().unwrap();
+        std::thread::spawn(move || {
+            let _ = stream.write_all(&request);
+        })
+    };
+    let mut reply = Vec::new();
+    let _ = stream.read_to_end(&mut reply);
+    writer.join().unwrap();
+    assert!(
+        reply.starts_with(b"HTTP/1.1 400 "),
+        "{:?}",
+        String::from_utf8_lossy(&reply)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn an_index_html_that_links_outside_is_not_served() {
+    let (root, outside) = site();
+    fs::create_dir(root.path().join("trap")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.txt"),
+        root.path().join("trap/index.html"),
+    )
+    .unwrap();
+    let server = server(root.path());
+    let (head, body) = Conn::open(server.local_addr()).get("/trap/");
+    assert!(
+        !String::from_utf8_lossy(&body).contains("secret"),
+        "{}",
+        head.status
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_is_refused_without_blocking() {
+    let (root, _outside) = site();
+    let fifo = root.path().join("pipe");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|status| status.success()) {
+        // mkfifo is part of coreutils; without it there is no pipe to test.
+        panic!("this test needs mkfifo (coreutils)");
+    }
+    let server = server(root.path());
+    let mut conn = Conn::open(server.local_addr());
+    assert_eq!(conn.get("/pipe").0.status, 403);
+    assert_eq!(conn.get("/hello.txt").1, b"hello\n");
 }

@@ -111,7 +111,12 @@ pub fn read_head<R: Read, T>(
             }
         }
         if buf.is_full() {
-            return Err(ReadError::Head(HeadError::HeadTooLarge));
+            // No head fits: ask the parser which limit it broke (a request
+            // line with no end is 414, not 431).
+            return Err(ReadError::Head(match parse(buf.data()) {
+                Err(error) => error,
+                Ok(_) => HeadError::HeadTooLarge,
+            }));
         }
         let before = buf.data().len();
         if buf.fill_more()? == 0 {

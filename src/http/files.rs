@@ -20,6 +20,7 @@ use super::mime::content_type;
 use super::path::{safe_path, PathError};
 use super::range::{answer_range, RangeAnswer};
 use super::server::{App, Body, Request, Response};
+use crate::url::{percent_encode, Component};
 use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -58,13 +59,28 @@ impl App for StaticFiles {
         }
         let path = match safe_path(&head.target) {
             Ok(path) => path,
-            Err(PathError::NotAPath) => return Response::error(400, "not a path"),
+            Err(error @ (PathError::NotAPath | PathError::BadEncoding)) => {
+                return Response::error(400, &error.to_string())
+            }
             Err(error) => return Response::error(403, &error.to_string()),
         };
-        let real = match locate(&self.root, &path.segments) {
-            Ok(real) => real,
+        let located = match locate(&self.root, &path.segments) {
+            Ok(located) => located,
             Err(response) => return response,
         };
+        let real = located.path;
+        // Only regular files and directories are served: opening anything
+        // else (a named pipe, a device) can block the thread or worse.
+        let kind = match (located.metadata, located.through_link) {
+            (Some(metadata), false) => metadata.file_type(),
+            _ => match fs::metadata(&real) {
+                Ok(metadata) => metadata.file_type(),
+                Err(_) => return Response::error(404, "no such file"),
+            },
+        };
+        if !kind.is_file() && !kind.is_dir() {
+            return Response::error(403, "not a regular file");
+        }
         // One open and one fstat tell a file from a directory; the open
         // file is what gets served, so nothing can swap it in between.
         let (file, metadata) = match File::open(&real).and_then(|f| Ok((f.metadata()?, f))) {
@@ -75,17 +91,21 @@ impl App for StaticFiles {
             if !path.trailing_slash {
                 // Relative links in the page resolve against the URL, so a
                 // directory's URL must end with '/' (as every server does).
-                let target = head.target.split('?').next().unwrap_or("/");
+                // The new URL is built from the checked segments, never
+                // copied from the target: `//evil.example/x` must not become
+                // a redirect to another host.
                 let query = path.query.map(|q| format!("?{q}")).unwrap_or_default();
-                return Response::error(301, "moved")
-                    .header("Location", format!("{target}/{query}"));
+                return Response::error(301, "moved").header(
+                    "Location",
+                    format!("{}/{query}", encode_path(&path.segments)),
+                );
             }
-            let index = real.join("index.html");
-            if let Ok(file) = File::open(&index) {
-                if let Ok(metadata) = file.metadata() {
-                    if metadata.is_file() {
-                        return serve_file(file, &metadata, "index.html", request);
-                    }
+            // index.html is a path like any other: it may be a link out.
+            let mut index = path.segments.clone();
+            index.push("index.html".into());
+            if let Ok(found) = locate(&self.root, &index) {
+                if let Ok((file, metadata)) = open_regular(&found.path) {
+                    return serve_file(file, &metadata, "index.html", request);
                 }
             }
             return list_directory(&real, head.target.split('?').next().unwrap_or("/"));
@@ -104,37 +124,63 @@ impl App for StaticFiles {
 /// itself, not at what it points to); only when a link is met is the
 /// real path resolved and compared with the root. A file without links
 /// on its way costs one system call per segment.
-fn locate(root: &Path, segments: &[String]) -> Result<PathBuf, Response> {
+fn locate(root: &Path, segments: &[String]) -> Result<Located, Response> {
     let not_found = |error: io::Error| match error.kind() {
         io::ErrorKind::PermissionDenied => Response::error(403, "not readable"),
         _ => Response::error(404, "no such file"),
     };
-    let mut path = root.to_path_buf();
+    let mut located = Located {
+        path: root.to_path_buf(),
+        metadata: None,
+        through_link: false,
+    };
     for segment in segments {
-        path.push(segment);
-        if fs::symlink_metadata(&path).map_err(not_found)?.is_symlink() {
-            let real = fs::canonicalize(&path).map_err(not_found)?;
+        located.path.push(segment);
+        let metadata = fs::symlink_metadata(&located.path).map_err(not_found)?;
+        if metadata.is_symlink() {
+            let real = fs::canonicalize(&located.path).map_err(not_found)?;
             if !real.starts_with(root) {
                 return Err(Response::error(403, "outside the served directory"));
             }
+            located.through_link = true;
         }
+        located.metadata = Some(metadata);
     }
-    Ok(path)
+    Ok(located)
+}
+
+/// Where a request leads, and what the walk there learnt.
+struct Located {
+    path: PathBuf,
+    /// The `lstat` of the last segment (none for the root itself).
+    metadata: Option<fs::Metadata>,
+    /// A symbolic link was followed on the way.
+    through_link: bool,
+}
+
+/// Opens a file that must be a regular file.
+fn open_regular(path: &Path) -> io::Result<(File, fs::Metadata)> {
+    if !fs::metadata(path)?.is_file() {
+        return Err(io::Error::other("not a regular file"));
+    }
+    let file = File::open(path)?;
+    let metadata = file.metadata()?;
+    Ok((file, metadata))
+}
+
+/// The URL path of `segments`, each percent-encoded: `/a%20b/c`.
+fn encode_path(segments: &[String]) -> String {
+    segments
+        .iter()
+        .map(|segment| {
+            format!(
+                "/{}",
+                percent_encode(segment.as_bytes(), Component::PathSegment)
+            )
+        })
+        .collect()
 }
 // ANCHOR_END: locate
-
-/// Where `target` leads under `root` (a canonical path, as
-/// [`StaticFiles::new`] makes it), or the status code that refuses it:
-/// 400 for a target that is not a path, 403 for one that tries to leave the
-/// root, 404 for one that names nothing.
-pub fn resolve(root: &Path, target: &str) -> Result<PathBuf, u16> {
-    let path = match safe_path(target) {
-        Ok(path) => path,
-        Err(PathError::NotAPath) => return Err(400),
-        Err(PathError::DotDot | PathError::BadSegment) => return Err(403),
-    };
-    locate(root, &path.segments).map_err(|response| response.status)
-}
 
 // ANCHOR: serve_file
 /// Answers with a file: 304, 206, 416 or 200, the body left open for the

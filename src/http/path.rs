@@ -25,11 +25,14 @@ use std::fmt;
 /// Why a request target cannot name a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PathError {
-    /// The target is not a path (`*`, `example.com:443`).
+    /// The target is not a path (`*`, `example.com:443`), or has a `#`
+    /// (a fragment is for the browser, never sent in a request).
     NotAPath,
+    /// A `%` not followed by two hex digits, or bytes that are not UTF-8.
+    BadEncoding,
     /// A segment is `..`: it would climb above the root.
     DotDot,
-    /// A segment decodes to a `/`, `\` or NUL byte, or to invalid UTF-8.
+    /// A segment decodes to a `/`, `\` or NUL byte.
     BadSegment,
 }
 
@@ -37,6 +40,7 @@ impl fmt::Display for PathError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             PathError::NotAPath => "the request target is not a path",
+            PathError::BadEncoding => "a path segment is not valid percent-encoded UTF-8",
             PathError::DotDot => "'..' is not allowed in a path",
             PathError::BadSegment => "a path segment holds a forbidden character",
         })
@@ -66,7 +70,7 @@ pub fn safe_path(target: &str) -> Result<SafePath, PathError> {
         Some((_, rest)) => rest.find('/').map_or("/", |slash| &rest[slash..]),
         None => target,
     };
-    if !target.starts_with('/') {
+    if !target.starts_with('/') || target.contains('#') {
         return Err(PathError::NotAPath);
     }
     let (path, query) = match target.split_once('?') {
@@ -75,8 +79,8 @@ pub fn safe_path(target: &str) -> Result<SafePath, PathError> {
     };
     let mut segments = Vec::new();
     for raw in path.split('/') {
-        let decoded = percent_decode(raw).map_err(|_| PathError::BadSegment)?;
-        let segment = String::from_utf8(decoded).map_err(|_| PathError::BadSegment)?;
+        let decoded = percent_decode(raw).map_err(|_| PathError::BadEncoding)?;
+        let segment = String::from_utf8(decoded).map_err(|_| PathError::BadEncoding)?;
         match segment.as_str() {
             "" | "." => continue,
             ".." => return Err(PathError::DotDot),
@@ -131,8 +135,10 @@ mod tests {
             ("/a%2f..%2f..%2fetc", PathError::BadSegment),
             ("/a%5c..%5cetc", PathError::BadSegment),
             ("/a%00.txt", PathError::BadSegment),
-            ("/%ff", PathError::BadSegment),
-            ("/%zz", PathError::BadSegment),
+            ("/%ff", PathError::BadEncoding),
+            ("/%zz", PathError::BadEncoding),
+            ("/a%2", PathError::BadEncoding),
+            ("/a#frag", PathError::NotAPath),
             ("*", PathError::NotAPath),
             ("example.com:443", PathError::NotAPath),
         ];

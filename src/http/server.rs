@@ -127,11 +127,13 @@ impl Response {
     }
 }
 
+// ANCHOR: app
 /// What answers requests: the static file server, the REST API, or a closure.
 pub trait App: Send + Sync + 'static {
     /// The response to one request.
     fn respond(&self, request: &Request) -> Response;
 }
+// ANCHOR_END: app
 
 impl<F> App for F
 where
@@ -326,6 +328,9 @@ fn answer_requests(
             Ok(None) => break,
             Err(error) => return fail(stream, out, &error),
         };
+        if let Err(detail) = check_host(&head) {
+            return refuse(stream, out, 400, detail);
+        }
         buf.get_mut().deadline = Some(Instant::now() + limits.body_timeout);
         let body = match read_request_body(buf, &head, limits, out, stream) {
             Ok(body) => body,
@@ -392,20 +397,29 @@ fn wants_keep_alive(head: &RequestHead) -> bool {
     }
 }
 
+/// RFC 9112 §3.2: an HTTP/1.1 request carries exactly one `Host` field
+/// (a server that hosts several sites needs it to know which is meant),
+/// and no request may carry two.
+fn check_host(head: &RequestHead) -> Result<(), &'static str> {
+    match (head.headers.get_all("host").count(), head.version) {
+        (0, Version::Http11) => Err("an HTTP/1.1 request needs a Host header field"),
+        (0 | 1, _) => Ok(()),
+        _ => Err("more than one Host header field"),
+    }
+}
+
 /// Answers a request that could not be read (if it can be answered), then
 /// closes: after a malformed request, where the next one starts is unknown.
 fn fail(stream: &TcpStream, out: &mut Vec<u8>, error: &ReadError) -> io::Result<()> {
-    let Some(status) = error.status() else {
-        return stream_write(stream, out); // the client is gone or went silent
-    };
-    let mut response = Response::error(status, &error.to_string());
-    if status == 405 || status == 501 {
-        response.headers.append("Allow", "GET, HEAD");
+    match error.status() {
+        Some(status) => refuse(stream, out, status, &error.to_string()),
+        None => stream_write(stream, out), // the client is gone or went silent
     }
-    write_head(out, &mut response, false);
-    if let Body::Bytes(bytes) = &response.body {
-        out.extend_from_slice(bytes);
-    }
+}
+
+/// Sends an error response that closes the connection, and closes it.
+fn refuse(stream: &TcpStream, out: &mut Vec<u8>, status: u16, detail: &str) -> io::Result<()> {
+    write_response(stream, out, Response::error(status, detail), false, false)?;
     stream_write(stream, out)?;
     linger(stream);
     Ok(())
@@ -450,7 +464,8 @@ fn write_head(out: &mut Vec<u8>, response: &mut Response, close: bool) {
         out.extend_from_slice(b"\r\n");
     });
     out.extend_from_slice(b"Server: netlessons\r\n");
-    // 1xx, 204 and 304 never carry Content-Length for a body (RFC 9110 §8.6).
+    // 1xx and 204 never carry Content-Length (RFC 9110 §8.6); for a 304 it
+    // would describe the body not sent, so we leave it out there too.
     if !matches!(status, 100..=199 | 204 | 304) && response.headers.get("content-length").is_none()
     {
         out.extend_from_slice(format!("Content-Length: {}\r\n", response.body.len()).as_bytes());
