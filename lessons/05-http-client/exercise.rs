@@ -14,7 +14,9 @@
 #[path = "../../tests/support/mod.rs"]
 mod support;
 
-use std::io::{self, BufRead};
+use std::io;
+#[cfg(not(feature = "solutions"))]
+use std::io::BufRead;
 
 // ---- Your code: replace the todo!() -------------------------------------
 
@@ -34,15 +36,23 @@ use std::io::{self, BufRead};
 /// - `Err` of kind `UnexpectedEof`: the stream ended inside the body;
 /// - `Err` of kind `InvalidData`: a size that is not hexadecimal, data not
 ///   followed by CR LF, or more than `limit` bytes of data in all (refused
-///   before allocating them: a size line can announce petabytes).
+///   before allocating them: a size line can announce petabytes);
+/// - `Err` of kind `InvalidData` too: a size line longer than 1 KiB, or
+///   trailer fields longer than 8 KiB in all. A peer may send a line that
+///   never ends, or lines that never stop: read no more than that of them.
 #[cfg(not(feature = "solutions"))]
 fn read_chunked(reader: &mut impl BufRead, limit: usize) -> io::Result<Vec<u8>> {
     let _ = (reader, limit);
     todo!(
-        "Hint: read the size line with read_until(b'\\n', ..) (it may take many reads, \
-         read_until loops for you), strip CR LF and anything from ';' on, trim spaces, and parse it with \
-         u64::from_str_radix(text, 16). Check the size against what is left of `limit` \
-         before reading the data with read_exact. After size 0, read lines until an empty one."
+        "Hint: read each line with a bound: reader.by_ref().take(MAX).read_until(b'\\n', &mut line) \
+         stops after MAX bytes (it may take many reads; read_until loops for you), so check that \
+         the line ends with b'\\n': if not, the line is too long (MAX bytes came) or the stream \
+         ended (fewer came). \
+         For a size line, strip CR LF and anything from ';' on, trim the spaces before the ';', \
+         check that what is left is all hex digits (u64::from_str_radix also accepts a leading \
+         '+'), and parse it with u64::from_str_radix(text, 16). Check the size against what is \
+         left of `limit` before reading the data with read_exact. After size 0, read lines until \
+         an empty one, counting their bytes."
     )
 }
 
@@ -156,4 +166,83 @@ fn a_huge_size_is_refused_not_allocated() {
     let mut stream = receive(&WIRE, Weather::default());
     let error = read_chunked(&mut stream, 1000).unwrap_err();
     assert_eq!(error.kind(), io::ErrorKind::InvalidData);
+}
+
+#[test]
+fn a_size_with_a_plus_sign_is_invalid_data() {
+    // RFC 9112 §7.1: chunk-size = 1*HEXDIG, and '+' is not one, although
+    // u64::from_str_radix accepts it.
+    let mut stream = receive(b"+5\r\nhello\r\n0\r\n\r\n", Weather::default());
+    let error = read_chunked(&mut stream, LIMIT).unwrap_err();
+    assert_eq!(error.kind(), io::ErrorKind::InvalidData);
+}
+
+/// A peer that never stops talking: `start`, then `line` again and again.
+/// It gives up after [`FLOOD_LEN`] bytes, so that a solution without a
+/// bound on its lines ends (and fails the test) instead of hanging.
+struct Flood {
+    start: &'static [u8],
+    line: &'static [u8],
+    sent: usize,
+}
+
+/// How far a flood goes: 16 MiB, far past any sensible limit on lines.
+const FLOOD_LEN: usize = 16 * 1024 * 1024;
+
+/// How much of a flood a bounded solution may read before it refuses:
+/// its 1 KiB or 8 KiB limit, and its reader's buffer, with room to spare.
+const FLOOD_READ_AT_MOST: usize = 1024 * 1024;
+
+impl Flood {
+    /// Whether a solution reading the flood stopped early, with `InvalidData`.
+    fn check(start: &'static [u8], line: &'static [u8]) {
+        let mut reader = BufReader::new(Flood {
+            start,
+            line,
+            sent: 0,
+        });
+        let result = read_chunked(&mut reader, LIMIT);
+        let sent = reader.get_ref().sent;
+        let shown = format!(
+            "{}{}...",
+            String::from_utf8_lossy(start),
+            String::from_utf8_lossy(line).repeat(2)
+        );
+        assert!(
+            sent <= FLOOD_READ_AT_MOST,
+            "{shown:?}: read {sent} bytes before stopping: a line needs a length limit"
+        );
+        let error = result.expect_err(&shown);
+        assert_eq!(error.kind(), io::ErrorKind::InvalidData, "{shown:?}");
+    }
+}
+
+impl Read for Flood {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = buf.len().min(FLOOD_LEN - self.sent);
+        for (i, byte) in buf[..n].iter_mut().enumerate() {
+            let at = self.sent + i;
+            *byte = match self.start.get(at) {
+                Some(&b) => b,
+                None => self.line[(at - self.start.len()) % self.line.len()],
+            };
+        }
+        self.sent += n;
+        Ok(n)
+    }
+}
+
+#[test]
+fn a_size_line_that_never_ends_is_refused_early() {
+    // Zeros never make the number overflow: only a limit on the line stops them.
+    Flood::check(b"", b"0");
+    // Nor does an extension that goes on and on.
+    Flood::check(b"5;", b"x");
+}
+
+#[test]
+fn trailers_that_never_end_are_refused_early() {
+    // One trailer line that never ends, and trailer lines that never stop.
+    Flood::check(b"3\r\nabc\r\n0\r\nX-Long: ", b"y");
+    Flood::check(b"3\r\nabc\r\n0\r\n", b"X-More: 1\r\n");
 }

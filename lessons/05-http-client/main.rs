@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --example 05-http-client                                  # the demo
 //! cargo run --example 05-http-client -- -i http://127.0.0.1:8000/     # head and body
+//! cargo run --example 05-http-client -- client -i http://127.0.0.1:8000/  # the same
 //! cargo run --example 05-http-client -- -d name=Ada http://127.0.0.1:8000/form
 //! cargo run --example 05-http-client -- -o big.iso http://127.0.0.1:8000/big.iso
 //! ```
@@ -20,8 +21,11 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 const USAGE: &str = "\
-usage: 05-http-client                   run the chapter's demo
-       05-http-client [OPTIONS] URL     fetch an http:// URL and print its body
+usage: 05-http-client                            run the chapter's demo
+       05-http-client [client] [OPTIONS] URL     fetch an http:// URL and print its body
+
+The word client is optional: `05-http-client -i URL` (as curl -i URL) and
+`05-http-client client -i URL` (as every chapter's client command) do the same.
 
 options:
   -i                  show the response's head (status line and headers) before the body
@@ -56,9 +60,14 @@ struct Request {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
     if args.is_empty() {
         return report(demo());
+    }
+    // Every chapter's example runs its client as `-- client ...`; this one
+    // is nothing but a client, so the word may also be left out, as in curl.
+    if args[0] == "client" {
+        args.remove(0);
     }
     if args.iter().any(|arg| arg == "-h" || arg == "--help") {
         println!("{USAGE}");

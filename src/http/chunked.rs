@@ -348,6 +348,9 @@ mod tests {
             (b"zz\r\n", ChunkedError::BadSize),
             (b"\r\n", ChunkedError::BadSize),
             (b"-5\r\n", ChunkedError::BadSize),
+            // 1*HEXDIG: no sign, though u64::from_str_radix would take one.
+            (b"+5\r\n", ChunkedError::BadSize),
+            (b" 5\r\n", ChunkedError::BadSize),
             (b"5 x\r\n", ChunkedError::BadSize),
             (b"fffffffffffffffff\r\n", ChunkedError::BadSize),
             (b"3\r\nabcX\r\n", ChunkedError::MissingCrlf),
@@ -374,6 +377,48 @@ mod tests {
         assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof);
         let error = read_chunked(&mut &b"5\r\nhello\r\n0\r\n\r\n"[..], 4).unwrap_err();
         assert_eq!(error.kind(), io::ErrorKind::InvalidData);
+    }
+
+    #[test]
+    fn read_chunked_reads_a_flood_only_up_to_its_limits() {
+        use std::io::{BufReader, Read};
+        // A size line, a trailer line, and trailer lines that never end:
+        // each is refused after its limit and one buffer, not read whole.
+        const FLOOD: u64 = 16 * 1024 * 1024;
+        let many_lines = [&b"0\r\n"[..], &b"X-More: 1\r\n".repeat(100_000)].concat();
+        let floods: Vec<Box<dyn Read>> = vec![
+            Box::new(io::repeat(b'0').take(FLOOD)),
+            Box::new(b"5;".chain(io::repeat(b'x').take(FLOOD))),
+            Box::new(b"0\r\nX-Long: ".chain(io::repeat(b'y').take(FLOOD))),
+            Box::new(io::Cursor::new(many_lines)),
+        ];
+        for (i, flood) in floods.into_iter().enumerate() {
+            let mut counted = Counted {
+                inner: flood,
+                read: 0,
+            };
+            let error = read_chunked(&mut BufReader::new(&mut counted), 10).unwrap_err();
+            assert_eq!(error.kind(), io::ErrorKind::InvalidData, "flood {i}");
+            assert!(
+                counted.read <= 64 * 1024,
+                "flood {i}: read {} bytes",
+                counted.read
+            );
+        }
+    }
+
+    /// A reader that counts the bytes it hands out.
+    struct Counted<R> {
+        inner: R,
+        read: u64,
+    }
+
+    impl<R: io::Read> io::Read for Counted<R> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.inner.read(buf)?;
+            self.read += n as u64;
+            Ok(n)
+        }
     }
 
     #[test]

@@ -669,7 +669,7 @@ fn endpoint(url: &Url) -> Result<(String, u16), ClientError> {
 /// A peek that does not wait: "would block" means nothing has arrived, so
 /// the connection is open and quiet, as an idle one should be; 0 bytes
 /// means the server's FIN arrived. Servers close idle connections after a
-/// few seconds (nginx after 75, python's http.server at once).
+/// while (nginx after 75 seconds, Apache after 5).
 fn closed_by_peer(stream: &TcpStream) -> bool {
     if stream.set_nonblocking(true).is_err() {
         return true;

@@ -271,4 +271,13 @@ fn the_example_fetches_from_nginx_like_curl() {
         .unwrap();
     assert_eq!(failed.status.code(), Some(22));
     assert!(failed.stdout.is_empty());
+    // The word `client`, which every chapter's example takes, may come first.
+    let head = Command::new(&example)
+        .args(["client", "-i", &nginx.url("/hello.txt")])
+        .output()
+        .unwrap();
+    assert!(head.status.success());
+    let head = String::from_utf8_lossy(&head.stdout);
+    assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+    assert!(head.ends_with("\r\n\r\nhello from a file\n"), "{head}");
 }
