@@ -150,25 +150,26 @@ impl ChunkedDecoder {
         &self.trailers
     }
 
-    /// Gathers bytes up to and including an LF into `self.line`.
+    /// Gathers bytes up to and including an LF into `self.line`, refusing
+    /// a line over its limit before copying any more of it.
     fn take_line(&mut self, rest: &[u8]) -> Result<(bool, usize), ChunkedError> {
         let (piece, done) = match rest.iter().position(|&b| b == b'\n') {
             Some(lf) => (&rest[..=lf], true),
             None => (rest, false),
         };
-        self.line.extend_from_slice(piece);
         let limit = match self.state {
             State::DataEnd => 2,
             State::Trailer => MAX_TRAILER_LEN,
             _ => MAX_CHUNK_LINE_LEN,
         };
-        if self.line.len() > limit + 2 {
+        if self.line.len() + piece.len() > limit + 2 {
             return Err(match self.state {
                 State::DataEnd => ChunkedError::MissingCrlf,
                 State::Trailer => ChunkedError::BadTrailer,
                 _ => ChunkedError::LineTooLong,
             });
         }
+        self.line.extend_from_slice(piece);
         Ok((done, piece.len()))
     }
 
