@@ -14,7 +14,7 @@ use netlessons::http::server::{App, HttpHandler, Request};
 use netlessons::http::{Headers, Version};
 use netlessons::json::{parse, Value};
 use netlessons::rest::persist::temp_path;
-use netlessons::rest::{LoadError, NotesApi, MAX_NOTES, MAX_TEXT_LEN};
+use netlessons::rest::{LoadError, NotesApi, MAX_COLLECTION_JSON, MAX_TEXT_LEN};
 use netlessons::serve::{Server, ServerHandle};
 use netlessons::wire::buffer::RecvBuf;
 use std::io::Write;
@@ -558,13 +558,22 @@ fn post_request(body: &str) -> Request {
 }
 
 #[test]
-fn past_the_cap_a_new_note_is_507_and_the_others_still_work() {
-    // Filling 10,000 notes over HTTP is slow in a debug build: fill them
-    // by calling the app directly, then ask over the wire for one more.
+fn near_the_size_limit_a_change_that_would_grow_the_list_is_507_and_changes_nothing() {
+    // Filling a megabyte over HTTP is slow in a debug build: fill it by
+    // calling the app directly, then ask over the wire for more.
     let api = Arc::new(NotesApi::in_memory());
-    for _ in 0..MAX_NOTES {
-        assert_eq!(api.respond(&post_request(r#"{"text":"x"}"#)).status, 201);
+    assert_eq!(api.respond(&post_request(r#"{"text":"x"}"#)).status, 201);
+    // 500 control characters: 500 bytes of text, but 3000 of JSON
+    // (\u0001 each), and the limit counts the JSON.
+    let escaped = r#"{"text":""#.to_string() + &"\\u0001".repeat(500) + r#""}"#;
+    let mut made = 0;
+    while api.respond(&post_request(&escaped)).status == 201 {
+        made += 1;
     }
+    assert!(
+        made < MAX_COLLECTION_JSON / 3000,
+        "{made} notes: escapes must count at their escaped size"
+    );
     let shared = Arc::clone(&api);
     let server = Server::bind("127.0.0.1:0")
         .unwrap()
@@ -573,11 +582,32 @@ fn past_the_cap_a_new_note_is_507_and_the_others_still_work() {
         }))
         .unwrap();
     let mut client = Client::connect(server.local_addr());
-    let reply = client.post(r#"{"text":"one too many"}"#);
+    let list = client.get("/notes").body;
+    assert!(
+        list.len() <= MAX_COLLECTION_JSON + 1,
+        "the JSON and its newline"
+    );
+
+    let reply = client.post(&escaped);
     assert_eq!(reply.status(), 507);
-    assert!(reply.error().contains("10000 notes"));
-    assert_eq!(client.delete("/notes/1").status(), 204);
-    assert_eq!(client.post(r#"{"text":"room again"}"#).status(), 201);
+    assert!(reply.error().contains("bytes as JSON"), "{}", reply.error());
+    // A longer text for note 1 would grow the list too: refused as well.
+    let longer = r#"{"text":""#.to_string() + &"\\u0001".repeat(MAX_TEXT_LEN) + r#""}"#;
+    assert_eq!(
+        client.send("PUT", "/notes/1", Some(JSON), &longer).status(),
+        507
+    );
+    assert_eq!(
+        client
+            .send("PATCH", "/notes/1", Some(JSON), &longer)
+            .status(),
+        507
+    );
+    assert_eq!(client.get("/notes").body, list, "nothing changed");
+
+    // Making room makes room.
+    assert_eq!(client.delete("/notes/2").status(), 204);
+    assert_eq!(client.post(&escaped).status(), 201);
 }
 
 // ---------------------------------------------------------------------

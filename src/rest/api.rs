@@ -21,7 +21,9 @@
 //! its type (`415` unless JSON), its syntax (`400`, with the byte where
 //! the JSON went wrong), its meaning (`422`, with what is wrong with the
 //! note), and only then is the collection locked and changed (`404` for a
-//! note that does not exist, `507` when the collection is full). Checking
+//! note that does not exist, `507` when the change would make the
+//! collection's JSON larger than
+//! [`MAX_COLLECTION_JSON`](super::store::MAX_COLLECTION_JSON)). Checking
 //! before locking keeps the parsing of one client's body from holding up
 //! every other client.
 //!
@@ -29,8 +31,8 @@
 //! errors included: `{"error": "no note with id 7"}`. A client that
 //! speaks JSON should never have to parse an HTML or text error page.
 
-use super::persist;
-use super::store::{draft_from_json, patch_from_json, Invalid, Note, Notes};
+use super::persist::{self, SaveError};
+use super::store::{draft_from_json, patch_from_json, Invalid, Note, Notes, Unchanged};
 use crate::http::head::Method;
 use crate::http::server::{App, Request, Response};
 use crate::json::{self, JsonError, Value};
@@ -124,7 +126,7 @@ impl NotesApi {
         };
         // Save once now: a directory we cannot write to should stop the
         // server at start, not fail the first client who changes something.
-        save(&path, &notes).map_err(io_error)?;
+        save(&path, &notes).map_err(|failure| io_error(failure.into()))?;
         Ok(NotesApi {
             notes: Mutex::new(notes),
             file: Some(path),
@@ -237,10 +239,10 @@ impl NotesApi {
         let mut notes = self.lock();
         let note = match notes.create(draft) {
             Ok(note) => note.clone(),
-            // RFC 4918 §11.5: "unable to store the representation needed
-            // to complete the request". Not 409 Conflict: nothing about
-            // the request conflicts with the note it names; there is no
-            // room for any new note at all.
+            // RFC 4918 §11.5: the server "is unable to store the
+            // representation needed to successfully complete the request".
+            // Not 409 Conflict: nothing about the request conflicts with
+            // the state of the note it names; there is no room for it.
             Err(full) => return error(507, &full.to_string()),
         };
         if let Err(response) = self.save_or_undo(&mut notes, note.id, None) {
@@ -265,8 +267,9 @@ impl NotesApi {
         };
         let mut notes = self.lock();
         let before = notes.get(id).cloned();
-        let Some(note) = notes.replace(id, draft).cloned() else {
-            return no_note(id);
+        let note = match notes.replace(id, draft) {
+            Ok(note) => note.clone(),
+            Err(unchanged) => return refused(id, unchanged),
         };
         match self.save_or_undo(&mut notes, id, before) {
             Ok(()) => json_response(200, &note.to_json()),
@@ -285,8 +288,9 @@ impl NotesApi {
         };
         let mut notes = self.lock();
         let before = notes.get(id).cloned();
-        let Some(note) = notes.patch(id, patch).cloned() else {
-            return no_note(id);
+        let note = match notes.patch(id, patch) {
+            Ok(note) => note.clone(),
+            Err(unchanged) => return refused(id, unchanged),
         };
         match self.save_or_undo(&mut notes, id, before) {
             Ok(()) => json_response(200, &note.to_json()),
@@ -308,8 +312,8 @@ impl NotesApi {
 
     // ANCHOR: save_or_undo
     /// Saves the collection after a change to note `id`, while the lock is
-    /// still held; if saving fails, puts the note back as it was (`before`)
-    /// and returns the 500 to send instead of the success.
+    /// still held; if saving fails, returns the 500 to send instead of the
+    /// success, and makes memory agree with the file ([`after_failed_save`]).
     ///
     /// Saving under the lock keeps the file in step with memory: two
     /// changes are saved in the order they were made. The success response
@@ -324,18 +328,47 @@ impl NotesApi {
         let Some(path) = &self.file else {
             return Ok(());
         };
-        save(path, notes).map_err(|_| {
-            notes.restore(id, before);
-            // The reason (a full disk, a permission) is for the operator;
-            // the client learns only that its change was not made.
-            error(500, "the change could not be saved, and was not made")
-        })
+        save(path, notes).map_err(|failure| after_failed_save(notes, id, before, failure))
     }
     // ANCHOR_END: save_or_undo
 }
 
+// ANCHOR: after_failed_save
+/// What a failed save means for memory and for the client: memory must
+/// hold what the file holds, and the 500 must say which that is.
+///
+/// - Not written (a full disk, a permission): the file is as it was, so
+///   the note goes back to what it was (`before`): the change was not made.
+/// - Written but not confirmed durable (the directory fsync failed after
+///   the rename): the file already holds the change, and a restart would
+///   read it back, so it stays in memory too. Undoing it only in memory
+///   would show the client one thing now and another after a restart.
+///
+/// The reason itself (the `io::Error`) is for the operator, not the client.
+/// Making a sync call fail on demand needs a broken disk, so the tests
+/// below call this function directly with each kind of failure.
+fn after_failed_save(
+    notes: &mut Notes,
+    id: u64,
+    before: Option<Note>,
+    failure: SaveError,
+) -> Response {
+    match failure {
+        SaveError::NotWritten(_) => {
+            notes.restore(id, before);
+            error(500, "the change could not be saved, and was not made")
+        }
+        SaveError::NotDurable(_) => error(
+            500,
+            "the change was made and written to the file, but the disk did \
+             not confirm that it is safe: a crash of the machine could still lose it",
+        ),
+    }
+}
+// ANCHOR_END: after_failed_save
+
 /// Writes the whole collection to `path`, atomically.
-fn save(path: &Path, notes: &Notes) -> std::io::Result<()> {
+fn save(path: &Path, notes: &Notes) -> Result<(), SaveError> {
     let mut text = notes.to_json().to_pretty();
     text.push('\n');
     persist::save(path, text.as_bytes())
@@ -430,6 +463,15 @@ fn unprocessable(invalid: &Invalid) -> Response {
     error(422, &invalid.to_string())
 }
 
+/// Why a PUT or PATCH changed nothing: 404, or 507 when the new text
+/// would make the collection too large.
+fn refused(id: u64, unchanged: Unchanged) -> Response {
+    match unchanged {
+        Unchanged::NoSuchNote => no_note(id),
+        Unchanged::Full(full) => error(507, &full.to_string()),
+    }
+}
+
 /// 404 for a note that does not exist (never did, or was deleted).
 fn no_note(id: u64) -> Response {
     error(404, &format!("no note with id {id}"))
@@ -496,6 +538,74 @@ mod tests {
                 "{value:?} {is_patch}"
             );
         }
+    }
+
+    fn note(text: &str) -> Note {
+        Note {
+            id: 1,
+            text: text.into(),
+            done: false,
+        }
+    }
+
+    /// A collection in which note 1 has just been changed from "before"
+    /// to "after", as `replace` leaves it before the save.
+    fn changed() -> Notes {
+        let mut notes = Notes::new();
+        let draft = |text: &str| crate::rest::Draft {
+            text: text.into(),
+            done: false,
+        };
+        notes.create(draft("before")).unwrap();
+        notes.replace(1, draft("after")).unwrap();
+        notes
+    }
+
+    fn body_of(response: &Response) -> String {
+        match &response.body {
+            crate::http::server::Body::Bytes(bytes) => String::from_utf8_lossy(bytes).into(),
+            _ => panic!("an error has a body"),
+        }
+    }
+
+    #[test]
+    fn a_change_that_was_not_written_is_undone() {
+        let mut notes = changed();
+        let failure = SaveError::NotWritten(std::io::Error::other("disk full"));
+        let response = after_failed_save(&mut notes, 1, Some(note("before")), failure);
+        assert_eq!(response.status, 500);
+        assert_eq!(notes.get(1), Some(&note("before")));
+        assert!(body_of(&response).contains("was not made"));
+    }
+
+    #[test]
+    fn a_change_written_but_not_confirmed_durable_stays_and_the_500_says_so() {
+        // The rename happened: the file holds "after", so memory must too.
+        let mut notes = changed();
+        let failure = SaveError::NotDurable(std::io::Error::other("I/O error"));
+        let response = after_failed_save(&mut notes, 1, Some(note("before")), failure);
+        assert_eq!(response.status, 500);
+        assert_eq!(notes.get(1), Some(&note("after")));
+        let body = body_of(&response);
+        assert!(body.contains("was made and written"), "{body}");
+    }
+
+    #[test]
+    fn the_largest_file_this_server_writes_is_one_it_reads_back() {
+        // The most bytes of indentation per byte of JSON: the smallest notes.
+        let mut notes = Notes::new();
+        let smallest = || crate::rest::Draft {
+            text: "x".into(),
+            done: false,
+        };
+        while notes.create(smallest()).is_ok() {}
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("notes.json");
+        save(&path, &notes).unwrap();
+        let len = std::fs::metadata(&path).unwrap().len();
+        assert!(len <= persist::MAX_FILE_LEN / 2 + 100_000, "{len} bytes");
+        let api = NotesApi::open(&path).unwrap();
+        assert_eq!(api.len(), notes.len());
     }
 
     #[test]

@@ -28,4 +28,6 @@ pub mod store;
 
 pub use api::{route, LoadError, NotesApi, Route};
 pub use demo::demo;
-pub use store::{Draft, Full, Invalid, Note, Notes, Patch, MAX_NOTES, MAX_TEXT_LEN};
+pub use store::{
+    Draft, Full, Invalid, Note, Notes, Patch, Unchanged, MAX_COLLECTION_JSON, MAX_TEXT_LEN,
+};

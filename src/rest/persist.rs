@@ -25,20 +25,70 @@
 //! process dies, the machine does not) cannot lose what `write` handed to
 //! the kernel; the fsyncs are for crashes of the whole machine.
 //!
+//! A failure in steps 1 to 3 leaves `notes.json` as it was: the change is
+//! simply not made ([`SaveError::NotWritten`]). A failure in step 4 is
+//! different: the rename has happened, `notes.json` already holds the new
+//! version, and any reader (the server after a restart, too) sees it; only
+//! its survival of a power cut is unconfirmed ([`SaveError::NotDurable`]).
+//! The caller must not pretend that such a change was not made.
+//!
 //! The temporary file has a fixed name, next to the real one: a leftover
 //! from a crash is overwritten by the next save and never read by [`load`].
 //! One server per file: two processes saving the same file would write the
 //! same temporary file at once.
 
+use std::fmt;
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-/// The largest file [`load`] reads. The collection's own limits
-/// ([`super::store::MAX_NOTES`] notes of [`super::store::MAX_TEXT_LEN`]
-/// bytes) keep a file this server wrote under about 11 MB; anything much
-/// larger was not written by it, and is refused before it fills memory.
-pub const MAX_FILE_LEN: u64 = 64 * 1024 * 1024;
+/// The largest file [`load`] reads: 4 MiB. The collection's own limit
+/// ([`super::store::MAX_COLLECTION_JSON`], 1 MiB of compact JSON) keeps a
+/// file this server wrote to about 2 MiB: the file is indented for people
+/// to read, which adds 34 bytes to each note, and the smallest note takes
+/// 33 bytes of the limit, so at worst the indentation doubles the size. A
+/// much larger file was not written by this server, and is refused before
+/// it fills memory.
+pub const MAX_FILE_LEN: u64 = 4 * super::store::MAX_COLLECTION_JSON as u64;
+
+/// Why [`save`] failed, and so what the file holds now.
+#[derive(Debug)]
+pub enum SaveError {
+    /// Writing, syncing or renaming the temporary file failed (steps 1-3):
+    /// the file holds its old contents, and the change was not made.
+    NotWritten(io::Error),
+    /// The rename happened but the directory could not be synced (step 4):
+    /// the file holds the new contents, which every reader sees, but the
+    /// disk did not confirm that they would survive a power cut.
+    NotDurable(io::Error),
+}
+
+impl fmt::Display for SaveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SaveError::NotWritten(error) => write!(f, "not written: {error}"),
+            SaveError::NotDurable(error) => {
+                write!(f, "written, but not confirmed on disk: {error}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for SaveError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SaveError::NotWritten(error) | SaveError::NotDurable(error) => Some(error),
+        }
+    }
+}
+
+impl From<SaveError> for io::Error {
+    fn from(error: SaveError) -> io::Error {
+        match error {
+            SaveError::NotWritten(error) | SaveError::NotDurable(error) => error,
+        }
+    }
+}
 
 /// The temporary file a save writes first: `notes.json` → `.notes.json.tmp`,
 /// in the same directory (a rename is only atomic within one file system,
@@ -60,8 +110,16 @@ pub fn temp_path(path: &Path) -> io::Result<PathBuf> {
 // ANCHOR: save
 /// Replaces the file at `path` with `contents`, so that after a crash at
 /// any moment the file holds either its old contents or the new, whole.
-/// When this returns `Ok`, the new contents are on disk.
-pub fn save(path: &Path, contents: &[u8]) -> io::Result<()> {
+/// When this returns `Ok`, the new contents are on disk; the error says
+/// which of the two the file holds.
+pub fn save(path: &Path, contents: &[u8]) -> Result<(), SaveError> {
+    write_and_rename(path, contents).map_err(SaveError::NotWritten)?;
+    // 4: the rename is a change to the directory: make that durable too.
+    sync_directory(path).map_err(SaveError::NotDurable)
+}
+
+/// Steps 1 to 3: until the rename succeeds, the file at `path` is untouched.
+fn write_and_rename(path: &Path, contents: &[u8]) -> io::Result<()> {
     let temp = temp_path(path)?;
     // 1-2: write the new version beside the old one, and wait until it is
     // on disk. `create` truncates a leftover from an earlier crash.
@@ -70,9 +128,7 @@ pub fn save(path: &Path, contents: &[u8]) -> io::Result<()> {
     file.sync_all()?;
     drop(file);
     // 3: swap it in. Readers see the old file or the new one, never a mix.
-    fs::rename(&temp, path)?;
-    // 4: the rename is a change to the directory: make that durable too.
-    sync_directory(path)
+    fs::rename(&temp, path)
 }
 // ANCHOR_END: save
 
@@ -128,5 +184,17 @@ mod tests {
             Path::new(".notes.json.tmp")
         );
         assert!(temp_path(Path::new("/")).is_err());
+    }
+
+    #[test]
+    fn a_save_that_cannot_write_leaves_the_file_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("notes.json");
+        save(&path, b"old").unwrap();
+        // A directory where the temporary file should go: creating it fails.
+        fs::create_dir(temp_path(&path).unwrap()).unwrap();
+        let error = save(&path, b"new").unwrap_err();
+        assert!(matches!(error, SaveError::NotWritten(_)), "{error}");
+        assert_eq!(fs::read(&path).unwrap(), b"old");
     }
 }

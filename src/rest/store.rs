@@ -22,21 +22,27 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 // ANCHOR: limits
-/// The most notes the collection holds; creating one more is refused with
-/// 507 Insufficient Storage.
+/// The largest the collection may be, in bytes of its JSON as `GET /notes`
+/// serves it; a change that would make it larger (a POST, or a PUT or PATCH
+/// with a longer text) is refused with 507 Insufficient Storage.
 ///
 /// Every note lives in memory, a `GET /notes` answers with all of them in
-/// one body, and every change rewrites the whole file. A cap turns "a
-/// client created notes until the server ran out of memory or disk" into a
-/// clear error. 10,000 notes of at most [`MAX_TEXT_LEN`] bytes make a list
-/// and a file of at most about 11 MB; a real service would page its lists
+/// one body, and every change rewrites the whole file. So the size that
+/// costs is the size of the JSON, not the number of notes or the length of
+/// their texts: JSON writes most control characters, one byte each in a
+/// text, as six (`\u0001`), so a cap of 10,000 notes of 1000 bytes would
+/// allow a list of 60 MB. While a slow client reads its list, the server holds that
+/// body in memory, once per connection, so the worst case is this limit
+/// times the connection cap: 1 MiB × 1024 (the default cap of
+/// [`crate::serve::Config`]) = 1 GiB, the same as the HTTP server already
+/// allows for request bodies (1 MiB each). 1 MiB is also more than a person
+/// reads in a list; a real service would page its lists
 /// (`GET /notes?page=2`) and keep its data in a database instead.
-pub const MAX_NOTES: usize = 10_000;
+pub const MAX_COLLECTION_JSON: usize = 1024 * 1024;
 
 /// The longest text a note may have, in bytes of UTF-8 (1000 ASCII
 /// characters, fewer if they need more bytes each). A note is a line or a
-/// paragraph; anything longer is most likely a mistake or an abuse, and
-/// this bound, times [`MAX_NOTES`], is what bounds memory and the file.
+/// paragraph; anything longer is most likely a mistake or an abuse.
 pub const MAX_TEXT_LEN: usize = 1000;
 // ANCHOR_END: limits
 
@@ -145,7 +151,8 @@ impl fmt::Display for Invalid {
 
 impl std::error::Error for Invalid {}
 
-/// The collection is full: [`MAX_NOTES`] notes already.
+/// The collection is full: the change would make its JSON larger than
+/// [`MAX_COLLECTION_JSON`] bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Full;
 
@@ -153,12 +160,22 @@ impl fmt::Display for Full {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "there are already {MAX_NOTES} notes, the most this server keeps"
+            "the notes would take more than {MAX_COLLECTION_JSON} bytes as JSON, \
+             the most this server keeps; delete or shorten some"
         )
     }
 }
 
 impl std::error::Error for Full {}
+
+/// Why [`Notes::replace`] or [`Notes::patch`] changed nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unchanged {
+    /// There is no note with that id (404).
+    NoSuchNote,
+    /// The new text would make the collection too large (507).
+    Full(Full),
+}
 
 // ANCHOR: draft
 /// Checks a document sent to create or replace a note.
@@ -242,6 +259,16 @@ pub struct Notes {
     notes: BTreeMap<u64, Note>,
     /// The id the next note gets; only ever goes up, so no id is reused.
     next_id: u64,
+    /// The sum of [`json_len`] over every note, kept up to date by every
+    /// change, so that checking a change against [`MAX_COLLECTION_JSON`]
+    /// costs one note's length, not a rewrite of the whole list.
+    notes_json_len: usize,
+}
+
+/// How many bytes `note` takes in a JSON list, escapes included:
+/// `{"id":1,"text":"a\u0001","done":false}` is 38.
+fn json_len(note: &Note) -> usize {
+    note.to_json().to_string().len()
 }
 
 impl Default for Notes {
@@ -256,6 +283,7 @@ impl Notes {
         Notes {
             notes: BTreeMap::new(),
             next_id: 1,
+            notes_json_len: 0,
         }
     }
 
@@ -269,6 +297,13 @@ impl Notes {
         self.notes.is_empty()
     }
 
+    /// How many bytes [`list_json`](Self::list_json) takes as JSON:
+    /// `[`, the notes separated by commas, `]`.
+    pub fn json_len(&self) -> usize {
+        let commas = self.notes.len().saturating_sub(1);
+        "[]".len() + self.notes_json_len + commas
+    }
+
     /// Every note, by id.
     pub fn iter(&self) -> impl Iterator<Item = &Note> {
         self.notes.values()
@@ -280,56 +315,82 @@ impl Notes {
     }
 
     // ANCHOR: create
-    /// Adds a note with the next id, unless the collection is full.
+    /// Adds a note with the next id, unless that would make the
+    /// collection's JSON larger than [`MAX_COLLECTION_JSON`]; a refused
+    /// note changes nothing, not even the next id.
     pub fn create(&mut self, draft: Draft) -> Result<&Note, Full> {
-        if self.notes.len() >= MAX_NOTES {
-            return Err(Full);
-        }
-        let id = self.next_id;
-        self.next_id += 1;
         let note = Note {
-            id,
+            id: self.next_id,
             text: draft.text,
             done: draft.done,
         };
-        Ok(self.notes.entry(id).or_insert(note))
+        let len = json_len(&note);
+        let comma = usize::from(!self.notes.is_empty());
+        if self.json_len() + comma + len > MAX_COLLECTION_JSON {
+            return Err(Full);
+        }
+        self.next_id += 1;
+        self.notes_json_len += len;
+        Ok(self.notes.entry(note.id).or_insert(note))
     }
     // ANCHOR_END: create
 
-    /// Replaces the note `id` (PUT). `None` if there is no such note: PUT
-    /// does not create here, since ids are the server's to give.
-    pub fn replace(&mut self, id: u64, draft: Draft) -> Option<&Note> {
-        let note = self.notes.get_mut(&id)?;
-        note.text = draft.text;
-        note.done = draft.done;
-        Some(note)
+    /// Replaces the note `id` (PUT). PUT does not create here, since ids
+    /// are the server's to give: no such note is [`Unchanged::NoSuchNote`].
+    pub fn replace(&mut self, id: u64, draft: Draft) -> Result<&Note, Unchanged> {
+        self.change(id, |note| {
+            note.text = draft.text;
+            note.done = draft.done;
+        })
     }
 
-    /// Changes some fields of the note `id` (PATCH); `None` if there is none.
-    pub fn patch(&mut self, id: u64, patch: Patch) -> Option<&Note> {
-        let note = self.notes.get_mut(&id)?;
-        if let Some(text) = patch.text {
-            note.text = text;
+    /// Changes some fields of the note `id` (PATCH).
+    pub fn patch(&mut self, id: u64, patch: Patch) -> Result<&Note, Unchanged> {
+        self.change(id, |note| {
+            if let Some(text) = patch.text {
+                note.text = text;
+            }
+            if let Some(done) = patch.done {
+                note.done = done;
+            }
+        })
+    }
+
+    /// Applies `edit` to a copy of the note `id`, and keeps the copy only
+    /// if the collection still fits within [`MAX_COLLECTION_JSON`]: a
+    /// longer text, or one with more characters to escape, makes it grow.
+    fn change(&mut self, id: u64, edit: impl FnOnce(&mut Note)) -> Result<&Note, Unchanged> {
+        let total = self.json_len();
+        let note = self.notes.get_mut(&id).ok_or(Unchanged::NoSuchNote)?;
+        let mut changed = note.clone();
+        edit(&mut changed);
+        let (old_len, new_len) = (json_len(note), json_len(&changed));
+        if total - old_len + new_len > MAX_COLLECTION_JSON {
+            return Err(Unchanged::Full(Full));
         }
-        if let Some(done) = patch.done {
-            note.done = done;
-        }
-        Some(note)
+        self.notes_json_len = self.notes_json_len - old_len + new_len;
+        *note = changed;
+        Ok(note)
     }
 
     /// Removes the note `id`, and returns it; `None` if there was none.
     pub fn delete(&mut self, id: u64) -> Option<Note> {
-        self.notes.remove(&id)
+        let note = self.notes.remove(&id)?;
+        self.notes_json_len -= json_len(&note);
+        Some(note)
     }
 
     /// Puts the note `id` back as it was before a change (`None`: it did
     /// not exist). The API calls this when a change could not be saved, so
     /// that memory never holds what the file does not.
     pub fn restore(&mut self, id: u64, before: Option<Note>) {
-        match before {
-            Some(note) => self.notes.insert(id, note),
-            None => self.notes.remove(&id),
-        };
+        if let Some(now) = self.notes.remove(&id) {
+            self.notes_json_len -= json_len(&now);
+        }
+        if let Some(note) = before {
+            self.notes_json_len += json_len(&note);
+            self.notes.insert(id, note);
+        }
     }
 
     /// The list clients get from `GET /notes`: an array of notes, by id.
@@ -370,10 +431,8 @@ impl Notes {
         }
         let next_id = next_id.ok_or("\"next_id\" is missing")?;
         let list = list.ok_or("\"notes\" is missing")?;
-        if list.len() > MAX_NOTES {
-            return Err(format!("{} notes, more than {MAX_NOTES}", list.len()));
-        }
         let mut notes = BTreeMap::new();
+        let mut notes_json_len = 0;
         for (index, value) in list.iter().enumerate() {
             let id = value
                 .get("id")
@@ -391,11 +450,25 @@ impl Notes {
                 text: draft.text,
                 done: draft.done,
             };
+            notes_json_len += json_len(&note);
             if notes.insert(id, note).is_some() {
                 return Err(format!("note {index}: id {id} appears twice"));
             }
         }
-        Ok(Notes { notes, next_id })
+        let notes = Notes {
+            notes,
+            next_id,
+            notes_json_len,
+        };
+        // A file larger than this server lets the collection grow was not
+        // written by it; serving it would break the memory bound.
+        if notes.json_len() > MAX_COLLECTION_JSON {
+            return Err(format!(
+                "the notes take {} bytes as JSON, more than {MAX_COLLECTION_JSON}",
+                notes.json_len()
+            ));
+        }
+        Ok(notes)
     }
 }
 
@@ -498,26 +571,163 @@ mod tests {
         assert_eq!(notes.create(draft()).unwrap().id, 3);
     }
 
-    #[test]
-    fn the_collection_refuses_a_note_past_the_cap() {
-        let mut notes = Notes::new();
-        for _ in 0..MAX_NOTES {
-            notes
-                .create(Draft {
-                    text: "a".into(),
-                    done: false,
-                })
-                .unwrap();
+    fn draft(text: &str) -> Draft {
+        Draft {
+            text: text.into(),
+            done: false,
         }
+    }
+
+    /// What the note `id` with a text written `text_as_json` adds to a
+    /// list's JSON that holds other notes already: the note, written out
+    /// by hand, and its comma.
+    fn cost(id: u64, text_as_json: &str) -> usize {
+        format!(r#",{{"id":{id},"text":"{text_as_json}","done":false}}"#).len()
+    }
+
+    /// A collection with room for exactly one more note, whose text is
+    /// written `text_as_json`: one byte more would not fit.
+    fn with_room_for(text_as_json: &str) -> Notes {
+        let mut notes = Notes::new();
+        let filler = "x".repeat(MAX_TEXT_LEN / 2);
+        let longest = "x".repeat(MAX_TEXT_LEN);
+        loop {
+            // The bytes left once the note to make room for is in, if the
+            // next note were the last before it.
+            let room = cost(notes.next_id + 1, text_as_json);
+            let left = MAX_COLLECTION_JSON - notes.json_len() - room;
+            if left <= cost(notes.next_id, &longest) {
+                // One last note takes up exactly what is left.
+                let last = "x".repeat(left - cost(notes.next_id, ""));
+                notes.create(draft(&last)).unwrap();
+                assert_eq!(notes.json_len() + room, MAX_COLLECTION_JSON);
+                return notes;
+            }
+            notes.create(draft(&filler)).unwrap();
+        }
+    }
+
+    /// A collection exactly [`MAX_COLLECTION_JSON`] bytes long.
+    fn full() -> Notes {
+        let mut notes = with_room_for("x");
+        notes.create(draft("x")).unwrap();
+        assert_eq!(notes.json_len(), MAX_COLLECTION_JSON);
+        notes
+    }
+
+    #[test]
+    fn the_running_size_is_the_size_of_the_json_served() {
+        let mut notes = Notes::new();
+        let check =
+            |notes: &Notes| assert_eq!(notes.json_len(), notes.list_json().to_string().len());
+        check(&notes);
+        notes.create(draft("one")).unwrap();
+        check(&notes);
+        notes
+            .create(draft("tab\there, \"quoted\", \u{1}, é, 😀"))
+            .unwrap();
+        check(&notes);
+        notes.replace(1, draft("a longer one")).unwrap();
+        check(&notes);
+        notes
+            .patch(
+                2,
+                Patch {
+                    text: Some("\u{0}".into()),
+                    done: Some(true),
+                },
+            )
+            .unwrap();
+        check(&notes);
+        let before = notes.get(1).cloned();
+        notes.delete(1).unwrap();
+        check(&notes);
+        notes.restore(1, before);
+        check(&notes);
+        notes.restore(2, None);
+        check(&notes);
+        let again = Notes::from_json(&notes.to_json()).unwrap();
+        assert_eq!(again.json_len(), notes.json_len());
+    }
+
+    #[test]
+    fn a_note_that_fits_exactly_is_made_and_one_byte_more_is_refused() {
+        let mut notes = with_room_for("abc");
+        let before = notes.clone();
+        assert_eq!(notes.create(draft("abcd")).err(), Some(Full));
         assert_eq!(
-            notes
-                .create(Draft {
-                    text: "a".into(),
-                    done: false
-                })
-                .err(),
-            Some(Full)
+            notes, before,
+            "a refused note changes nothing, not even next_id"
         );
+        notes.create(draft("abc")).unwrap();
+        assert_eq!(notes.json_len(), MAX_COLLECTION_JSON);
+    }
+
+    #[test]
+    fn escaped_characters_count_at_their_escaped_size() {
+        // U+0001 is one byte in the text and six in the JSON: \u0001.
+        let mut notes = with_room_for("xxxxxx");
+        assert_eq!(notes.create(draft("\u{1}\u{1}")).err(), Some(Full));
+        notes.create(draft("\u{1}")).unwrap();
+        assert_eq!(notes.json_len(), MAX_COLLECTION_JSON);
+    }
+
+    #[test]
+    fn a_put_or_patch_that_grows_a_full_collection_is_refused() {
+        let mut notes = full();
+        let before = notes.clone();
+        let longer = "y".repeat(MAX_TEXT_LEN);
+        assert_eq!(
+            notes.replace(1, draft(&longer)).err(),
+            Some(Unchanged::Full(Full))
+        );
+        let patch = Patch {
+            text: Some(longer),
+            done: None,
+        };
+        assert_eq!(notes.patch(1, patch).err(), Some(Unchanged::Full(Full)));
+        assert_eq!(notes, before);
+        // The same size, or smaller, still goes through; and `done` costs
+        // a byte more as `false` than as `true`.
+        let same = notes.get(1).unwrap().text.replace('x', "z");
+        notes.replace(1, draft(&same)).unwrap();
+        notes
+            .patch(
+                1,
+                Patch {
+                    text: None,
+                    done: Some(true),
+                },
+            )
+            .unwrap();
+        notes.replace(2, draft("short")).unwrap();
+        assert!(notes.json_len() < MAX_COLLECTION_JSON);
+        assert_eq!(
+            notes.replace(999_999, draft("a")).err(),
+            Some(Unchanged::NoSuchNote)
+        );
+    }
+
+    #[test]
+    fn a_file_form_larger_than_the_limit_is_refused() {
+        let notes = full();
+        let mut value = notes.to_json();
+        assert!(Notes::from_json(&value).is_ok());
+        // One byte more: a note's text one character longer.
+        let mut text = notes.get(1).unwrap().text.clone();
+        text.push('x');
+        if let Value::Object(members) = &mut value {
+            if let Value::Array(list) = &mut members[1].1 {
+                list[0] = Note {
+                    id: 1,
+                    text,
+                    done: false,
+                }
+                .to_json();
+            }
+        }
+        let error = Notes::from_json(&value).unwrap_err();
+        assert!(error.contains("more than"), "{error}");
     }
 
     #[test]
