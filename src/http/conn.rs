@@ -276,21 +276,7 @@ impl<R: Read> Read for BodyReader<'_, R> {
 mod tests {
     use super::*;
     use crate::http::head::parse_request_head;
-
-    /// A stream that gives at most `chunk` bytes per read.
-    struct Trickle<'a> {
-        data: &'a [u8],
-        chunk: usize,
-    }
-
-    impl Read for Trickle<'_> {
-        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-            let n = self.data.len().min(self.chunk).min(out.len());
-            out[..n].copy_from_slice(&self.data[..n]);
-            self.data = &self.data[n..];
-            Ok(n)
-        }
-    }
+    use crate::wire::testing::Trickle;
 
     #[test]
     fn pipelined_requests_with_bodies_in_any_read_sizes() {

@@ -268,6 +268,7 @@ impl<R: Read> BufRead for LineReader<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::testing::Trickle;
 
     const MAX: usize = 10;
 
@@ -321,21 +322,6 @@ mod tests {
                 Ok(Status::Partial),
                 "prefix of {end} bytes"
             );
-        }
-    }
-
-    /// A reader that returns at most `chunk` bytes per read, as a network may.
-    struct Trickle<'a> {
-        data: &'a [u8],
-        chunk: usize,
-    }
-
-    impl Read for Trickle<'_> {
-        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-            let n = self.data.len().min(self.chunk).min(out.len());
-            out[..n].copy_from_slice(&self.data[..n]);
-            self.data = &self.data[n..];
-            Ok(n)
         }
     }
 

@@ -41,3 +41,24 @@ impl<T> Status<T> {
         matches!(self, Status::Partial)
     }
 }
+
+/// Helpers for the unit tests of the parsers built on this module.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::io::{self, Read};
+
+    /// A reader that returns at most `chunk` bytes per read, as a network may.
+    pub(crate) struct Trickle<'a> {
+        pub(crate) data: &'a [u8],
+        pub(crate) chunk: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let n = self.data.len().min(self.chunk).min(out.len());
+            out[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+}

@@ -249,3 +249,21 @@ fn reset(stream: &TcpStream) {
 fn reset(stream: &TcpStream) {
     let _ = stream.shutdown(Shutdown::Both);
 }
+
+/// Sends `bytes` through a proxy in the given weather, then half-closes;
+/// returns the receiving end, where a test reads them back as a peer would.
+pub fn deliver(bytes: &'static [u8], weather: Weather) -> TcpStream {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind on loopback");
+    let proxy = ChaosProxy::start(listener.local_addr().expect("local address"), weather)
+        .expect("start the proxy");
+    let mut sender = TcpStream::connect(proxy.addr()).expect("connect to the proxy");
+    let (receiver, _) = listener.accept().expect("accept from the proxy");
+    thread::spawn(move || {
+        let _keep_proxy = proxy;
+        let _ = sender.write_all(bytes);
+        let _ = sender.shutdown(Shutdown::Write);
+        // Wait for the receiver to finish, so the proxy lives until then.
+        let _ = sender.read(&mut [0]);
+    });
+    receiver
+}
