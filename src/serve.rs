@@ -244,13 +244,15 @@ impl ServerHandle {
             }
             shared.wait_for_change(Duration::from_millis(50));
         }
-        // Let live connections finish, for the grace period.
+        // Let live connections finish, for the grace period. (A wake-up
+        // that comes between the check and the wait is missed, so the wait
+        // is short and the check made again.)
         while shared.live.load(Ordering::SeqCst) > 0 {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 break;
             }
-            shared.wait_for_change(left);
+            shared.wait_for_change(left.min(Duration::from_millis(50)));
         }
         // Past the grace period: shutting a socket down makes the handler's
         // blocked read return end-of-file at once, and its writes fail.
