@@ -6,7 +6,7 @@
 //!
 //! | piece | what it does | used by |
 //! | --- | --- | --- |
-//! | [`line`] | cut a byte stream into lines, with a maximum length | every line protocol |
+//! | [`line`](mod@line) | cut a byte stream into lines, with a maximum length | every line protocol |
 //! | [`dot`] | dot-stuffing: send a message as lines ending in `.` | SMTP `DATA`, POP3 `RETR` |
 //! | [`reply`] | read `250-…` / `250 …` multi-line replies | FTP and SMTP clients |
 //! | [`buffer`] | a receive buffer of fixed size, under all of the above | every parser |
