@@ -201,3 +201,28 @@ fn a_corrupt_data_file_stops_the_example_with_a_clear_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_example_client_drives_the_example_server() {
+    let server = ExampleServer::start("07-rest-api", &["--port", "0"]);
+    let base = format!("http://{}", server.addr);
+    let client = |words: &[&str]| {
+        let output = std::process::Command::new(super::example_path("07-rest-api"))
+            .arg("client")
+            .args(["--url", &base])
+            .args(words)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{words:?}: {output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    assert!(client(&["add", "from the example"]).starts_with("201 Created\n"));
+    let listed = client(&["list"]);
+    assert!(
+        listed.starts_with("200 OK\n") && listed.contains("\"from the example\""),
+        "{listed}"
+    );
+    assert!(client(&["done", "1"]).contains("\"done\": true"));
+    assert_eq!(client(&["delete", "1"]), "204 No Content\n");
+    assert!(client(&["get", "1"]).starts_with("404 Not Found\n"));
+}
