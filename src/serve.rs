@@ -179,6 +179,7 @@ impl Server {
             stopping: AtomicBool::new(false),
             idle: AtomicUsize::new(0),
             live: AtomicUsize::new(0),
+            exited: AtomicUsize::new(0),
             workers: Mutex::new(Vec::new()),
             changed: Condvar::new(),
             changed_lock: Mutex::new(()),
@@ -285,6 +286,9 @@ struct Shared {
     idle: AtomicUsize,
     /// Connections being served.
     live: AtomicUsize,
+    /// Workers that exited and whose handles are still in `workers`: a
+    /// finished thread keeps its stack until its handle is dropped.
+    exited: AtomicUsize,
     /// Every worker that may still be running.
     workers: Mutex<Vec<Worker>>,
     /// Signalled, while stopping, when a connection ends or a worker exits.
@@ -383,6 +387,7 @@ fn worker(shared: &Arc<Shared>, slot: &Mutex<Option<TcpStream>>) {
                         *lock(slot) = None;
                         shared.live.fetch_sub(1, Ordering::SeqCst);
                         shared.notify_change();
+                        forget_exited_workers(shared);
                     }
                     false => refuse(shared, stream),
                 }
@@ -390,10 +395,33 @@ fn worker(shared: &Arc<Shared>, slot: &Mutex<Option<TcpStream>>) {
             Err(error) => pause_after(&error),
         }
         // Enough others wait already: this thread is not needed.
-        if shared.idle.load(Ordering::SeqCst) >= MAX_IDLE_WORKERS || !count_as_idle(shared) {
+        if shared.idle.load(Ordering::SeqCst) >= MAX_IDLE_WORKERS {
+            shared.exited.fetch_add(1, Ordering::SeqCst);
+            return;
+        }
+        if !count_as_idle(shared) {
             return;
         }
     }
+}
+
+/// Drops the handles of workers that have exited, which frees their
+/// stacks; without it a quiet server that once had a burst of clients
+/// would keep a thousand dead threads' stacks mapped.
+fn forget_exited_workers(shared: &Shared) {
+    if shared.exited.load(Ordering::SeqCst) == 0 {
+        return;
+    }
+    let mut workers = shared.lock_workers();
+    let before = workers.len();
+    workers.retain(|worker| !worker.thread.is_finished());
+    let forgotten = before - workers.len();
+    // Threads that ended as the server stops are not counted in `exited`.
+    let _ = shared
+        .exited
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+            Some(n.saturating_sub(forgotten))
+        });
 }
 
 /// Counts one more idle worker, unless the server is stopping.

@@ -590,3 +590,82 @@ fn a_named_pipe_is_refused_without_blocking() {
     assert_eq!(conn.get("/pipe").0.status, 403);
     assert_eq!(conn.get("/hello.txt").1, b"hello\n");
 }
+
+#[test]
+fn a_client_that_reads_too_slowly_loses_its_thread() {
+    let (root, _outside) = site();
+    fs::write(root.path().join("huge.bin"), vec![7u8; 64 * 1024 * 1024]).unwrap();
+    let limits = Limits {
+        send_grace: Duration::from_millis(200),
+        min_send_rate: 16 * 1024 * 1024,
+        ..Limits::default()
+    };
+    let server = start(root.path(), limits, Config::default());
+    let mut stream = TcpStream::connect(server.local_addr()).unwrap();
+    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+    stream
+        .write_all(b"GET /huge.bin HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
+    // A kilobyte every 20 ms: 50 KB/s, far below the 16 MB/s asked for.
+    // (What already sits in the socket buffers still reaches the client
+    // after the server gave up; what matters is that its thread is free.)
+    let started = Instant::now();
+    let mut chunk = [0; 1024];
+    let mut seen_live = false;
+    loop {
+        let live = server.live_connections();
+        seen_live |= live == 1;
+        if seen_live && live == 0 {
+            break;
+        }
+        assert!(
+            started.elapsed() < TIMEOUT,
+            "the slow reader still holds its thread"
+        );
+        if matches!(stream.read(&mut chunk), Ok(0) | Err(_)) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(server.live_connections(), 0);
+}
+
+#[test]
+fn a_url_in_the_query_is_not_taken_for_the_target() {
+    let (root, _outside) = site();
+    let server = server(root.path());
+    let (head, body) = Conn::open(server.local_addr()).get("/hello.txt?next=http://h/site/");
+    assert_eq!((head.status, body.as_slice()), (200, b"hello\n".as_slice()));
+}
+
+#[test]
+fn odd_but_harmless_requests_get_the_right_answer() {
+    let (root, _outside) = site();
+    let server = server(root.path());
+    let mut conn = Conn::open(server.local_addr());
+    // A file is not a directory.
+    assert_eq!(conn.get("/hello.txt/").0.status, 404);
+    // RFC 9110 §13.1.3: a date in the future is invalid, and ignored.
+    conn.send(
+        b"GET /hello.txt HTTP/1.1\r\nHost: t\r\nIf-Modified-Since: Fri, 31 Dec 9999 23:59:59 GMT\r\n\r\n",
+    );
+    assert_eq!(conn.response(Method::Get).0.status, 200);
+    // A range past what u64 holds is past the end of the file.
+    conn.send(
+        b"GET /hello.txt HTTP/1.1\r\nHost: t\r\nRange: bytes=0-99999999999999999999999\r\n\r\n",
+    );
+    assert_eq!(conn.response(Method::Get).1, b"hello\n");
+}
+
+#[test]
+fn http_1_0_with_transfer_encoding_is_answered_then_closed() {
+    // RFC 9112 §6.1: such framing cannot be trusted.
+    let (root, _outside) = site();
+    let server = server(root.path());
+    let mut conn = Conn::open(server.local_addr());
+    conn.send(
+        b"POST /hello.txt HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    );
+    assert_eq!(conn.response(Method::Post).0.status, 405);
+    assert!(conn.is_closed());
+}

@@ -230,6 +230,11 @@ fn parse_chunk_size(line: &[u8]) -> Result<u64, ChunkedError> {
     if digits.is_empty() || !(rest.is_empty() || rest.starts_with(b";")) {
         return Err(ChunkedError::BadSize);
     }
+    // An extension is text: a control character there (a bare CR, which
+    // another parser might take for a line end) is refused.
+    if rest.iter().any(|&b| b < 0x20 && b != b'\t' || b == 0x7f) {
+        return Err(ChunkedError::BadSize);
+    }
     digits.iter().try_fold(0u64, |size, &digit| {
         let value = (digit as char).to_digit(16).unwrap_or(0) as u64;
         size.checked_mul(16)
@@ -353,6 +358,7 @@ mod tests {
             (b"+5\r\n", ChunkedError::BadSize),
             (b" 5\r\n", ChunkedError::BadSize),
             (b"5 x\r\n", ChunkedError::BadSize),
+            (b"5;a\rb\r\n", ChunkedError::BadSize),
             (b"fffffffffffffffff\r\n", ChunkedError::BadSize),
             (b"3\r\nabcX\r\n", ChunkedError::MissingCrlf),
             (long_line.as_bytes(), ChunkedError::LineTooLong),

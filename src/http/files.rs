@@ -87,6 +87,10 @@ impl App for StaticFiles {
             Ok((metadata, file)) => (file, metadata),
             Err(_) => return Response::error(403, "not readable"),
         };
+        if !metadata.is_dir() && path.trailing_slash {
+            // "/a.txt/" names a directory that does not exist.
+            return Response::error(404, "no such directory");
+        }
         if metadata.is_dir() {
             if !path.trailing_slash {
                 // Relative links in the page resolve against the URL, so a
@@ -194,8 +198,9 @@ fn serve_file(file: File, metadata: &fs::Metadata, name: &str, request: &Request
         modified,
         headers.get("if-modified-since").and_then(parse_http_date),
     ) {
-        // RFC 9110 §13.1.3: not modified since the client's copy.
-        if modified <= since {
+        // RFC 9110 §13.1.3: not modified since the client's copy. A date
+        // later than our clock is invalid and ignored.
+        if modified <= since && since <= SystemTime::now() {
             return Response::empty(304).header("Last-Modified", format_http_date(modified));
         }
     }
@@ -247,7 +252,8 @@ fn list_directory(dir: &Path, shown_as: &str) -> Response {
     let entries: Vec<Entry> = read
         .filter_map(Result::ok)
         .filter_map(|entry| {
-            let metadata = entry.metadata().ok()?;
+            // What a link leads to, as a browser following it will see.
+            let metadata = fs::metadata(entry.path()).ok()?;
             Some(Entry {
                 name: entry.file_name().to_string_lossy().into_owned(),
                 is_dir: metadata.is_dir(),

@@ -66,8 +66,17 @@ pub struct SafePath {
 /// that cannot leave the root.
 pub fn safe_path(target: &str) -> Result<SafePath, PathError> {
     // absolute-form (RFC 9112 §3.2.2), sent to proxies: keep only the path.
-    let target = match target.split_once("://") {
-        Some((_, rest)) => rest.find('/').map_or("/", |slash| &rest[slash..]),
+    // Only a target that starts with the scheme is one: a "://" later on
+    // (in a query, say) is part of the path or query.
+    let lower = target.get(..8).unwrap_or(target).to_ascii_lowercase();
+    let target = match ["http://", "https://"]
+        .iter()
+        .find(|s| lower.starts_with(*s))
+    {
+        Some(scheme) => {
+            let rest = &target[scheme.len()..];
+            rest.find('/').map_or("/", |slash| &rest[slash..])
+        }
         None => target,
     };
     if !target.starts_with('/') || target.contains('#') {
@@ -106,13 +115,14 @@ mod tests {
 
     #[test]
     fn good_paths() {
-        let table: [(&str, &[&str]); 7] = [
+        let table: [(&str, &[&str]); 8] = [
             ("/", &[]),
             ("/index.html", &["index.html"]),
             ("/docs/a%20b.txt", &["docs", "a b.txt"]),
             ("/docs//./x", &["docs", "x"]),
             ("/caf%C3%A9", &["café"]),
             ("/q?x=1&y=../..", &["q"]),
+            ("/a.txt?next=http://h/sub/", &["a.txt"]),
             ("http://example.com/abs/form", &["abs", "form"]),
         ];
         for (target, expected) in table {
@@ -141,6 +151,7 @@ mod tests {
             ("/a#frag", PathError::NotAPath),
             ("*", PathError::NotAPath),
             ("example.com:443", PathError::NotAPath),
+            ("foo://x/a.txt", PathError::NotAPath),
         ];
         for (target, error) in table {
             assert_eq!(segments(target), Err(error), "{target}");

@@ -153,6 +153,11 @@ pub struct Limits {
     pub head_timeout: Duration,
     /// How long a client has to send a whole body.
     pub body_timeout: Duration,
+    /// How long a response may take to send, before the pace below counts.
+    pub send_grace: Duration,
+    /// The slowest a client may read a response, in bytes a second, once
+    /// the grace is over. A client that reads more slowly is cut off.
+    pub min_send_rate: u64,
 }
 
 impl Default for Limits {
@@ -161,11 +166,17 @@ impl Default for Limits {
     /// than any honest client needs and too short to be worth a slow attack.
     /// (How long an idle keep-alive connection waits for its next request
     /// is the server's read timeout, [`crate::serve::Config::read_timeout`].)
+    ///
+    /// A response gets 30 s, plus one more second for every 8 KiB sent: a
+    /// 64 kbit/s line keeps up, and a client that reads a few bytes now and
+    /// then to hold a thread (a "slow read" attack) is cut off after 30 s.
     fn default() -> Limits {
         Limits {
             max_body: 1024 * 1024,
             head_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(60),
+            send_grace: Duration::from_secs(30),
+            min_send_rate: 8 * 1024,
         }
     }
 }
@@ -198,7 +209,8 @@ impl<A: App> Handler for HttpHandler<A> {
         let response = Response::error(503, "too many connections, try again later")
             .header("Retry-After", "1");
         let mut out = Vec::new();
-        write_response(stream, &mut out, response, false, false)?;
+        let mut pace = Pace::new(&self.limits);
+        write_response(stream, &mut out, &mut pace, response, false, false)?;
         stream.write_all(&out)
     }
 }
@@ -310,6 +322,7 @@ fn answer_requests(
     buf: &mut RecvBuf<TimedStream<'_>>,
     out: &mut Vec<u8>,
 ) -> io::Result<()> {
+    let pace = &mut Pace::new(limits);
     let mut nodelay = false;
     loop {
         // Wait, idle, for the first byte of the next request.
@@ -326,15 +339,15 @@ fn answer_requests(
         let head = match read_head(buf, parse_request_head) {
             Ok(Some(head)) => head,
             Ok(None) => break,
-            Err(error) => return fail(stream, out, &error),
+            Err(error) => return fail(stream, out, pace, &error),
         };
         if let Err(detail) = check_host(&head) {
-            return refuse(stream, out, 400, detail);
+            return refuse(stream, out, pace, 400, detail);
         }
         buf.get_mut().deadline = Some(Instant::now() + limits.body_timeout);
-        let body = match read_request_body(buf, &head, limits, out, stream) {
+        let body = match read_request_body(buf, &head, limits, out, stream, pace) {
             Ok(body) => body,
-            Err(error) => return fail(stream, out, &error),
+            Err(error) => return fail(stream, out, pace, &error),
         };
         let keep_alive = wants_keep_alive(&head);
         let head_only = head.method == Method::Head;
@@ -343,7 +356,8 @@ fn answer_requests(
         if request.head.version == Version::Http10 && keep_alive {
             response.headers.set("Connection", "keep-alive");
         }
-        write_response(stream, out, response, head_only, keep_alive)?;
+        pace.restart(stream)?;
+        write_response(stream, out, pace, response, head_only, keep_alive)?;
         if !keep_alive {
             break;
         }
@@ -354,11 +368,15 @@ fn answer_requests(
             stream.set_nodelay(true)?;
             nodelay = true;
         }
-        if buf.data().is_empty() {
-            stream_write(stream, out)?;
+        // Write when no request waits behind this one, or when the answers
+        // kept for pipelined requests grow large: a client that pipelines a
+        // thousand requests and reads nothing must not make us keep a
+        // thousand answers.
+        if buf.data().is_empty() || out.len() >= FILE_BUFFER_LEN {
+            stream_write(stream, out, pace)?;
         }
     }
-    stream_write(stream, out)
+    stream_write(stream, out, pace)
 }
 // ANCHOR_END: answer_requests
 
@@ -370,6 +388,7 @@ fn read_request_body<R: Read>(
     limits: &Limits,
     out: &mut Vec<u8>,
     stream: &TcpStream,
+    pace: &mut Pace,
 ) -> Result<Vec<u8>, ReadError> {
     let length = request_body(head).map_err(ReadError::Body)?;
     if let BodyLength::Fixed(len) = length {
@@ -382,7 +401,7 @@ fn read_request_body<R: Read>(
         && head.headers.has_token("expect", "100-continue")
     {
         out.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
-        stream_write(stream, out)?;
+        stream_write(stream, out, pace)?;
     }
     let limit = usize::try_from(limits.max_body).unwrap_or(usize::MAX);
     BodyReader::new(buf, length).read_to_limit(limit)
@@ -391,6 +410,11 @@ fn read_request_body<R: Read>(
 /// HTTP/1.1 keeps the connection unless asked to close; HTTP/1.0 closes
 /// it unless asked to keep it (RFC 9112 §9.3).
 fn wants_keep_alive(head: &RequestHead) -> bool {
+    // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 request means the
+    // framing cannot be trusted: answer, then close.
+    if head.version == Version::Http10 && head.headers.get("transfer-encoding").is_some() {
+        return false;
+    }
     match head.version {
         Version::Http11 => !head.headers.has_token("connection", "close"),
         Version::Http10 => head.headers.has_token("connection", "keep-alive"),
@@ -410,17 +434,36 @@ fn check_host(head: &RequestHead) -> Result<(), &'static str> {
 
 /// Answers a request that could not be read (if it can be answered), then
 /// closes: after a malformed request, where the next one starts is unknown.
-fn fail(stream: &TcpStream, out: &mut Vec<u8>, error: &ReadError) -> io::Result<()> {
+fn fail(
+    stream: &TcpStream,
+    out: &mut Vec<u8>,
+    pace: &mut Pace,
+    error: &ReadError,
+) -> io::Result<()> {
     match error.status() {
-        Some(status) => refuse(stream, out, status, &error.to_string()),
-        None => stream_write(stream, out), // the client is gone or went silent
+        Some(status) => refuse(stream, out, pace, status, &error.to_string()),
+        None => stream_write(stream, out, pace), // the client is gone or went silent
     }
 }
 
 /// Sends an error response that closes the connection, and closes it.
-fn refuse(stream: &TcpStream, out: &mut Vec<u8>, status: u16, detail: &str) -> io::Result<()> {
-    write_response(stream, out, Response::error(status, detail), false, false)?;
-    stream_write(stream, out)?;
+fn refuse(
+    stream: &TcpStream,
+    out: &mut Vec<u8>,
+    pace: &mut Pace,
+    status: u16,
+    detail: &str,
+) -> io::Result<()> {
+    pace.restart(stream)?;
+    write_response(
+        stream,
+        out,
+        pace,
+        Response::error(status, detail),
+        false,
+        false,
+    )?;
+    stream_write(stream, out, pace)?;
     linger(stream);
     Ok(())
 }
@@ -445,13 +488,88 @@ fn linger(stream: &TcpStream) {
     }
 }
 
-fn stream_write(stream: &TcpStream, out: &mut Vec<u8>) -> io::Result<()> {
+fn stream_write(stream: &TcpStream, out: &mut Vec<u8>, pace: &mut Pace) -> io::Result<()> {
     if !out.is_empty() {
-        (&*stream).write_all(out)?;
+        pace.write_all(stream, out)?;
         out.clear();
     }
     Ok(())
 }
+
+// ANCHOR: pace
+/// Keeps a response moving. The socket's write timeout bounds one write,
+/// and a client that takes a few bytes now and then never hits it, while
+/// it holds a thread. So a response may take `send_grace`, plus a second
+/// for every `min_send_rate` bytes the client did take; each write may wait
+/// only for what is left of that. The socket's timeout is changed only when
+/// the deadline is nearer than it, so a client that keeps up costs one
+/// system call per connection (to learn the socket's timeout), no more.
+struct Pace {
+    grace: Duration,
+    rate: u64,
+    started: Instant,
+    sent: u64,
+    /// The socket's own write timeout, learnt at the first write.
+    socket_timeout: Option<Option<Duration>>,
+    /// The timeout was shortened, and must be put back.
+    shortened: bool,
+}
+
+impl Pace {
+    fn new(limits: &Limits) -> Pace {
+        Pace {
+            grace: limits.send_grace,
+            rate: limits.min_send_rate.max(1),
+            started: Instant::now(),
+            sent: 0,
+            socket_timeout: None,
+            shortened: false,
+        }
+    }
+
+    /// Starts counting again, for the next response.
+    fn restart(&mut self, stream: &TcpStream) -> io::Result<()> {
+        if self.shortened {
+            stream.set_write_timeout(self.socket_timeout.flatten())?;
+            self.shortened = false;
+        }
+        self.started = Instant::now();
+        self.sent = 0;
+        Ok(())
+    }
+
+    fn write_all(&mut self, stream: &TcpStream, mut bytes: &[u8]) -> io::Result<()> {
+        while !bytes.is_empty() {
+            let allowed = self.grace + Duration::from_secs(self.sent / self.rate);
+            let left = allowed.saturating_sub(self.started.elapsed());
+            if left.is_zero() {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "the client reads too slowly",
+                ));
+            }
+            let socket_timeout = match self.socket_timeout {
+                Some(timeout) => timeout,
+                None => *self.socket_timeout.insert(stream.write_timeout()?),
+            };
+            if socket_timeout.is_none_or(|timeout| left < timeout) {
+                stream.set_write_timeout(Some(left))?;
+                self.shortened = true;
+            }
+            match (&*stream).write(bytes) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => {
+                    self.sent += n as u64;
+                    bytes = &bytes[n..];
+                }
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(())
+    }
+}
+// ANCHOR_END: pace
 
 /// Appends the status line and header fields, adding the fields every
 /// response needs: Date, Server, Content-Length, and Connection: close.
@@ -484,6 +602,7 @@ fn write_head(out: &mut Vec<u8>, response: &mut Response, close: bool) {
 fn write_response(
     stream: &TcpStream,
     out: &mut Vec<u8>,
+    pace: &mut Pace,
     mut response: Response,
     head_only: bool,
     keep_alive: bool,
@@ -511,7 +630,7 @@ fn write_response(
             let mut left = len;
             while left > 0 {
                 if out.len() >= FILE_BUFFER_LEN {
-                    stream_write(stream, out)?;
+                    stream_write(stream, out, pace)?;
                 }
                 let filled = out.len();
                 let room = (FILE_BUFFER_LEN.max(filled + 1) - filled) as u64;
