@@ -242,8 +242,7 @@ fn send(
                 .get("content-length")
                 .and_then(|length| length.parse().ok());
             Ok(
-                match io::stderr().is_terminal()
-                    && total.map_or(true, |total| total >= PROGRESS_FROM)
+                match io::stderr().is_terminal() && total.is_none_or(|total| total >= PROGRESS_FROM)
                 {
                     true => Box::new(Progress::new(file, total)) as Box<dyn Write>,
                     false => Box::new(file),
