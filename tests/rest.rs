@@ -839,3 +839,39 @@ fn pipelined_requests_are_answered_in_order() {
             .unwrap();
     }
 }
+
+#[test]
+fn errors_found_before_the_api_are_json_too() {
+    let server = server(NotesApi::in_memory());
+    let table = [
+        // Too large a body (413), a malformed head (400), no Host (400).
+        "POST /notes HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 99999999\r\n\r\n",
+        "GET /notes HTTP/1.1\r\nHost : t\r\n\r\n",
+        "GET /notes HTTP/1.1\r\n\r\n",
+    ];
+    for request in table {
+        let mut stream = TcpStream::connect(server.local_addr()).unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut buf = RecvBuf::new(stream, RECV_BUFFER_LEN);
+        let head = read_head(&mut buf, parse_response_head).unwrap().unwrap();
+        let length = response_body(&Method::Get, &head).unwrap();
+        let body = BodyReader::new(&mut buf, length)
+            .read_to_limit(4096)
+            .unwrap();
+        assert!(
+            matches!(head.status, 400 | 413),
+            "{request:?}: {}",
+            head.status
+        );
+        assert_eq!(
+            head.headers.get("content-type"),
+            Some("application/json"),
+            "{request:?}"
+        );
+        let json = parse(&body).unwrap();
+        assert!(
+            json.get("error").and_then(Value::as_str).is_some(),
+            "{request:?}"
+        );
+    }
+}

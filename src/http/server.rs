@@ -132,6 +132,13 @@ impl Response {
 pub trait App: Send + Sync + 'static {
     /// The response to one request.
     fn respond(&self, request: &Request) -> Response;
+
+    /// The response for an error the server found before the app saw the
+    /// request (400, 408, 413, 431, 503...). The default is a line of text;
+    /// an API that promises JSON everywhere gives JSON here too.
+    fn error(&self, status: u16, detail: &str) -> Response {
+        Response::error(status, detail)
+    }
 }
 // ANCHOR_END: app
 
@@ -206,7 +213,9 @@ impl<A: App> Handler for HttpHandler<A> {
     }
 
     fn busy(&self, stream: &mut TcpStream) -> io::Result<()> {
-        let response = Response::error(503, "too many connections, try again later")
+        let response = self
+            .app
+            .error(503, "too many connections, try again later")
             .header("Retry-After", "1");
         let mut out = Vec::new();
         let mut pace = Pace::new(&self.limits);
@@ -339,15 +348,15 @@ fn answer_requests(
         let head = match read_head(buf, parse_request_head) {
             Ok(Some(head)) => head,
             Ok(None) => break,
-            Err(error) => return fail(stream, out, pace, &error),
+            Err(error) => return fail(stream, out, pace, app, &error),
         };
         if let Err(detail) = check_host(&head) {
-            return refuse(stream, out, pace, 400, detail);
+            return refuse(stream, out, pace, app.error(400, detail));
         }
         buf.get_mut().deadline = Some(Instant::now() + limits.body_timeout);
         let body = match read_request_body(buf, &head, limits, out, stream, pace) {
             Ok(body) => body,
-            Err(error) => return fail(stream, out, pace, &error),
+            Err(error) => return fail(stream, out, pace, app, &error),
         };
         let keep_alive = wants_keep_alive(&head);
         let head_only = head.method == Method::Head;
@@ -438,10 +447,11 @@ fn fail(
     stream: &TcpStream,
     out: &mut Vec<u8>,
     pace: &mut Pace,
+    app: &impl App,
     error: &ReadError,
 ) -> io::Result<()> {
     match error.status() {
-        Some(status) => refuse(stream, out, pace, status, &error.to_string()),
+        Some(status) => refuse(stream, out, pace, app.error(status, &error.to_string())),
         None => stream_write(stream, out, pace), // the client is gone or went silent
     }
 }
@@ -451,18 +461,10 @@ fn refuse(
     stream: &TcpStream,
     out: &mut Vec<u8>,
     pace: &mut Pace,
-    status: u16,
-    detail: &str,
+    response: Response,
 ) -> io::Result<()> {
     pace.restart(stream)?;
-    write_response(
-        stream,
-        out,
-        pace,
-        Response::error(status, detail),
-        false,
-        false,
-    )?;
+    write_response(stream, out, pace, response, false, false)?;
     stream_write(stream, out, pace)?;
     linger(stream);
     Ok(())

@@ -187,6 +187,12 @@ pub fn route(target: &str) -> Option<Route> {
 
 // ANCHOR: respond
 impl App for NotesApi {
+    /// Errors the HTTP layer finds (a malformed request, a body too large,
+    /// a full server) are JSON too, like every other answer of the API.
+    fn error(&self, status: u16, detail: &str) -> Response {
+        error(status, detail)
+    }
+
     fn respond(&self, request: &Request) -> Response {
         let target = &request.head.target;
         let Some(route) = route(target) else {
