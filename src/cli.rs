@@ -183,6 +183,27 @@ fn print_usage(usage: &str) -> CommandResult {
     Ok(())
 }
 
+// ANCHOR: serve_until_killed
+/// The `serve` command of every chapter's example: binds `--host` and
+/// `--port`, serves at most `--max-connections` clients at once, prints
+/// one line `listening on ADDR` (scripts read it to learn the port), and
+/// serves until the process is killed.
+pub fn serve_until_killed(args: &Args, handler: impl crate::serve::Handler) -> CommandResult {
+    use crate::serve::{Config, Server};
+    use std::io::Write;
+    let config = Config {
+        max_connections: args.parsed("max-connections", Config::default().max_connections)?,
+        ..Config::default()
+    };
+    let server = Server::bind_with(args.bind_address()?, config)?;
+    println!("listening on {}", server.local_addr()?);
+    // Make sure the line leaves now, even when stdout is a pipe.
+    std::io::stdout().flush()?;
+    server.run(handler)?;
+    Ok(())
+}
+// ANCHOR_END: serve_until_killed
+
 /// Runs the demo of `chapter` (`"02-tcp"`) on standard output.
 fn run_demo(chapter: &str) -> CommandResult {
     let found = tour::find(chapter).ok_or_else(|| format!("no chapter {chapter} in the tour"))?;

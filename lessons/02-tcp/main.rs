@@ -7,12 +7,11 @@
 //! cargo run --example 02-tcp -- serve --framing raw           # RFC 862 echo
 //! ```
 
-use netlessons::cli::{example_main, unknown_command, Args, UsageError};
-use netlessons::serve::{Config, Server};
+use netlessons::cli::{example_main, serve_until_killed, unknown_command, Args, UsageError};
 use netlessons::tcp::{connect, EchoClient, EchoHandler, Framing};
 use netlessons::transcript::{Side, Transcript};
 use std::error::Error;
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufRead};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -46,16 +45,7 @@ fn serve(args: &Args) -> Result<(), Box<dyn Error>> {
         .unwrap_or("lines")
         .parse()
         .map_err(UsageError)?;
-    let config = Config {
-        max_connections: args.parsed("max-connections", Config::default().max_connections)?,
-        ..Config::default()
-    };
-    let server = Server::bind_with(args.bind_address()?, config)?;
-    println!("listening on {}", server.local_addr()?);
-    // Scripts read this line to learn the port: make sure it leaves now.
-    io::stdout().flush()?;
-    server.run(EchoHandler { framing })?;
-    Ok(())
+    serve_until_killed(args, EchoHandler { framing })
 }
 
 fn client(args: &Args) -> Result<(), Box<dyn Error>> {

@@ -173,17 +173,14 @@ fn parse(args: Vec<String>) -> Result<Request, UsageError> {
 /// A method named on the command line; `Method`'s own parser is for the
 /// wire, so this is the small table of names a person types.
 fn method(name: &str) -> Result<Method, UsageError> {
-    Ok(match name.to_ascii_uppercase().as_str() {
-        "GET" => Method::Get,
-        "HEAD" => Method::Head,
-        "POST" => Method::Post,
-        "PUT" => Method::Put,
-        "PATCH" => Method::Patch,
-        "DELETE" => Method::Delete,
-        "OPTIONS" => Method::Options,
-        "" => return Err(UsageError("-X needs a method name".into())),
-        // Anything else is sent as written; the client refuses non-tokens.
-        _ => Method::Other(name.to_string()),
+    if name.is_empty() {
+        return Err(UsageError("-X needs a method name".into()));
+    }
+    // A person may type `-X post`; methods on the wire are upper case. Any
+    // other name is sent as written; the client refuses non-tokens.
+    Ok(match Method::from_token(&name.to_ascii_uppercase()) {
+        Method::Other(_) => Method::Other(name.to_string()),
+        known => known,
     })
 }
 

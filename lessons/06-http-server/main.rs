@@ -5,12 +5,10 @@
 //! cargo run --example 06-http-server -- serve --root DIR --port 8080
 //! ```
 
-use netlessons::cli::{example_main, unknown_command, Args};
+use netlessons::cli::{example_main, serve_until_killed, unknown_command, Args};
 use netlessons::http::files::StaticFiles;
 use netlessons::http::server::HttpHandler;
-use netlessons::serve::{Config, Server};
 use std::error::Error;
-use std::io::{self, Write};
 use std::process::ExitCode;
 
 const USAGE: &str = "\
@@ -36,13 +34,5 @@ fn main() -> ExitCode {
 fn serve(args: &Args) -> Result<(), Box<dyn Error>> {
     args.only(&["root", "host", "port", "max-connections"])?;
     let files = StaticFiles::new(args.value("root").unwrap_or("."))?;
-    let config = Config {
-        max_connections: args.parsed("max-connections", Config::default().max_connections)?,
-        ..Config::default()
-    };
-    let server = Server::bind_with(args.bind_address()?, config)?;
-    println!("listening on {}", server.local_addr()?);
-    io::stdout().flush()?;
-    server.run(HttpHandler::new(files))?;
-    Ok(())
+    serve_until_killed(args, HttpHandler::new(files))
 }

@@ -7,15 +7,13 @@
 //! cargo run --example 07-rest-api -- client add 'buy milk'         # a client
 //! ```
 
-use netlessons::cli::{example_main, unknown_command, Args, UsageError};
+use netlessons::cli::{example_main, serve_until_killed, unknown_command, Args, UsageError};
 use netlessons::http::client::Client;
 use netlessons::http::server::HttpHandler;
 use netlessons::http::{Headers, Method};
 use netlessons::json::Value;
 use netlessons::rest::NotesApi;
-use netlessons::serve::{Config, Server};
 use std::error::Error;
-use std::io::{self, Write};
 use std::process::ExitCode;
 
 const USAGE: &str = "\
@@ -49,16 +47,7 @@ fn serve(args: &Args) -> Result<(), Box<dyn Error>> {
         Some(path) => NotesApi::open(path)?,
         None => NotesApi::in_memory(),
     };
-    let config = Config {
-        max_connections: args.parsed("max-connections", Config::default().max_connections)?,
-        ..Config::default()
-    };
-    let server = Server::bind_with(args.bind_address()?, config)?;
-    println!("listening on {}", server.local_addr()?);
-    // Scripts read this line to learn the port: make sure it leaves now.
-    io::stdout().flush()?;
-    server.run(HttpHandler::new(api))?;
-    Ok(())
+    serve_until_killed(args, HttpHandler::new(api))
 }
 
 /// One request to the notes API, as the command line asks for it.

@@ -93,8 +93,9 @@ impl Method {
         }
     }
 
-    /// The method named `token` (which must be a valid token).
-    fn from_token(token: &str) -> Method {
+    /// The method named `token` (case-sensitive, RFC 9110 §9.1); a name
+    /// it does not know is `Other`.
+    pub fn from_token(token: &str) -> Method {
         match token {
             "GET" => Method::Get,
             "HEAD" => Method::Head,
