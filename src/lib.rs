@@ -20,6 +20,7 @@
 //! | [`transcript`] | the `C:`/`S:` record of a conversation, with passwords hidden |
 //! | [`cli`] | the command line every example shares (`serve --port P`, `client ADDR`) |
 //! | [`tour`] | the list of chapters and their demos |
+//! | [`demo`] | what every chapter's demo shares: its result type and one check |
 //!
 //! Every protocol is split in two: a *pure* part that turns bytes into
 //! values and values into bytes (no sockets, no threads, no files, so it is
@@ -31,6 +32,7 @@
 
 pub mod addresses;
 pub mod cli;
+pub mod demo;
 pub mod http;
 pub mod json;
 pub mod rest;

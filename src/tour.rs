@@ -3,17 +3,15 @@
 //! `cargo run --example tour` runs the demo of every chapter in this list,
 //! in order; `cargo run --example NN-topic` (with no arguments) runs one.
 //! Both call the same function, [`Chapter::demo`], which lives next to the
-//! code it shows, so no demo is written twice.
+//! code it shows (`src/tcp/demo.rs`, see [`crate::demo`]), so no demo is
+//! written twice.
 //!
 //! A demo talks over 127.0.0.1 on ports the system picks (port 0), prints
 //! its conversation to the [`Transcript`] it is given, and returns an error
 //! if anything did not go as the lesson says it should.
 
+use crate::demo::DemoResult;
 use crate::transcript::Transcript;
-use std::error::Error;
-
-/// What a demo returns: nothing, or the reason it failed.
-pub type DemoResult = Result<(), Box<dyn Error + Send + Sync>>;
 
 /// One chapter of the course.
 #[derive(Debug, Clone, Copy)]
@@ -64,13 +62,13 @@ pub const CHAPTERS: &[Chapter] = &[
         number: "05",
         slug: "http-client",
         title: "http client: requests, responses, chunked bodies, redirects",
-        demo: crate::http::client_demo::demo,
+        demo: crate::http::client_demo,
     },
     Chapter {
         number: "06",
         slug: "http-server",
         title: "http server: static files, keep-alive, ranges, safe paths",
-        demo: crate::http::server_demo::demo,
+        demo: crate::http::server_demo,
     },
     Chapter {
         number: "07",

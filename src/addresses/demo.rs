@@ -7,7 +7,7 @@
 //! what happened is what the lesson says, and fails the demo if not.
 
 use super::{describe, resolve};
-use crate::tour::DemoResult;
+use crate::demo::{expect, DemoResult};
 use crate::transcript::Transcript;
 use crate::url::{Url, UrlError};
 use std::net::{IpAddr, SocketAddr, TcpListener};
@@ -21,15 +21,6 @@ pub fn demo(transcript: &Transcript) -> DemoResult {
     relative_references(transcript)?;
     percent_decoding(transcript)?;
     mistakes(transcript)
-}
-
-/// Fails the demo with `what` unless `holds`.
-fn expect(holds: bool, what: &str) -> DemoResult {
-    if holds {
-        Ok(())
-    } else {
-        Err(format!("the lesson says {what}, but it is not so").into())
-    }
 }
 
 fn family(ip: IpAddr) -> &'static str {

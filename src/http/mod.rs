@@ -40,9 +40,9 @@
 pub mod body;
 pub mod chunked;
 pub mod client;
-pub mod client_demo;
 pub mod conn;
 pub mod date;
+mod demo;
 pub mod files;
 pub mod head;
 pub mod headers;
@@ -52,9 +52,9 @@ pub mod path;
 pub mod range;
 pub mod request;
 pub mod server;
-pub mod server_demo;
 
 pub use body::BodyLength;
+pub use demo::{client_demo, server_demo};
 pub use head::{Method, RequestHead, ResponseHead, Version};
 pub use headers::Headers;
 

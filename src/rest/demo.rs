@@ -8,12 +8,12 @@
 //! every second, and a demo prints the same thing on every run.
 
 use super::api::NotesApi;
+use crate::demo::DemoResult;
 use crate::http::body::response_body;
 use crate::http::conn::{read_head, BodyReader, RECV_BUFFER_LEN};
 use crate::http::head::{parse_response_head, Method};
 use crate::http::server::HttpHandler;
 use crate::serve::Server;
-use crate::tour::DemoResult;
 use crate::transcript::{Side, Transcript};
 use crate::wire::buffer::RecvBuf;
 use std::io::Write;

@@ -48,8 +48,8 @@ pub mod unix;
 pub use client::{connect, EchoClient};
 pub use echo::{EchoHandler, Framing};
 
+use crate::demo::DemoResult;
 use crate::serve::{Config, Server};
-use crate::tour::DemoResult;
 use crate::transcript::{Side, Transcript};
 use std::io::{Read, Write};
 use std::net::Shutdown;

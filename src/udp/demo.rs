@@ -9,7 +9,7 @@ use super::loss::LossSimulator;
 use super::pinger::{ping_with, PingEvent, PingOptions};
 use super::server::{EchoConfig, UdpEchoServer};
 use super::{is_message_too_long, MAX_PAYLOAD_V4, RECV_BUFFER_LEN};
-use crate::tour::DemoResult;
+use crate::demo::DemoResult;
 use crate::transcript::{Side, Transcript};
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;

@@ -5,13 +5,13 @@
 //! directory and removed at the end. Its files get a fixed modification
 //! time, so that `Last-Modified` reads the same on every run.
 
-use super::client::{Client, Options, Response};
-use super::files::StaticFiles;
-use super::head::Method;
-use super::headers::Headers;
-use super::server::HttpHandler;
+use crate::demo::{expect, DemoResult};
+use crate::http::client::{Client, Options, Response};
+use crate::http::files::StaticFiles;
+use crate::http::head::Method;
+use crate::http::headers::Headers;
+use crate::http::server::HttpHandler;
 use crate::serve::Server;
-use crate::tour::DemoResult;
 use crate::transcript::Transcript;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
@@ -55,14 +55,6 @@ impl Drop for DemoRoot {
     }
 }
 
-fn check(ok: bool, what: &str) -> DemoResult {
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("{what}: not the answer the lesson describes").into())
-    }
-}
-
 fn ask(
     client: &mut Client,
     url: &str,
@@ -93,7 +85,7 @@ pub fn demo(transcript: &Transcript) -> DemoResult {
 
     transcript.note("a file: its type, its length, and when it last changed");
     let hello = client.get(&format!("{base}/hello.txt"))?;
-    check(hello.status == 200, "GET /hello.txt")?;
+    expect(hello.status == 200, "GET /hello.txt")?;
     transcript.say("");
 
     transcript.note("the client already has it: If-Modified-Since, and 304 with no body");
@@ -107,7 +99,7 @@ pub fn demo(transcript: &Transcript) -> DemoResult {
         &format!("{base}/hello.txt"),
         &[("If-Modified-Since", &modified)],
     )?;
-    check(
+    expect(
         again.status == 304 && again.body.is_empty(),
         "If-Modified-Since",
     )?;
@@ -119,7 +111,7 @@ pub fn demo(transcript: &Transcript) -> DemoResult {
         &format!("{base}/hello.txt"),
         &[("Range", "bytes=11-")],
     )?;
-    check(
+    expect(
         part.status == 206 && part.body == b"a file on disk.\n",
         "Range",
     )?;
@@ -128,7 +120,7 @@ pub fn demo(transcript: &Transcript) -> DemoResult {
     transcript.note("a directory without its slash: 301, then the listing (names escaped)");
     let listing = client.get(&format!("{base}/notes"))?;
     let page = String::from_utf8_lossy(&listing.body);
-    check(
+    expect(
         listing.status == 200 && page.contains("&lt;b&gt;bold &amp; brave.txt"),
         "GET /notes",
     )?;
@@ -136,7 +128,7 @@ pub fn demo(transcript: &Transcript) -> DemoResult {
 
     transcript.note("a way out of the directory, percent-encoded: refused");
     let escape = client.get(&format!("{base}/notes/%2e%2e/%2e%2e/etc/passwd"))?;
-    check(escape.status == 403, "GET /notes/%2e%2e/%2e%2e/etc/passwd")?;
+    expect(escape.status == 403, "GET /notes/%2e%2e/%2e%2e/etc/passwd")?;
     transcript.note(format!(
         "{} requests, {} connection: HTTP/1.1 keeps it open between them",
         6,

@@ -6,12 +6,12 @@
 //! make the transcript the same on every run (no `Date` header), and show
 //! exactly what a server sends.
 
-use super::body::request_body;
-use super::client::{Client, Options};
-use super::conn::{read_head, BodyReader, RECV_BUFFER_LEN};
-use super::head::{parse_request_head, Method};
+use crate::demo::{expect, DemoResult};
+use crate::http::body::request_body;
+use crate::http::client::{Client, Options};
+use crate::http::conn::{read_head, BodyReader, RECV_BUFFER_LEN};
+use crate::http::head::{parse_request_head, Method};
 use crate::serve::Server;
-use crate::tour::DemoResult;
 use crate::transcript::Transcript;
 use crate::wire::buffer::RecvBuf;
 use std::io::{self, Write};
@@ -99,7 +99,7 @@ pub fn demo(transcript: &Transcript) -> DemoResult {
 
     transcript.note("GET: a body whose length the head announces (Content-Length)");
     let hello = client.get(&format!("{base}/hello.txt"))?;
-    check(
+    expect(
         hello.status == 200 && hello.body == b"Hello, HTTP!\n",
         "GET /hello.txt",
     )?;
@@ -114,7 +114,7 @@ pub fn demo(transcript: &Transcript) -> DemoResult {
     transcript.note("a second request on the same connection: a chunked body, then a trailer");
     let chunked = client.get(&format!("{base}/chunked"))?;
     let trailer = chunked.trailers.get("x-chunks").unwrap_or_default();
-    check(
+    expect(
         chunked.body == b"Hello, chunks!" && trailer == "2",
         "GET /chunked",
     )?;
@@ -129,7 +129,7 @@ pub fn demo(transcript: &Transcript) -> DemoResult {
         &format!("{base}/form"),
         &[("name", "Ada Lovelace"), ("lang", "en")],
     )?;
-    check(
+    expect(
         thanks.status == 200 && thanks.url.path() == "/thanks.txt",
         "POST /form, then GET /thanks.txt",
     )?;
@@ -144,15 +144,8 @@ pub fn demo(transcript: &Transcript) -> DemoResult {
         "4 requests, {} TCP connection: keep-alive saved 3 handshakes",
         client.connections_opened()
     ));
-    check(client.connections_opened() == 1, "one connection for all")?;
+    expect(client.connections_opened() == 1, "one connection for all")?;
     drop(client);
     server.shutdown();
     Ok(())
-}
-
-fn check(ok: bool, what: &str) -> DemoResult {
-    match ok {
-        true => Ok(()),
-        false => Err(format!("{what}: the response is not what the script sent").into()),
-    }
 }
