@@ -17,7 +17,7 @@ use crate::tour;
 use crate::transcript::Transcript;
 use std::error::Error;
 use std::fmt;
-use std::process::ExitCode;
+use std::process::{ExitCode, Termination};
 
 /// What went wrong with the command line, in words for the person who typed it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,8 +134,11 @@ impl Args {
     }
 }
 
-/// What a chapter example's command returns.
-pub type CommandResult = Result<(), Box<dyn Error>>;
+/// What a chapter example's command returns: by default nothing, or an
+/// [`ExitCode`] when success comes in more than one kind (`ping` exits 1
+/// when no reply came back, with nothing else wrong); or the error that
+/// stopped it.
+pub type CommandResult<T = ()> = Result<T, Box<dyn Error>>;
 
 // ANCHOR: example_main
 /// The `main` of a chapter's example (`chapter` is its name, `"02-tcp"`).
@@ -143,14 +146,15 @@ pub type CommandResult = Result<(), Box<dyn Error>>;
 /// With no command it runs the chapter's demo, as the tour does; `--help`
 /// prints `usage`; any other first word is a command, handed to `run` with
 /// the arguments after it (`flags` names the options that take no value).
+/// A command that succeeds exits with the status it returns (0 for `()`).
 /// An error is printed as `02-tcp: what went wrong`; a mistake in the
 /// command line also prints the usage and exits with status 2, any other
 /// failure with 1.
-pub fn example_main(
+pub fn example_main<T: Termination>(
     chapter: &str,
     usage: &str,
     flags: &[&str],
-    run: impl FnOnce(&str, &Args) -> CommandResult,
+    run: impl FnOnce(&str, &Args) -> CommandResult<T>,
 ) -> ExitCode {
     let mut words = std::env::args().skip(1);
     let command = words.next();
@@ -158,11 +162,11 @@ pub fn example_main(
         (Some("--help" | "-h" | "help"), _) => print_usage(usage),
         (_, Ok(args)) if args.flag("help") => print_usage(usage),
         (None, _) => run_demo(chapter),
-        (Some(command), Ok(args)) => run(command, &args),
+        (Some(command), Ok(args)) => run(command, &args).map(Termination::report),
         (_, Err(error)) => Err(error.into()),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             eprintln!("{chapter}: {error}");
             if error.is::<UsageError>() {
@@ -177,10 +181,10 @@ pub fn example_main(
 
 /// Prints the usage; a closed standard output (`--help | head -1`) is not
 /// an error worth a panic.
-fn print_usage(usage: &str) -> CommandResult {
+fn print_usage(usage: &str) -> CommandResult<ExitCode> {
     use std::io::Write;
     let _ = writeln!(std::io::stdout(), "{usage}");
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }
 
 // ANCHOR: serve_until_killed
@@ -205,9 +209,10 @@ pub fn serve_until_killed(args: &Args, handler: impl crate::serve::Handler) -> C
 // ANCHOR_END: serve_until_killed
 
 /// Runs the demo of `chapter` (`"02-tcp"`) on standard output.
-fn run_demo(chapter: &str) -> CommandResult {
+fn run_demo(chapter: &str) -> CommandResult<ExitCode> {
     let found = tour::find(chapter).ok_or_else(|| format!("no chapter {chapter} in the tour"))?;
-    tour::run(found, &Transcript::stdout()).map_err(|error| error as Box<dyn Error>)
+    tour::run(found, &Transcript::stdout()).map_err(|error| error as Box<dyn Error>)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The error for a command the example does not have.

@@ -8,12 +8,9 @@
 //!
 //! The exit status is 2 for a wrong command line, 1 for a run that failed.
 
-use netlessons::cli::{Args, UsageError};
-use netlessons::tour;
-use netlessons::transcript::Transcript;
+use netlessons::cli::{example_main, unknown_command, Args, CommandResult, UsageError};
 use netlessons::udp::pinger::MAX_WAIT;
 use netlessons::udp::{ping_with, EchoConfig, PingEvent, PingOptions, UdpEchoServer};
-use std::error::Error;
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -39,42 +36,14 @@ exit status: 0 on success (client: if any reply came back), 1 if the run
 failed (client: no reply at all), 2 if the command line was wrong.";
 
 fn main() -> ExitCode {
-    let mut words = std::env::args().skip(1);
-    let command = words.next();
-    let result = match command.as_deref() {
-        None => demo(),
-        Some("--help" | "-h" | "help") => {
-            println!("{USAGE}");
-            Ok(ExitCode::SUCCESS)
-        }
-        Some("serve") => Args::parse(words, &[]).map_err(Into::into).and_then(serve),
-        Some("client") => Args::parse(words, &[]).map_err(Into::into).and_then(client),
-        Some(other) => Err(UsageError(format!("unknown command {other:?}")).into()),
-    };
-    match result {
-        Ok(code) => code,
-        Err(error) => {
-            eprintln!("03-udp: {error}");
-            if error.is::<UsageError>() {
-                eprintln!("{USAGE}");
-                return ExitCode::from(2);
-            }
-            ExitCode::FAILURE
-        }
-    }
+    example_main("03-udp", USAGE, &[], |command, args| match command {
+        "serve" => serve(args),
+        "client" => client(args),
+        other => Err(unknown_command(other)),
+    })
 }
 
-fn demo() -> Result<ExitCode, Box<dyn Error>> {
-    let chapter = tour::find("03").ok_or("chapter 03 is missing from the tour")?;
-    tour::run(chapter, &Transcript::stdout()).map_err(|error| error as Box<dyn Error>)?;
-    Ok(ExitCode::SUCCESS)
-}
-
-fn serve(args: Args) -> Result<ExitCode, Box<dyn Error>> {
-    if args.flag("help") {
-        println!("{USAGE}");
-        return Ok(ExitCode::SUCCESS);
-    }
+fn serve(args: &Args) -> CommandResult<ExitCode> {
     args.only(&["host", "port", "drop", "seed"])?;
     if let Some(extra) = args.positional().first() {
         return Err(UsageError(format!("serve takes no argument {extra:?}")).into());
@@ -103,11 +72,7 @@ fn serve(args: Args) -> Result<ExitCode, Box<dyn Error>> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn client(args: Args) -> Result<ExitCode, Box<dyn Error>> {
-    if args.flag("help") {
-        println!("{USAGE}");
-        return Ok(ExitCode::SUCCESS);
-    }
+fn client(args: &Args) -> CommandResult<ExitCode> {
     args.only(&["count", "interval", "timeout"])?;
     let [target] = args.positional() else {
         return Err(UsageError("client needs one address, such as 127.0.0.1:7009".into()).into());

@@ -1,0 +1,97 @@
+//! The chapter examples as a user runs them: their exit status and what
+//! they print, from the compiled example programs that `cargo test` builds
+//! beside the tests.
+
+use std::net::UdpSocket;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// The compiled example `name` (`"03-udp"`): `cargo test` builds every
+/// example into `target/debug/examples/`, next to the tests' own folder.
+fn example(name: &str) -> PathBuf {
+    let test = std::env::current_exe().expect("the test knows its own path");
+    let profile = test
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("tests run from target/PROFILE/deps");
+    let path = profile.join("examples").join(name);
+    assert!(
+        path.is_file(),
+        "{} is not built: run `cargo test` (which builds the examples) or `cargo build --examples`",
+        path.display()
+    );
+    path
+}
+
+fn run(name: &str, args: &[&str]) -> Output {
+    Command::new(example(name))
+        .args(args)
+        .output()
+        .expect("the example starts")
+}
+
+#[test]
+fn a_wrong_command_line_exits_2_with_the_usage() {
+    let output = run("03-udp", &["bogus"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("03-udp: unknown command \"bogus\"\nusage:"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn help_exits_0_and_prints_the_usage_on_stdout() {
+    for args in [&["--help"][..], &["client", "--help"]] {
+        let output = run("03-udp", args);
+        assert_eq!(output.status.code(), Some(0), "{args:?}");
+        assert!(output.stdout.starts_with(b"usage: 03-udp"), "{args:?}");
+    }
+}
+
+#[test]
+fn a_ping_that_gets_no_reply_exits_1_after_its_statistics() {
+    // A bound socket that never answers: every ping is lost, nothing fails.
+    let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let target = silent.local_addr().unwrap().to_string();
+    let output = run(
+        "03-udp",
+        &["client", &target, "--count", "1", "--timeout", "100"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("1 packets transmitted, 0 received"),
+        "{stdout}"
+    );
+    assert!(
+        output.stderr.is_empty(),
+        "no error message: the run did not fail, it got no reply"
+    );
+}
+
+#[test]
+fn a_ping_that_gets_a_reply_exits_0() {
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = socket.local_addr().unwrap();
+    // One echo, by hand: the example's own server is not what is tested.
+    let echo = std::thread::spawn(move || {
+        let mut buf = [0; 64];
+        let (n, from) = socket.recv_from(&mut buf).unwrap();
+        socket.send_to(&buf[..n], from).unwrap();
+    });
+    let output = run(
+        "03-udp",
+        &[
+            "client",
+            &addr.to_string(),
+            "--count",
+            "1",
+            "--timeout",
+            "2000",
+        ],
+    );
+    echo.join().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+}
