@@ -11,7 +11,10 @@
 //! 4. give every connection a read and a write timeout, so that a client that
 //!    connects and says nothing, or stops reading, frees its thread;
 //! 5. stop cleanly when asked: no new connections, live ones get a grace
-//!    period to finish, then are closed, and every thread is joined.
+//!    period to finish, then are closed, and every thread is joined;
+//! 6. keep a handler's failure to its own connection: an error or a panic
+//!    ends that connection only, and is told as one line on stderr
+//!    ([`Config::report`]), so that a bug shows itself.
 //!
 //! ```text
 //!   client                      worker A                    worker B
@@ -112,6 +115,10 @@ pub struct Config {
     /// How long [`ServerHandle::shutdown`] lets live connections finish
     /// before it closes them.
     pub shutdown_grace: Duration,
+    /// Told of every connection whose handler failed or panicked
+    /// ([`report_to_stderr`] unless set; tests that fail connections on
+    /// purpose may pass [`report_nothing`]).
+    pub report: Reporter,
 }
 
 impl Default for Config {
@@ -127,9 +134,59 @@ impl Default for Config {
             read_timeout: Duration::from_secs(30),
             write_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(5),
+            report: report_to_stderr,
         }
     }
 }
+
+// ANCHOR: report
+/// Where a connection that ended badly is told of: a plain function, so
+/// that a [`Config`] stays a value that can be copied and printed.
+pub type Reporter = fn(peer: SocketAddr, failure: &Failure);
+
+/// Why a connection ended badly.
+#[derive(Debug)]
+pub enum Failure {
+    /// The handler returned this error.
+    Error(io::Error),
+    /// The handler panicked, with this message.
+    Panic(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Error(error) => write!(f, "ended with an error: {error}"),
+            Failure::Panic(message) => write!(f, "the handler panicked: {message}"),
+        }
+    }
+}
+
+/// The default [`Reporter`]: one line on stderr, with the peer's address,
+/// so that a bug in a handler shows itself instead of closing connections
+/// in silence. `connection from 127.0.0.1:50312 ended with an error: ...`
+pub fn report_to_stderr(peer: SocketAddr, failure: &Failure) {
+    eprintln!("connection from {peer} {failure}");
+}
+
+/// A [`Reporter`] that says nothing.
+pub fn report_nothing(_peer: SocketAddr, _failure: &Failure) {}
+
+/// Whether `error` only says that the client went away: it reset the
+/// connection, or closed it in the middle of a message. That is the
+/// client's choice, not the server's failure, and a busy server sees it
+/// all day; every other error is reported.
+pub fn is_ordinary_ending(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
+            | io::ErrorKind::UnexpectedEof
+            | io::ErrorKind::NotConnected
+    )
+}
+// ANCHOR_END: report
 
 /// A bound, listening server that has not started accepting yet.
 ///
@@ -478,11 +535,31 @@ fn refuse(shared: &Shared, mut stream: TcpStream) {
 // ANCHOR_END: admit
 
 /// Runs the handler. A handler that fails or panics ends its own
-/// connection, never the server: the panic is caught here.
+/// connection, never the server: the panic is caught here, and the failure
+/// reported.
 fn serve(shared: &Shared, stream: TcpStream, peer: SocketAddr) {
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let _ = shared.handler.handle(stream, peer);
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        shared.handler.handle(stream, peer)
     }));
+    let failure = match outcome {
+        Ok(Ok(())) => return,
+        Ok(Err(error)) if is_ordinary_ending(&error) => return,
+        Ok(Err(error)) => Failure::Error(error),
+        Err(payload) => Failure::Panic(panic_message(payload.as_ref())),
+    };
+    (shared.config.report)(peer, &failure);
+}
+
+/// The text a panic was given: `panic!("...")` carries a `&str` or a
+/// `String`; anything else has no words to show.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        text.to_string()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "(a panic without a message)".to_string()
+    }
 }
 
 /// After `accept` fails: a connection reset before we took it is nothing;

@@ -3,7 +3,7 @@
 
 mod support;
 
-use netlessons::serve::{Config, Handler, Server, ServerHandle};
+use netlessons::serve::{is_ordinary_ending, Config, Failure, Handler, Server, ServerHandle};
 use netlessons::tcp::{connect, EchoClient, EchoHandler, Framing};
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -216,5 +216,87 @@ fn fifty_clients_at_once_each_get_their_own_echoes() {
         .collect();
     for client in clients {
         client.join().unwrap();
+    }
+}
+
+/// What the reporter of the tests below was told: (peer, failure), with a
+/// condition variable to wait on, since a report comes from a worker thread
+/// after the client has seen the end of its connection.
+static REPORTS: std::sync::Mutex<Vec<(SocketAddr, String)>> = std::sync::Mutex::new(Vec::new());
+static REPORTED: std::sync::Condvar = std::sync::Condvar::new();
+
+fn remember(peer: SocketAddr, failure: &Failure) {
+    let mut reports = REPORTS.lock().unwrap_or_else(|e| e.into_inner());
+    reports.push((peer, failure.to_string()));
+    REPORTED.notify_all();
+}
+
+/// The report about the connection from `peer`, waiting for it up to 5 s.
+fn report_about(peer: SocketAddr) -> Option<String> {
+    let reports = REPORTS.lock().unwrap_or_else(|e| e.into_inner());
+    let (reports, _) = REPORTED
+        .wait_timeout_while(reports, TIMEOUT, |reports| {
+            !reports.iter().any(|(from, _)| *from == peer)
+        })
+        .unwrap_or_else(|e| e.into_inner());
+    let found = reports.iter().find(|(from, _)| *from == peer);
+    found.map(|(_, failure)| failure.clone())
+}
+
+/// Connects to a server whose every connection fails as `handler` does,
+/// and returns what its reporter was told about that connection.
+fn report_of_one_connection(
+    handler: impl Fn(TcpStream, SocketAddr) -> io::Result<()> + Send + Sync + 'static,
+) -> Option<String> {
+    let config = Config {
+        report: remember,
+        ..Config::default()
+    };
+    let server = Server::bind_with("127.0.0.1:0", config)
+        .unwrap()
+        .spawn(handler)
+        .unwrap();
+    let mut stream = TcpStream::connect(server.local_addr()).unwrap();
+    let peer = stream.local_addr().unwrap();
+    // The server closes: we read end-of-file (or a reset), then ask.
+    let _ = stream.read(&mut [0; 1]);
+    let report = report_about(peer);
+    server.shutdown();
+    report
+}
+
+#[test]
+fn a_handler_that_fails_is_reported_with_the_clients_address() {
+    let report = report_of_one_connection(|_, _| Err(io::Error::other("the disk is full")));
+    assert_eq!(
+        report.as_deref(),
+        Some("ended with an error: the disk is full")
+    );
+}
+
+#[test]
+fn a_handler_that_panics_is_reported_with_the_panic_message() {
+    let report = report_of_one_connection(|_, peer| panic!("a bug, for {}", peer.ip()));
+    assert_eq!(
+        report.as_deref(),
+        Some("the handler panicked: a bug, for 127.0.0.1")
+    );
+}
+
+#[test]
+fn a_client_that_went_away_is_not_a_failure_to_report() {
+    use io::ErrorKind::*;
+    // The client's choice, seen all day by a busy server: not a bug.
+    for kind in [
+        ConnectionReset,
+        ConnectionAborted,
+        BrokenPipe,
+        UnexpectedEof,
+    ] {
+        assert!(is_ordinary_ending(&kind.into()), "{kind:?}");
+    }
+    // Anything else may be one, and is told.
+    for kind in [TimedOut, PermissionDenied, InvalidData, Other] {
+        assert!(!is_ordinary_ending(&kind.into()), "{kind:?}");
     }
 }
