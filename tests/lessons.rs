@@ -8,9 +8,8 @@
 //!   `<!-- output: cargo run --example NN-topic -->` is what that demo prints
 //!   today, with port numbers and times (which change on every run) left out
 //!   of the comparison.
-//! - Every chapter in the tour has a lesson listed in `lessons/SUMMARY.md`.
 
-use netlessons::tour::{self, CHAPTERS};
+use netlessons::tour;
 use netlessons::transcript::Transcript;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -156,17 +155,4 @@ fn quoted_output_is_what_the_demo_prints_today() {
         }
     }
     assert!(checked > 0, "no lesson quotes a demo's output");
-}
-
-#[test]
-fn every_chapter_has_a_lesson_in_the_summary() {
-    let summary = fs::read_to_string(lessons_dir().join("SUMMARY.md")).unwrap();
-    for chapter in CHAPTERS {
-        let link = format!("({}/README.md)", chapter.name());
-        assert!(summary.contains(&link), "SUMMARY.md does not link {link}");
-        assert!(lessons_dir()
-            .join(chapter.name())
-            .join("README.md")
-            .is_file());
-    }
 }
