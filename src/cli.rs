@@ -199,7 +199,8 @@ pub fn serve_until_killed(args: &Args, handler: impl crate::serve::Handler) -> C
         max_connections: args.parsed("max-connections", Config::default().max_connections)?,
         ..Config::default()
     };
-    let server = Server::bind_with(args.bind_address()?, config)?;
+    let addr = args.bind_address()?;
+    let server = Server::bind_with(&addr, config).map_err(|error| cannot_listen(&addr, error))?;
     println!("listening on {}", server.local_addr()?);
     // Make sure the line leaves now, even when stdout is a pipe.
     std::io::stdout().flush()?;
@@ -207,6 +208,24 @@ pub fn serve_until_killed(args: &Args, handler: impl crate::serve::Handler) -> C
     Ok(())
 }
 // ANCHOR_END: serve_until_killed
+
+/// The error of a `serve` that could not bind `addr`, with what to do
+/// about the usual causes: `Address already in use (os error 98)` alone
+/// does not say which address, nor that another port will do.
+pub fn cannot_listen(addr: &str, error: std::io::Error) -> Box<dyn Error> {
+    use std::io::ErrorKind;
+    let advice = match error.kind() {
+        ErrorKind::AddrInUse => {
+            "; another program is listening there: choose another --port, or --port 0 for any free one"
+        }
+        ErrorKind::PermissionDenied => {
+            "; ports below 1024 need privileges: choose a --port of 1024 or more"
+        }
+        ErrorKind::AddrNotAvailable => "; no interface of this machine has that --host address",
+        _ => "",
+    };
+    format!("cannot listen on {addr}: {error}{advice}").into()
+}
 
 /// Runs the demo of `chapter` (`"02-tcp"`) on standard output.
 fn run_demo(chapter: &str) -> CommandResult<ExitCode> {
@@ -261,6 +280,19 @@ mod tests {
             assert_eq!(parse(words, &[]).unwrap().bind_address().unwrap(), expected);
         }
         assert!(parse("--port 70000", &[]).unwrap().bind_address().is_err());
+    }
+
+    #[test]
+    fn a_taken_port_is_named_with_what_to_do() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = taken.local_addr().unwrap().to_string();
+        let error = std::net::TcpListener::bind(&addr).unwrap_err();
+        let message = cannot_listen(&addr, error).to_string();
+        assert!(
+            message.starts_with(&format!("cannot listen on {addr}: ")),
+            "{message}"
+        );
+        assert!(message.ends_with("choose another --port, or --port 0 for any free one"));
     }
 
     #[test]

@@ -8,7 +8,9 @@
 //!
 //! The exit status is 2 for a wrong command line, 1 for a run that failed.
 
-use netlessons::cli::{example_main, unknown_command, Args, CommandResult, UsageError};
+use netlessons::cli::{
+    cannot_listen, example_main, unknown_command, Args, CommandResult, UsageError,
+};
 use netlessons::udp::pinger::MAX_WAIT;
 use netlessons::udp::{ping_with, EchoConfig, PingEvent, PingOptions, UdpEchoServer};
 use std::io::Write;
@@ -56,7 +58,8 @@ fn serve(args: &Args) -> CommandResult<ExitCode> {
         drop_percent,
         seed: args.parsed("seed", 1)?,
     };
-    let server = UdpEchoServer::bind(args.bind_address()?, config)?;
+    let addr = args.bind_address()?;
+    let server = UdpEchoServer::bind(&addr, config).map_err(|error| cannot_listen(&addr, error))?;
     // One line on stdout, flushed at once: a script reads it to learn the port.
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "listening on {}", server.local_addr()?)?;
