@@ -121,6 +121,50 @@ fn a_hundred_megabyte_line_gets_an_error_and_the_connection_goes_on() {
 }
 
 #[test]
+fn each_reply_is_sent_while_the_client_waits_for_it() {
+    // The client sends this, then waits for the reply without sending more:
+    // the server must not hold the reply back until the next line arrives.
+    let too_long = format!("error: line longer than {MAX_LINE_LEN} bytes\n");
+    let long_line = |end: &str| format!("{}{end}", "x".repeat(MAX_LINE_LEN + 100));
+    let table = [
+        (long_line("\n"), too_long.clone()),
+        (long_line("\r\n"), too_long.clone()),
+        // Known too long at MAX_LINE_LEN + 2 bytes, before its end arrives.
+        (long_line(""), too_long.clone()),
+        // A whole line, then the start of the next one.
+        ("whole\nhal".to_string(), "whole\n".to_string()),
+    ];
+    let server = server(Framing::Lines);
+    for (sent, expected) in table {
+        let mut stream = connect(server.local_addr(), TIMEOUT).unwrap();
+        stream.write_all(sent.as_bytes()).unwrap();
+        let mut reply = vec![0; expected.len()];
+        let read = stream.read_exact(&mut reply);
+        assert!(
+            read.is_ok(),
+            "no reply in {TIMEOUT:?} to {:?}...: {read:?}",
+            &sent[sent.len().saturating_sub(6)..]
+        );
+        assert_eq!(String::from_utf8_lossy(&reply), expected);
+    }
+}
+
+#[test]
+fn the_default_echo_answers_bytes_sent_without_a_newline() {
+    // The first client of most socket tutorials: `sendall(b"hello world")`
+    // then `recv`, with no line ending. `02-tcp serve` uses the default.
+    let server = Server::bind("127.0.0.1:0")
+        .unwrap()
+        .spawn(EchoHandler::default())
+        .unwrap();
+    let mut stream = connect(server.local_addr(), TIMEOUT).unwrap();
+    stream.write_all(b"hello world").unwrap();
+    let mut reply = [0; 11];
+    stream.read_exact(&mut reply).unwrap();
+    assert_eq!(&reply, b"hello world");
+}
+
+#[test]
 fn a_frame_announcing_four_gigabytes_closes_the_connection() {
     let server = server(Framing::Frames);
     let mut stream = connect(server.local_addr(), TIMEOUT).unwrap();

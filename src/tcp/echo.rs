@@ -17,9 +17,10 @@
 
 use super::framing::{read_frame, write_frame};
 use crate::serve::Handler;
-use crate::wire::line::{Endings, LineReader, ReadLineError};
+use crate::wire::line::{find_line, Endings, LineReader, ReadLineError};
+use crate::wire::Status;
 use std::fmt;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::str::FromStr;
 
@@ -127,30 +128,48 @@ pub fn echo_raw(mut reader: impl Read, mut writer: impl Write) -> io::Result<()>
 // ANCHOR_END: echo_raw
 
 // ANCHOR: echo_lines
-/// Each line back, ended by LF. Replies are gathered while more lines are
-/// already waiting, and sent together when the client has to wait for them:
-/// one write for a burst of lines, not one per line.
-pub fn echo_lines(reader: impl Read, writer: impl Write) -> io::Result<()> {
+/// Each line back, ended by LF. Replies are gathered while more whole lines
+/// are already waiting, and sent together before the reader has to wait
+/// for the client: one write for a burst of lines, not one per line, and
+/// no reply held back while the client waits for it.
+pub fn echo_lines(reader: impl Read, mut writer: impl Write) -> io::Result<()> {
     let mut lines = LineReader::new(reader, MAX_LINE_LEN, Endings::CrlfOrLf);
-    let mut out = BufWriter::new(writer);
+    // Never more than one reader's buffer of replies (about 8 KiB): they
+    // are sent each time the reader runs out of whole lines.
+    let mut replies = Vec::new();
     loop {
-        match lines.read_line() {
+        let answer_now = match lines.read_line() {
             Ok(Some(line)) => {
-                out.write_all(line)?;
-                out.write_all(b"\n")?;
+                replies.extend_from_slice(line);
+                replies.push(b'\n');
+                false
             }
-            Ok(None) => break,
-            // Too long: say so, and go on with the next line (the reader
-            // has skipped the rest of this one without keeping it).
-            Err(ReadLineError::Line(error)) => writeln!(out, "error: {error}")?,
-            Err(ReadLineError::Truncated) => break,
+            // The client is done (an unfinished last line has no echo).
+            Ok(None) | Err(ReadLineError::Truncated) => return Ok(()),
+            // Too long: say so at once, and go on with the next line. The
+            // reader skips the rest of this one without keeping it, and
+            // that rest may be slow to come, or never come.
+            Err(ReadLineError::Line(error)) => {
+                replies.extend_from_slice(format!("error: {error}\n").as_bytes());
+                true
+            }
             Err(ReadLineError::Io(error)) => return Err(error),
-        }
-        if lines.buffered().is_empty() {
-            out.flush()?;
+        };
+        if answer_now || !has_whole_line(lines.buffered()) {
+            writer.write_all(&replies)?;
+            writer.flush()?;
+            replies.clear();
         }
     }
-    out.flush()
+}
+
+/// Whether `received` starts with a whole line: then the next `read_line`
+/// returns it without waiting for the client.
+fn has_whole_line(received: &[u8]) -> bool {
+    matches!(
+        find_line(received, MAX_LINE_LEN, Endings::CrlfOrLf),
+        Ok(Status::Complete(_))
+    )
 }
 // ANCHOR_END: echo_lines
 
@@ -191,6 +210,32 @@ mod tests {
             String::from_utf8(echo_bytes(Framing::Lines, &input)).unwrap(),
             format!("error: line longer than {MAX_LINE_LEN} bytes\nok\n")
         );
+    }
+
+    /// A connection whose writes all fail, as after the client reset it.
+    struct DeadConnection {
+        writes: usize,
+    }
+
+    impl Write for DeadConnection {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            self.writes += 1;
+            Err(io::ErrorKind::BrokenPipe.into())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn after_a_failed_write_the_line_echo_writes_nothing_more() {
+        // Each write to a dead connection may wait a whole write timeout
+        // first: one failure must end the connection, not try again.
+        let mut writer = DeadConnection { writes: 0 };
+        let error = echo(Framing::Lines, &b"a\nb\n"[..], &mut writer).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::BrokenPipe);
+        assert_eq!(writer.writes, 1);
     }
 
     #[test]
