@@ -165,6 +165,32 @@ fn the_default_echo_answers_bytes_sent_without_a_newline() {
 }
 
 #[test]
+fn the_client_shows_a_reply_without_a_line_ending_then_says_it_is_unfinished() {
+    // The classic first server: it reads a request, answers
+    // `Hello, World!` with no line ending, and closes.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let hello_server = thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut request = Vec::new();
+        let mut byte = [0];
+        while !request.ends_with(b"\n") && stream.read(&mut byte).unwrap() == 1 {
+            request.push(byte[0]);
+        }
+        stream.write_all(b"Hello, World!").unwrap();
+    });
+    let mut client = EchoClient::new(connect(addr, TIMEOUT).unwrap());
+    let mut shown = Vec::new();
+    let error = client.echo_each_line(&b"hi\n"[..], &mut shown).unwrap_err();
+    hello_server.join().unwrap();
+    assert_eq!(String::from_utf8(shown).unwrap(), "Hello, World!\n");
+    assert_eq!(
+        error.to_string(),
+        "the line above is unfinished: the server closed the connection before its line ending"
+    );
+}
+
+#[test]
 fn a_frame_announcing_four_gigabytes_closes_the_connection() {
     let server = server(Framing::Frames);
     let mut stream = connect(server.local_addr(), TIMEOUT).unwrap();

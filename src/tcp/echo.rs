@@ -37,12 +37,15 @@ const RAW_BUFFER_LEN: usize = 64 * 1024;
 pub const BUSY_LINE: &str = "busy: too many connections, try again later";
 
 /// How the echo server cuts the byte stream into messages.
+///
+/// The default is `Raw`, the echo of RFC 862: it answers any client,
+/// including one that sends `hello world` with no line ending and waits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Framing {
     /// No messages: bytes come back as they arrive.
+    #[default]
     Raw,
     /// Lines ended by LF (a CR before it is dropped).
-    #[default]
     Lines,
     /// Frames of a 4-byte big-endian length and a payload.
     Frames,
