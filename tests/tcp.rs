@@ -2,15 +2,15 @@
 
 mod support;
 
-use netlessons::serve::{Server, ServerHandle};
+use netlessons::serve::{Config, Server, ServerHandle};
 use netlessons::tcp::echo::MAX_LINE_LEN;
 use netlessons::tcp::framing::{read_frame, write_frame};
 use netlessons::tcp::{connect, mistakes, EchoClient, EchoHandler, Framing};
 use netlessons::transcript::{Side, Transcript};
-use std::io::{Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use support::chaos::{ChaosProxy, Weather};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -147,6 +147,47 @@ fn each_reply_is_sent_while_the_client_waits_for_it() {
         );
         assert_eq!(String::from_utf8_lossy(&reply), expected);
     }
+}
+
+#[test]
+fn a_line_trickled_a_byte_at_a_time_must_arrive_within_the_read_timeout() {
+    // Each byte comes well within the read timeout, but the line as a whole
+    // does not: the server must not give the client its thread for ever.
+    let config = Config {
+        read_timeout: Duration::from_millis(500),
+        ..Config::default()
+    };
+    let handler = EchoHandler {
+        framing: Framing::Lines,
+    };
+    let server = Server::bind_with("127.0.0.1:0", config)
+        .unwrap()
+        .spawn(handler)
+        .unwrap();
+    let mut stream = connect(server.local_addr(), TIMEOUT).unwrap();
+    // A read that waits 100 ms for an answer paces the bytes.
+    stream
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let started = Instant::now();
+    let closed = loop {
+        if started.elapsed() > TIMEOUT {
+            break false;
+        }
+        if stream.write_all(b"x").is_err() {
+            break true;
+        }
+        match stream.read(&mut [0; 64]) {
+            Err(error) if error.kind() == ErrorKind::WouldBlock => {}
+            Err(error) if error.kind() == ErrorKind::TimedOut => {}
+            // End-of-file, or a reset: the server closed the connection.
+            _ => break true,
+        }
+    };
+    assert!(
+        closed,
+        "the server still waits for the line after {TIMEOUT:?}"
+    );
 }
 
 #[test]

@@ -9,7 +9,8 @@
 //!
 //! - `Raw`: bytes back as they come, with no idea of messages (RFC 862);
 //! - `Lines`: each line back, ended by LF; a line too long gets an error
-//!   line instead, and the connection goes on;
+//!   line instead, and the connection goes on; over TCP, a line must
+//!   arrive whole within one read timeout of its first byte;
 //! - `Frames`: each length-prefixed frame back (see [`super::framing`]).
 //!
 //! The handlers are generic over `Read` and `Write`, so the same code serves
@@ -23,6 +24,7 @@ use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::str::FromStr;
+use std::time::{Duration, Instant};
 
 /// The longest line the line echo accepts, without its ending. Long
 /// enough for any line typed by hand or pasted, short enough that a
@@ -88,7 +90,10 @@ impl Handler for EchoHandler {
         // Replies are small and the client waits for each: send them at
         // once instead of letting Nagle's algorithm hold them back.
         stream.set_nodelay(true)?;
-        echo(self.framing, &stream, &stream)?;
+        match self.framing {
+            Framing::Lines => echo_lines(LineDeadline::new(&stream)?, &stream)?,
+            framing => echo(framing, &stream, &stream)?,
+        }
         // We are done writing: tell the client with a FIN (end-of-file on
         // its side) rather than leaving it to wait for more.
         let _ = stream.shutdown(Shutdown::Write);
@@ -100,6 +105,71 @@ impl Handler for EchoHandler {
             writeln!(stream, "{BUSY_LINE}")?;
         }
         Ok(())
+    }
+}
+
+/// The socket, read so that a line must arrive whole within one read
+/// timeout of its first byte.
+///
+/// A read timeout bounds one wait: a client that sends a byte every 20 s
+/// never meets a 30 s timeout, and would keep its thread as long as it
+/// likes. So once a line has begun, each read may wait only for what is
+/// left of the line's time. Between lines a read waits the whole timeout,
+/// as a person at a terminal may pause. The socket's timeout is changed
+/// only while a line arrives in pieces: whole lines cost no system call.
+struct LineDeadline<'a> {
+    stream: &'a TcpStream,
+    /// The socket's read timeout, as the accept loop set it.
+    timeout: Option<Duration>,
+    /// When the line now arriving began, until its LF comes.
+    line_started: Option<Instant>,
+    /// The socket's timeout is shortened, and must be put back.
+    shortened: bool,
+}
+
+impl LineDeadline<'_> {
+    fn new(stream: &TcpStream) -> io::Result<LineDeadline<'_>> {
+        Ok(LineDeadline {
+            stream,
+            timeout: stream.read_timeout()?,
+            line_started: None,
+            shortened: false,
+        })
+    }
+}
+
+impl Read for LineDeadline<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match (self.line_started, self.timeout) {
+            (Some(started), Some(timeout)) => {
+                let left = timeout.saturating_sub(started.elapsed());
+                if left.is_zero() {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "the line did not arrive whole within the read timeout",
+                    ));
+                }
+                self.stream.set_read_timeout(Some(left))?;
+                self.shortened = true;
+            }
+            _ if self.shortened => {
+                self.stream.set_read_timeout(self.timeout)?;
+                self.shortened = false;
+            }
+            _ => {}
+        }
+        let n = (&*self.stream).read(buf)?;
+        match buf[..n].iter().rposition(|&byte| byte == b'\n') {
+            // The last line received is whole: nothing is pending.
+            Some(lf) if lf + 1 == n => self.line_started = None,
+            // A new line began after the last LF.
+            Some(_) => self.line_started = Some(Instant::now()),
+            None if n > 0 => {
+                self.line_started.get_or_insert_with(Instant::now);
+            }
+            None => {}
+        }
+        Ok(n)
     }
 }
 
