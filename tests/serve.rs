@@ -16,7 +16,9 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 fn echo_server(config: Config) -> ServerHandle {
     Server::bind_with("127.0.0.1:0", config)
         .unwrap()
-        .spawn(EchoHandler::default())
+        .spawn(EchoHandler {
+            framing: Framing::Lines,
+        })
         .unwrap()
 }
 

@@ -2,15 +2,15 @@
 
 mod support;
 
-use netlessons::serve::{Server, ServerHandle};
+use netlessons::serve::{Config, Server, ServerHandle};
 use netlessons::tcp::echo::MAX_LINE_LEN;
 use netlessons::tcp::framing::{read_frame, write_frame};
 use netlessons::tcp::{connect, mistakes, EchoClient, EchoHandler, Framing};
 use netlessons::transcript::{Side, Transcript};
-use std::io::{Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use support::chaos::{ChaosProxy, Weather};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -117,6 +117,117 @@ fn a_hundred_megabyte_line_gets_an_error_and_the_connection_goes_on() {
     assert_eq!(
         String::from_utf8(received).unwrap(),
         format!("error: line longer than {MAX_LINE_LEN} bytes\nstill here\n")
+    );
+}
+
+#[test]
+fn each_reply_is_sent_while_the_client_waits_for_it() {
+    // The client sends this, then waits for the reply without sending more:
+    // the server must not hold the reply back until the next line arrives.
+    let too_long = format!("error: line longer than {MAX_LINE_LEN} bytes\n");
+    let long_line = |end: &str| format!("{}{end}", "x".repeat(MAX_LINE_LEN + 100));
+    let table = [
+        (long_line("\n"), too_long.clone()),
+        (long_line("\r\n"), too_long.clone()),
+        // Known too long at MAX_LINE_LEN + 2 bytes, before its end arrives.
+        (long_line(""), too_long.clone()),
+        // A whole line, then the start of the next one.
+        ("whole\nhal".to_string(), "whole\n".to_string()),
+    ];
+    let server = server(Framing::Lines);
+    for (sent, expected) in table {
+        let mut stream = connect(server.local_addr(), TIMEOUT).unwrap();
+        stream.write_all(sent.as_bytes()).unwrap();
+        let mut reply = vec![0; expected.len()];
+        let read = stream.read_exact(&mut reply);
+        assert!(
+            read.is_ok(),
+            "no reply in {TIMEOUT:?} to {:?}...: {read:?}",
+            &sent[sent.len().saturating_sub(6)..]
+        );
+        assert_eq!(String::from_utf8_lossy(&reply), expected);
+    }
+}
+
+#[test]
+fn a_line_trickled_a_byte_at_a_time_must_arrive_within_the_read_timeout() {
+    // Each byte comes well within the read timeout, but the line as a whole
+    // does not: the server must not give the client its thread for ever.
+    let config = Config {
+        read_timeout: Duration::from_millis(500),
+        ..Config::default()
+    };
+    let handler = EchoHandler {
+        framing: Framing::Lines,
+    };
+    let server = Server::bind_with("127.0.0.1:0", config)
+        .unwrap()
+        .spawn(handler)
+        .unwrap();
+    let mut stream = connect(server.local_addr(), TIMEOUT).unwrap();
+    // A read that waits 100 ms for an answer paces the bytes.
+    stream
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let started = Instant::now();
+    let closed = loop {
+        if started.elapsed() > TIMEOUT {
+            break false;
+        }
+        if stream.write_all(b"x").is_err() {
+            break true;
+        }
+        match stream.read(&mut [0; 64]) {
+            Err(error) if error.kind() == ErrorKind::WouldBlock => {}
+            Err(error) if error.kind() == ErrorKind::TimedOut => {}
+            // End-of-file, or a reset: the server closed the connection.
+            _ => break true,
+        }
+    };
+    assert!(
+        closed,
+        "the server still waits for the line after {TIMEOUT:?}"
+    );
+}
+
+#[test]
+fn the_default_echo_answers_bytes_sent_without_a_newline() {
+    // The first client of most socket tutorials: `sendall(b"hello world")`
+    // then `recv`, with no line ending. `02-tcp serve` uses the default.
+    let server = Server::bind("127.0.0.1:0")
+        .unwrap()
+        .spawn(EchoHandler::default())
+        .unwrap();
+    let mut stream = connect(server.local_addr(), TIMEOUT).unwrap();
+    stream.write_all(b"hello world").unwrap();
+    let mut reply = [0; 11];
+    stream.read_exact(&mut reply).unwrap();
+    assert_eq!(&reply, b"hello world");
+}
+
+#[test]
+fn the_client_shows_a_reply_without_a_line_ending_then_says_it_is_unfinished() {
+    // The classic first server: it reads a request, answers
+    // `Hello, World!` with no line ending, and closes.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let hello_server = thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut request = Vec::new();
+        let mut byte = [0];
+        while !request.ends_with(b"\n") && stream.read(&mut byte).unwrap() == 1 {
+            request.push(byte[0]);
+        }
+        stream.write_all(b"Hello, World!").unwrap();
+    });
+    let mut client = EchoClient::new(connect(addr, TIMEOUT).unwrap());
+    let mut shown = Vec::new();
+    let error = client.echo_each_line(&b"hi\n"[..], &mut shown).unwrap_err();
+    hello_server.join().unwrap();
+    assert_eq!(String::from_utf8(shown).unwrap(), "Hello, World!\n");
+    assert_eq!(
+        error.to_string(),
+        "the line above is unfinished: the server closed the connection before its line ending"
     );
 }
 

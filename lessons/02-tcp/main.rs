@@ -2,25 +2,27 @@
 //!
 //! ```text
 //! cargo run --example 02-tcp                                  # the demo
-//! cargo run --example 02-tcp -- serve --port 7007             # the server
+//! cargo run --example 02-tcp -- serve --port 7007             # the RFC 862 echo
 //! cargo run --example 02-tcp -- client 127.0.0.1:7007         # the client
-//! cargo run --example 02-tcp -- serve --framing raw           # RFC 862 echo
+//! cargo run --example 02-tcp -- serve --framing lines         # the line echo
 //! ```
 
 use netlessons::cli::{example_main, serve_until_killed, unknown_command, Args, UsageError};
 use netlessons::tcp::{connect, EchoClient, EchoHandler, Framing};
 use netlessons::transcript::{Side, Transcript};
 use std::error::Error;
-use std::io::{self, BufRead};
+use std::io;
 use std::process::ExitCode;
 use std::time::Duration;
 
 const USAGE: &str = "\
 usage: 02-tcp                      run the chapter's demo
-       02-tcp serve [--host H] [--port P] [--framing lines|raw|frames] [--max-connections N]
-                                   run the echo server until killed
+       02-tcp serve [--host H] [--port P] [--framing raw|lines|frames] [--max-connections N]
+                                   run the echo server until killed; raw (the default)
+                                   sends back the bytes as they come (RFC 862), lines
+                                   each whole line, frames each length-prefixed frame
        02-tcp client HOST:PORT [--trace]
-                                   send each line typed to a line echo server
+                                   send each line typed to an echo server (raw or lines)
        02-tcp load HOST:PORT [--connections N] [--seconds S] [--reconnect]
                                    measure round trips per second against an echo server";
 
@@ -40,11 +42,10 @@ fn main() -> ExitCode {
 
 fn serve(args: &Args) -> Result<(), Box<dyn Error>> {
     args.only(&["host", "port", "framing", "max-connections"])?;
-    let framing: Framing = args
-        .value("framing")
-        .unwrap_or("lines")
-        .parse()
-        .map_err(UsageError)?;
+    let framing = match args.value("framing") {
+        Some(name) => name.parse().map_err(UsageError)?,
+        None => Framing::default(),
+    };
     serve_until_killed(args, EchoHandler { framing })
 }
 
@@ -64,11 +65,12 @@ fn client(args: &Args) -> Result<(), Box<dyn Error>> {
         Transcript::silent()
     };
     let mut client = EchoClient::new(transcript.tee(stream, Side::Client));
-    for line in io::stdin().lock().lines() {
-        let reply = client.echo_line(&line?)?;
-        if !args.flag("trace") {
-            println!("{reply}");
-        }
+    let stdin = io::stdin().lock();
+    if args.flag("trace") {
+        // The transcript shows the replies already.
+        client.echo_each_line(stdin, io::sink())?;
+    } else {
+        client.echo_each_line(stdin, io::stdout().lock())?;
     }
     Ok(())
 }

@@ -1,8 +1,8 @@
 //! The echo client, and the one way this crate opens a TCP connection.
 
 use super::framing::{read_frame, write_frame};
-use crate::wire::line::{Endings, LineReader};
-use std::io::{self, Read, Write};
+use crate::wire::line::{Endings, LineReader, ReadLineError};
+use std::io::{self, BufRead, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
@@ -75,19 +75,57 @@ impl<S: Read + Write> EchoClient<S> {
         // One write for line and ending: two small writes can cost a 40 ms
         // wait (Nagle's algorithm meets delayed ACKs; see the lesson).
         self.conn.get_mut().write_all(&message)?;
-        match self
-            .conn
-            .read_line()
-            .map_err(|error| explain(error.into()))?
-        {
-            Some(reply) => Ok(String::from_utf8_lossy(reply).into_owned()),
-            None => Err(io::Error::new(
+        match self.conn.read_line() {
+            Ok(Some(reply)) => Ok(String::from_utf8_lossy(reply).into_owned()),
+            Ok(None) => Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
                 "the server closed the connection without answering",
             )),
+            // What did arrive stays in `unfinished_reply`.
+            Err(ReadLineError::Truncated) => Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the server closed the connection before its line ending",
+            )),
+            Err(error) => Err(explain(error.into())),
         }
     }
     // ANCHOR_END: echo_line
+
+    /// The bytes received after the last whole line: after `echo_line`
+    /// failed, the part of the reply that did arrive.
+    pub fn unfinished_reply(&self) -> &[u8] {
+        self.conn.buffered()
+    }
+
+    /// The example's `client` command: sends each line of `input`, and
+    /// writes each reply to `output` on a line of its own.
+    ///
+    /// A reply cut short (the server closed, or went quiet, before the end
+    /// of its line) is written too, before the error that says so: many a
+    /// first server answers `Hello, World!` with no line ending and closes.
+    pub fn echo_each_line(
+        &mut self,
+        input: impl BufRead,
+        mut output: impl Write,
+    ) -> io::Result<()> {
+        for line in input.lines() {
+            let reply = self.echo_line(&line?);
+            let arrived = self.unfinished_reply();
+            match reply {
+                Ok(reply) => writeln!(output, "{reply}")?,
+                // InvalidData: a reply over the limit, not worth showing.
+                Err(error) if arrived.is_empty() || error.kind() == io::ErrorKind::InvalidData => {
+                    return Err(error)
+                }
+                Err(error) => {
+                    writeln!(output, "{}", String::from_utf8_lossy(arrived))?;
+                    let unfinished = format!("the line above is unfinished: {error}");
+                    return Err(io::Error::new(error.kind(), unfinished));
+                }
+            }
+        }
+        Ok(())
+    }
 
     /// Sends one frame and returns the frame the server sends back.
     pub fn echo_frame(&mut self, payload: &[u8]) -> io::Result<Vec<u8>> {

@@ -9,7 +9,8 @@
 //!
 //! - `Raw`: bytes back as they come, with no idea of messages (RFC 862);
 //! - `Lines`: each line back, ended by LF; a line too long gets an error
-//!   line instead, and the connection goes on;
+//!   line instead, and the connection goes on; over TCP, a line must
+//!   arrive whole within one read timeout of its first byte;
 //! - `Frames`: each length-prefixed frame back (see [`super::framing`]).
 //!
 //! The handlers are generic over `Read` and `Write`, so the same code serves
@@ -17,11 +18,13 @@
 
 use super::framing::{read_frame, write_frame};
 use crate::serve::Handler;
-use crate::wire::line::{Endings, LineReader, ReadLineError};
+use crate::wire::line::{find_line, Endings, LineReader, ReadLineError};
+use crate::wire::Status;
 use std::fmt;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::str::FromStr;
+use std::time::{Duration, Instant};
 
 /// The longest line the line echo accepts, without its ending. Long
 /// enough for any line typed by hand or pasted, short enough that a
@@ -36,12 +39,15 @@ const RAW_BUFFER_LEN: usize = 64 * 1024;
 pub const BUSY_LINE: &str = "busy: too many connections, try again later";
 
 /// How the echo server cuts the byte stream into messages.
+///
+/// The default is `Raw`, the echo of RFC 862: it answers any client,
+/// including one that sends `hello world` with no line ending and waits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Framing {
     /// No messages: bytes come back as they arrive.
+    #[default]
     Raw,
     /// Lines ended by LF (a CR before it is dropped).
-    #[default]
     Lines,
     /// Frames of a 4-byte big-endian length and a payload.
     Frames,
@@ -84,7 +90,10 @@ impl Handler for EchoHandler {
         // Replies are small and the client waits for each: send them at
         // once instead of letting Nagle's algorithm hold them back.
         stream.set_nodelay(true)?;
-        echo(self.framing, &stream, &stream)?;
+        match self.framing {
+            Framing::Lines => echo_lines(LineDeadline::new(&stream)?, &stream)?,
+            framing => echo(framing, &stream, &stream)?,
+        }
         // We are done writing: tell the client with a FIN (end-of-file on
         // its side) rather than leaving it to wait for more.
         let _ = stream.shutdown(Shutdown::Write);
@@ -96,6 +105,71 @@ impl Handler for EchoHandler {
             writeln!(stream, "{BUSY_LINE}")?;
         }
         Ok(())
+    }
+}
+
+/// The socket, read so that a line must arrive whole within one read
+/// timeout of its first byte.
+///
+/// A read timeout bounds one wait: a client that sends a byte every 20 s
+/// never meets a 30 s timeout, and would keep its thread as long as it
+/// likes. So once a line has begun, each read may wait only for what is
+/// left of the line's time. Between lines a read waits the whole timeout,
+/// as a person at a terminal may pause. The socket's timeout is changed
+/// only while a line arrives in pieces: whole lines cost no system call.
+struct LineDeadline<'a> {
+    stream: &'a TcpStream,
+    /// The socket's read timeout, as the accept loop set it.
+    timeout: Option<Duration>,
+    /// When the line now arriving began, until its LF comes.
+    line_started: Option<Instant>,
+    /// The socket's timeout is shortened, and must be put back.
+    shortened: bool,
+}
+
+impl LineDeadline<'_> {
+    fn new(stream: &TcpStream) -> io::Result<LineDeadline<'_>> {
+        Ok(LineDeadline {
+            stream,
+            timeout: stream.read_timeout()?,
+            line_started: None,
+            shortened: false,
+        })
+    }
+}
+
+impl Read for LineDeadline<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match (self.line_started, self.timeout) {
+            (Some(started), Some(timeout)) => {
+                let left = timeout.saturating_sub(started.elapsed());
+                if left.is_zero() {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "the line did not arrive whole within the read timeout",
+                    ));
+                }
+                self.stream.set_read_timeout(Some(left))?;
+                self.shortened = true;
+            }
+            _ if self.shortened => {
+                self.stream.set_read_timeout(self.timeout)?;
+                self.shortened = false;
+            }
+            _ => {}
+        }
+        let n = (&*self.stream).read(buf)?;
+        match buf[..n].iter().rposition(|&byte| byte == b'\n') {
+            // The last line received is whole: nothing is pending.
+            Some(lf) if lf + 1 == n => self.line_started = None,
+            // A new line began after the last LF.
+            Some(_) => self.line_started = Some(Instant::now()),
+            None if n > 0 => {
+                self.line_started.get_or_insert_with(Instant::now);
+            }
+            None => {}
+        }
+        Ok(n)
     }
 }
 
@@ -127,30 +201,48 @@ pub fn echo_raw(mut reader: impl Read, mut writer: impl Write) -> io::Result<()>
 // ANCHOR_END: echo_raw
 
 // ANCHOR: echo_lines
-/// Each line back, ended by LF. Replies are gathered while more lines are
-/// already waiting, and sent together when the client has to wait for them:
-/// one write for a burst of lines, not one per line.
-pub fn echo_lines(reader: impl Read, writer: impl Write) -> io::Result<()> {
+/// Each line back, ended by LF. Replies are gathered while more whole lines
+/// are already waiting, and sent together before the reader has to wait
+/// for the client: one write for a burst of lines, not one per line, and
+/// no reply held back while the client waits for it.
+pub fn echo_lines(reader: impl Read, mut writer: impl Write) -> io::Result<()> {
     let mut lines = LineReader::new(reader, MAX_LINE_LEN, Endings::CrlfOrLf);
-    let mut out = BufWriter::new(writer);
+    // Never more than one reader's buffer of replies (about 8 KiB): they
+    // are sent each time the reader runs out of whole lines.
+    let mut replies = Vec::new();
     loop {
-        match lines.read_line() {
+        let answer_now = match lines.read_line() {
             Ok(Some(line)) => {
-                out.write_all(line)?;
-                out.write_all(b"\n")?;
+                replies.extend_from_slice(line);
+                replies.push(b'\n');
+                false
             }
-            Ok(None) => break,
-            // Too long: say so, and go on with the next line (the reader
-            // has skipped the rest of this one without keeping it).
-            Err(ReadLineError::Line(error)) => writeln!(out, "error: {error}")?,
-            Err(ReadLineError::Truncated) => break,
+            // The client is done (an unfinished last line has no echo).
+            Ok(None) | Err(ReadLineError::Truncated) => return Ok(()),
+            // Too long: say so at once, and go on with the next line. The
+            // reader skips the rest of this one without keeping it, and
+            // that rest may be slow to come, or never come.
+            Err(ReadLineError::Line(error)) => {
+                replies.extend_from_slice(format!("error: {error}\n").as_bytes());
+                true
+            }
             Err(ReadLineError::Io(error)) => return Err(error),
-        }
-        if lines.buffered().is_empty() {
-            out.flush()?;
+        };
+        if answer_now || !has_whole_line(lines.buffered()) {
+            writer.write_all(&replies)?;
+            writer.flush()?;
+            replies.clear();
         }
     }
-    out.flush()
+}
+
+/// Whether `received` starts with a whole line: then the next `read_line`
+/// returns it without waiting for the client.
+fn has_whole_line(received: &[u8]) -> bool {
+    matches!(
+        find_line(received, MAX_LINE_LEN, Endings::CrlfOrLf),
+        Ok(Status::Complete(_))
+    )
 }
 // ANCHOR_END: echo_lines
 
@@ -191,6 +283,32 @@ mod tests {
             String::from_utf8(echo_bytes(Framing::Lines, &input)).unwrap(),
             format!("error: line longer than {MAX_LINE_LEN} bytes\nok\n")
         );
+    }
+
+    /// A connection whose writes all fail, as after the client reset it.
+    struct DeadConnection {
+        writes: usize,
+    }
+
+    impl Write for DeadConnection {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            self.writes += 1;
+            Err(io::ErrorKind::BrokenPipe.into())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn after_a_failed_write_the_line_echo_writes_nothing_more() {
+        // Each write to a dead connection may wait a whole write timeout
+        // first: one failure must end the connection, not try again.
+        let mut writer = DeadConnection { writes: 0 };
+        let error = echo(Framing::Lines, &b"a\nb\n"[..], &mut writer).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::BrokenPipe);
+        assert_eq!(writer.writes, 1);
     }
 
     #[test]

@@ -80,7 +80,10 @@ fn expect_echo<T: PartialEq + std::fmt::Debug>(sent: T, received: T) -> DemoResu
 
 // ANCHOR: demo_lines
 fn demo_lines(transcript: &Transcript) -> DemoResult {
-    let server = Server::bind("127.0.0.1:0")?.spawn(EchoHandler::default())?;
+    let handler = EchoHandler {
+        framing: Framing::Lines,
+    };
+    let server = Server::bind("127.0.0.1:0")?.spawn(handler)?;
     transcript.note(format!(
         "an echo server of lines listens on {}",
         server.local_addr()
@@ -155,7 +158,10 @@ fn demo_busy(transcript: &Transcript) -> DemoResult {
         max_connections: 1,
         ..Config::default()
     };
-    let server = Server::bind_with("127.0.0.1:0", config)?.spawn(EchoHandler::default())?;
+    let handler = EchoHandler {
+        framing: Framing::Lines,
+    };
+    let server = Server::bind_with("127.0.0.1:0", config)?.spawn(handler)?;
     transcript.note("a server capped at 1 connection: the first client is served...");
     let mut first = EchoClient::new(connect(server.local_addr(), DEMO_TIMEOUT)?);
     expect_echo("still here", &first.echo_line("still here")?)?;

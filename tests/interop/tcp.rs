@@ -3,6 +3,8 @@
 use super::{python, run, ExampleServer};
 use netlessons::serve::{Server, ServerHandle};
 use netlessons::tcp::{connect, EchoClient, EchoHandler, Framing};
+use std::io::Write;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 fn echo_server(framing: Framing) -> ServerHandle {
@@ -74,6 +76,55 @@ fn the_example_server_answers_socat() {
     let target = format!("TCP:{}", server.addr);
     let output = run("socat", &["-t", "5", "-", &target], b"hi from socat\n");
     assert_eq!(String::from_utf8_lossy(&output.stdout), "hi from socat\n");
+}
+
+#[test]
+fn the_example_server_answers_the_first_client_of_every_tutorial() {
+    // `sendall` with no line ending, then `recv`: the default framing (raw,
+    // RFC 862) answers it; a line echo would wait for a newline forever.
+    let server = ExampleServer::start("02-tcp", &["--port", "0"]);
+    let program = r#"
+import socket, sys
+with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5) as s:
+    s.sendall(b"hello world")
+    print(s.recv(1024).decode())
+"#;
+    assert_eq!(python(program, &[server.port()]), "hello world\n");
+}
+
+#[test]
+fn the_example_client_shows_a_hello_world_server_s_unfinished_reply() {
+    // The classic first server: it answers without a line ending, and closes.
+    let program = r#"
+import socket
+with socket.create_server(("127.0.0.1", 0)) as server:
+    print(server.getsockname()[1], flush=True)
+    conn, _ = server.accept()
+    with conn:
+        conn.recv(1024)
+        conn.sendall(b"Hello, World!")
+"#;
+    let (mut child, addr) = super::python_server(program);
+    let mut client = Command::new(super::example_path("02-tcp"))
+        .args(["client", &addr])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    client.stdin.take().unwrap().write_all(b"hi\n").unwrap();
+    let output = client.wait_with_output().unwrap();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "Hello, World!\n");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.ends_with(
+            "02-tcp: the line above is unfinished: \
+             the server closed the connection before its line ending\n"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(output.status.code(), Some(1));
 }
 
 #[test]
