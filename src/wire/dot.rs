@@ -403,7 +403,10 @@ impl<R: BufRead> DotReader<R> {
             self.inner.consume(used);
             // Keep only what fits under the limit; count the rest.
             let room = self.limit.saturating_sub(self.decoded);
-            let kept = self.pending.len().min(usize::try_from(room).unwrap_or(usize::MAX));
+            let kept = self
+                .pending
+                .len()
+                .min(usize::try_from(room).unwrap_or(usize::MAX));
             self.decoded = self.decoded.saturating_add(self.pending.len() as u64);
             self.pending.truncate(kept);
         }
