@@ -7,14 +7,15 @@
 //! | piece | what it does | used by |
 //! | --- | --- | --- |
 //! | [`line`](mod@line) | cut a byte stream into lines, with a maximum length | every line protocol |
-//! | [`dot`] | dot-stuffing: send a message as lines ending in `.` | SMTP `DATA`, POP3 `RETR` |
+//! | [`dot`] | dot-stuffing: send a message as lines ending in `.`; only `CR LF . CR LF` ends it, and a size limit | SMTP `DATA`, POP3 `RETR` |
 //! | [`reply`] | read `250-…` / `250 …` multi-line replies | FTP and SMTP clients |
 //! | [`command`] | send a command, read its reply, check the code; refuse CR LF in commands | FTP and SMTP clients (POP3 for sending) |
+//! | [`session`] | a server's pure session (states as in the RFC) and the loop that drives it | FTP, SMTP and POP3 servers |
 //! | [`buffer`] | a receive buffer of fixed size, under all of the above | every parser |
 //!
-//! Each has a pure core that works on byte slices (no sockets, so tests
-//! feed it byte strings) and a thin reader or writer over any `Read` or
-//! `Write`.
+//! Each has a pure core that works on byte slices or values (no sockets,
+//! so tests feed it byte strings) and a thin reader, writer or loop over
+//! any `Read` or `Write`.
 //!
 //! The pure parsers follow one convention, borrowed from the `httparse`
 //! crate: given the bytes received so far, they answer either
@@ -27,6 +28,7 @@ pub mod command;
 pub mod dot;
 pub mod line;
 pub mod reply;
+pub mod session;
 
 /// The answer of a parser that may need more bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
