@@ -18,7 +18,7 @@
 //! an upload into it; [`AtomicFile::commit`] gives it its name, and an
 //! `AtomicFile` dropped without a commit (an error, a client gone in the
 //! middle) removes its temporary file: an error never leaves a half-written
-//! file behind. [`write`] does it all for bytes already in memory.
+//! file behind. [`write`](fn@write) does it all for bytes already in memory.
 //!
 //! # Temporary names
 //!
