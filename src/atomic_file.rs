@@ -2,7 +2,7 @@
 //! mail, a saved collection of notes.
 //!
 //! A file written in place can be seen, or left behind by a crash, half
-//! written. The way out (the one `rest/persist.rs` explains step by step)
+//! written. The way out (the one [`rest::persist`](crate::rest::persist) explains step by step)
 //! is to write under a temporary name, `fsync` the file, `rename` it to its
 //! real name, and `fsync` the directory:
 //!
@@ -50,7 +50,7 @@
 //! A writer that is the only one for its target can use a fixed temporary
 //! name instead ([`AtomicFile::create_at`]), so that a leftover from a
 //! crash is written over by the next save rather than left to pile up:
-//! that is what `rest/persist.rs` does.
+//! that is what [`rest::persist`](crate::rest::persist) does.
 
 use std::fmt;
 use std::fs::{self, File, OpenOptions};

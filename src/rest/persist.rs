@@ -32,13 +32,13 @@
 //! its survival of a power cut is unconfirmed ([`SaveError::NotDurable`]).
 //! The caller must not pretend that such a change was not made.
 //!
-//! The steps themselves are [`AtomicFile`]'s, which the FTP and SMTP
-//! servers use too. Here the temporary file has a fixed name, next to the
-//! real one: a leftover from a crash is overwritten by the next save and
-//! never read by [`load`]. One server per file: two processes saving the
-//! same file would write the same temporary file at once. (Where many
-//! writers share a directory, [`AtomicFile::create_in`] gives each file a
-//! name of its own.)
+//! The steps themselves are [`AtomicFile`]'s, shared with the servers
+//! that store files (FTP uploads, mail). Here the temporary file has a
+//! fixed name, next to the real one: a leftover from a crash is
+//! overwritten by the next save and never read by [`load`]. One server per
+//! file: two processes saving the same file would write the same
+//! temporary file at once. (Where many writers share a directory,
+//! [`AtomicFile::create_in`] gives each file a name of its own.)
 
 use crate::atomic_file::{AtomicFile, CommitError};
 use std::fmt;
