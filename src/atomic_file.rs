@@ -2,9 +2,9 @@
 //! mail, a saved collection of notes.
 //!
 //! A file written in place can be seen, or left behind by a crash, half
-//! written. The way out (the one [`rest::persist`](crate::rest::persist) explains step by step)
-//! is to write under a temporary name, `fsync` the file, `rename` it to its
-//! real name, and `fsync` the directory:
+//! written. The way out, which [`rest::persist`](crate::rest::persist)
+//! explains step by step, is to write under a temporary name, `fsync` the
+//! file, `rename` it to its real name, and `fsync` the directory:
 //!
 //! ```text
 //!  create .tmp-…        in the directory of the real file (rename is atomic
