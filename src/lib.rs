@@ -16,7 +16,8 @@
 //! | module | what it holds |
 //! | --- | --- |
 //! | [`serve`] | the one accept loop: a thread per connection, a cap, timeouts, shutdown |
-//! | [`wire`] | I/O-free helpers for line protocols: line reader, dot-stuffing, multi-line replies |
+//! | [`wire`] | I/O-free helpers for line protocols: line reader, dot-stuffing, multi-line replies, commands, sessions |
+//! | [`atomic_file`] | files that appear whole or not at all, safe for many writers in one directory |
 //! | [`transcript`] | the `C:`/`S:` record of a conversation, with passwords hidden |
 //! | [`cli`] | the command line every example shares (`serve --port P`, `client ADDR`) |
 //! | [`tour`] | the list of chapters and their demos |
@@ -31,6 +32,7 @@
 #![warn(missing_docs)]
 
 pub mod addresses;
+pub mod atomic_file;
 pub mod cli;
 pub mod demo;
 pub mod http;

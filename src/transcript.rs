@@ -17,7 +17,9 @@
 //! `\r` at the end of a line is dropped since every line protocol ends lines
 //! with CRLF). Passwords never reach the transcript: a line that starts with
 //! `PASS ` (FTP, POP3) or `AUTH PLAIN ` (SMTP) is shown with its argument
-//! replaced by `****`. A very long line is cut after [`MAX_SHOWN_LINE`]
+//! replaced by `****`, and a secret that travels on a line of its own (the
+//! answers to SMTP's `334` prompts) is hidden whole once the protocol has
+//! said it comes next ([`Tee::hide_next`]): `C: ****`. A very long line is cut after [`MAX_SHOWN_LINE`]
 //! bytes, and the rest is only counted, so a 100 MB upload cannot fill memory
 //! through its transcript.
 //!
@@ -217,11 +219,14 @@ struct LineBuffer {
     kept: Vec<u8>,
     /// Bytes of the current line that were not kept.
     dropped: usize,
+    /// The current line is a secret: show `****` instead.
+    hide_next: bool,
 }
 
 impl LineBuffer {
-    /// Adds `bytes`, and hands every line they complete to `emit`.
-    fn push(&mut self, bytes: &[u8], mut emit: impl FnMut(&[u8], usize)) {
+    /// Adds `bytes`, and hands every line they complete to `emit`, with
+    /// the number of bytes dropped from it (`None` for a secret line).
+    fn push(&mut self, bytes: &[u8], mut emit: impl FnMut(&[u8], Option<usize>)) {
         for piece in bytes.split_inclusive(|&b| b == b'\n') {
             let (body, complete) = match piece.strip_suffix(b"\n") {
                 Some(body) => (body, true),
@@ -232,20 +237,27 @@ impl LineBuffer {
             self.kept.extend_from_slice(&body[..keep]);
             self.dropped += body.len() - keep;
             if complete {
-                emit(&self.kept, self.dropped);
-                self.kept.clear();
-                self.dropped = 0;
+                self.emit_line(&mut emit);
             }
         }
     }
 
     /// Hands over a last line that never got its line ending.
-    fn finish(&mut self, emit: impl FnOnce(&[u8], usize)) {
+    fn finish(&mut self, mut emit: impl FnMut(&[u8], Option<usize>)) {
         if !self.kept.is_empty() || self.dropped > 0 {
-            emit(&self.kept, self.dropped);
-            self.kept.clear();
-            self.dropped = 0;
+            self.emit_line(&mut emit);
         }
+    }
+
+    /// Hands the current line to `emit` and starts the next one.
+    fn emit_line(&mut self, emit: &mut impl FnMut(&[u8], Option<usize>)) {
+        let dropped = match std::mem::take(&mut self.hide_next) {
+            true => None,
+            false => Some(self.dropped),
+        };
+        emit(&self.kept, dropped);
+        self.kept.clear();
+        self.dropped = 0;
     }
 }
 
@@ -263,6 +275,22 @@ pub struct Tee<S> {
 }
 
 impl<S> Tee<S> {
+    /// Shows the next line that `side` sends as `****`, whole.
+    ///
+    /// For a secret that travels on a line of its own, with no command in
+    /// front to tell [`show_line`] what it is: after `AUTH LOGIN`, or
+    /// `AUTH PLAIN` with no initial response, the client sends its user
+    /// name and password as lines of base64, each in answer to a `334`
+    /// prompt (RFC 4954 §4). A client calls this before it writes the
+    /// secret; a server, before it sends the `334` (the client cannot send
+    /// the answer before it has the prompt). Only the one line is hidden.
+    pub fn hide_next(&mut self, side: Side) {
+        match side == self.side {
+            true => self.sent.hide_next = true,
+            false => self.received.hide_next = true,
+        }
+    }
+
     /// The wrapped stream.
     pub fn get_ref(&self) -> &S {
         &self.inner
@@ -282,10 +310,18 @@ impl<S> Tee<S> {
         sent.finish(|line, dropped| self.record(self.side, line, dropped));
         let mut received = std::mem::take(&mut self.received);
         received.finish(|line, dropped| self.record(self.side.peer(), line, dropped));
+        // A secret announced for a line not yet begun stays announced.
+        self.sent = sent;
+        self.received = received;
     }
 
-    fn record(&self, side: Side, line: &[u8], dropped: usize) {
-        let shown = show_cut_line(line, dropped);
+    /// Writes one line of `side` to the transcript; `dropped` is `None`
+    /// for a secret.
+    fn record(&self, side: Side, line: &[u8], dropped: Option<usize>) {
+        let shown = match dropped {
+            Some(dropped) => show_cut_line(line, dropped),
+            None => "****".to_string(),
+        };
         self.transcript
             .write_line(&format!("{} {}", side.label(), shown));
     }
@@ -365,6 +401,44 @@ mod tests {
         for (line, shown) in table {
             assert_eq!(show_line(line), shown);
         }
+    }
+
+    #[test]
+    fn a_line_marked_secret_is_hidden_whole() {
+        // RFC 4954 §4: after `AUTH LOGIN` the secrets come on lines of
+        // their own, each after a 334 prompt, with no command to show
+        // that they are secret.
+        let transcript = Transcript::memory();
+        let peer = FakePeer {
+            script: io::Cursor::new(b"334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n".to_vec()),
+        };
+        let mut tee = transcript.tee(peer, Side::Client);
+        let mut prompt = [0; 18];
+        tee.write_all(b"AUTH LOGIN\r\n").unwrap();
+        tee.read_exact(&mut prompt).unwrap();
+        tee.hide_next(Side::Client);
+        tee.write_all(b"YWxpY2U=\r\n").unwrap();
+        tee.read_exact(&mut prompt).unwrap();
+        tee.hide_next(Side::Client);
+        tee.write_all(b"c2Vj").unwrap();
+        tee.write_all(b"cmV0\r\n").unwrap();
+        tee.write_all(b"NOOP\r\n").unwrap();
+        assert_eq!(
+            transcript.contents(),
+            "C: AUTH LOGIN\nS: 334 VXNlcm5hbWU6\nC: ****\nS: 334 UGFzc3dvcmQ6\nC: ****\nC: NOOP\n"
+        );
+    }
+
+    #[test]
+    fn a_secret_line_read_by_a_server_is_hidden() {
+        let transcript = Transcript::memory();
+        let peer = FakePeer {
+            script: io::Cursor::new(b"AGFsaWNlAHNlY3JldA==\r\nQUIT\r\n".to_vec()),
+        };
+        let mut tee = transcript.tee(peer, Side::Server);
+        tee.hide_next(Side::Client);
+        tee.read_to_end(&mut Vec::new()).unwrap();
+        assert_eq!(transcript.contents(), "C: ****\nC: QUIT\n");
     }
 
     #[test]

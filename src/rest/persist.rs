@@ -32,13 +32,17 @@
 //! its survival of a power cut is unconfirmed ([`SaveError::NotDurable`]).
 //! The caller must not pretend that such a change was not made.
 //!
-//! The temporary file has a fixed name, next to the real one: a leftover
-//! from a crash is overwritten by the next save and never read by [`load`].
-//! One server per file: two processes saving the same file would write the
-//! same temporary file at once.
+//! The steps themselves are [`AtomicFile`]'s, shared with the servers
+//! that store files (FTP uploads, mail). Here the temporary file has a
+//! fixed name, next to the real one: a leftover from a crash is
+//! overwritten by the next save and never read by [`load`]. One server per
+//! file: two processes saving the same file would write the same
+//! temporary file at once. (Where many writers share a directory,
+//! [`AtomicFile::create_in`] gives each file a name of its own.)
 
+use crate::atomic_file::{AtomicFile, CommitError};
 use std::fmt;
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -113,41 +117,19 @@ pub fn temp_path(path: &Path) -> io::Result<PathBuf> {
 /// When this returns `Ok`, the new contents are on disk; the error says
 /// which of the two the file holds.
 pub fn save(path: &Path, contents: &[u8]) -> Result<(), SaveError> {
-    write_and_rename(path, contents).map_err(SaveError::NotWritten)?;
-    // 4: the rename is a change to the directory: make that durable too.
-    sync_directory(path).map_err(SaveError::NotDurable)
-}
-
-/// Steps 1 to 3: until the rename succeeds, the file at `path` is untouched.
-fn write_and_rename(path: &Path, contents: &[u8]) -> io::Result<()> {
-    let temp = temp_path(path)?;
-    // 1-2: write the new version beside the old one, and wait until it is
-    // on disk. `create` truncates a leftover from an earlier crash.
-    let mut file = File::create(&temp)?;
-    file.write_all(contents)?;
-    file.sync_all()?;
-    drop(file);
-    // 3: swap it in. Readers see the old file or the new one, never a mix.
-    fs::rename(&temp, path)
+    // 1: write the new version beside the old one. `create_at` empties a
+    // leftover from an earlier crash.
+    let temp = temp_path(path).map_err(SaveError::NotWritten)?;
+    let mut file = AtomicFile::create_at(&temp).map_err(SaveError::NotWritten)?;
+    file.write_all(contents).map_err(SaveError::NotWritten)?;
+    // 2-4: fsync it, rename it over `path`, fsync the directory. Until the
+    // rename succeeds, the file at `path` is untouched.
+    file.commit(path).map_err(|error| match error {
+        CommitError::NotWritten(error) => SaveError::NotWritten(error),
+        CommitError::NotDurable(error) => SaveError::NotDurable(error),
+    })
 }
 // ANCHOR_END: save
-
-/// Flushes the directory that holds `path`, so that a rename into it is
-/// on disk. On Unix a directory can be opened and synced like a file;
-/// Windows has no such call (and makes renames durable its own way).
-fn sync_directory(path: &Path) -> io::Result<()> {
-    #[cfg(unix)]
-    {
-        let dir = match path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
-        };
-        File::open(dir)?.sync_all()?;
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-    Ok(())
-}
 
 /// Reads the file at `path`: `Ok(None)` if there is none (a first start).
 /// A file larger than [`MAX_FILE_LEN`] is an error of kind `InvalidData`.
@@ -172,6 +154,7 @@ pub fn load(path: &Path) -> io::Result<Option<Vec<u8>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     #[test]
     fn the_temporary_file_sits_beside_the_real_one() {
