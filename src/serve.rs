@@ -164,9 +164,9 @@ impl std::fmt::Display for Failure {
 
 /// The default [`Reporter`]: one line on stderr, with the peer's address,
 /// so that a bug in a handler shows itself instead of closing connections
-/// in silence. `connection from 127.0.0.1:50312 ended with an error: ...`
+/// in silence: `connection from 127.0.0.1:50312: ended with an error: ...`
 pub fn report_to_stderr(peer: SocketAddr, failure: &Failure) {
-    eprintln!("connection from {peer} {failure}");
+    eprintln!("connection from {peer}: {failure}");
 }
 
 /// A [`Reporter`] that says nothing.

@@ -5,13 +5,18 @@
 //! cargo run --example 02-tcp -- serve --port 7007             # the RFC 862 echo
 //! cargo run --example 02-tcp -- client 127.0.0.1:7007         # the client
 //! cargo run --example 02-tcp -- serve --framing lines         # the line echo
+//! cargo run --example 02-tcp -- serve --first --port 7007     # the ten-line server
 //! ```
 
-use netlessons::cli::{example_main, serve_until_killed, unknown_command, Args, UsageError};
+use netlessons::cli::{
+    cannot_listen, example_main, serve_until_killed, unknown_command, Args, UsageError,
+};
+use netlessons::tcp::first::serve_echo_forever;
 use netlessons::tcp::{connect, EchoClient, EchoHandler, Framing};
 use netlessons::transcript::{Side, Transcript};
 use std::error::Error;
-use std::io;
+use std::io::{self, Write};
+use std::net::TcpListener;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -21,6 +26,9 @@ usage: 02-tcp                      run the chapter's demo
                                    run the echo server until killed; raw (the default)
                                    sends back the bytes as they come (RFC 862), lines
                                    each whole line, frames each length-prefixed frame
+       02-tcp serve --first [--host H] [--port P]
+                                   run the ten-line first server of the lesson instead
+                                   (raw echo; no timeouts, no cap: see the lesson)
        02-tcp client HOST:PORT [--trace]
                                    send each line typed to an echo server (raw or lines)
        02-tcp load HOST:PORT [--connections N] [--seconds S] [--reconnect]
@@ -30,7 +38,7 @@ fn main() -> ExitCode {
     example_main(
         "02-tcp",
         USAGE,
-        &["trace", "reconnect"],
+        &["trace", "reconnect", "first"],
         |command, args| match command {
             "serve" => serve(args),
             "client" => client(args),
@@ -41,12 +49,26 @@ fn main() -> ExitCode {
 }
 
 fn serve(args: &Args) -> Result<(), Box<dyn Error>> {
+    if args.flag("first") {
+        return serve_first(args);
+    }
     args.only(&["host", "port", "framing", "max-connections"])?;
     let framing = match args.value("framing") {
         Some(name) => name.parse().map_err(UsageError)?,
         None => Framing::default(),
     };
     serve_until_killed(args, EchoHandler { framing })
+}
+
+/// `serve --first`: the lesson's first server, as it is, on the address asked.
+fn serve_first(args: &Args) -> Result<(), Box<dyn Error>> {
+    args.only(&["host", "port", "first"])?;
+    let addr = args.bind_address()?;
+    let listener = TcpListener::bind(&addr).map_err(|error| cannot_listen(&addr, error))?;
+    println!("listening on {}", listener.local_addr()?);
+    io::stdout().flush()?;
+    serve_echo_forever(listener)?;
+    Ok(())
 }
 
 fn client(args: &Args) -> Result<(), Box<dyn Error>> {
