@@ -934,11 +934,11 @@ const FORM: &str = "application/x-www-form-urlencoded";
 const FORM_TYPE: (&str, &str) = ("Content-Type", FORM);
 const PAGE: &str = "text/html; charset=utf-8";
 
-/// What Chromium sends when it loads a page or submits a form.
+/// What Chromium (156) sends when it loads a page or submits a form.
 const BROWSER: (&str, &str) = (
     "Accept",
-    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,\
-     image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7",
+    "text/html,application/xhtml+xml,application/xml;q=0.9,image/jxl,\
+     image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7",
 );
 
 /// What curl and python's `requests` send.

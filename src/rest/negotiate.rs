@@ -218,8 +218,9 @@ mod tests {
     #[test]
     fn the_client_chooses_and_ties_go_to_the_servers_order() {
         let offered = [JSON, HTML];
+        // What Chromium 156 sends to load a page or submit a form.
         let chromium = "text/html,application/xhtml+xml,application/xml;q=0.9,\
-                        image/avif,image/webp,image/apng,*/*;q=0.8,\
+                        image/jxl,image/avif,image/webp,image/apng,*/*;q=0.8,\
                         application/signed-exchange;v=b3;q=0.7";
         let firefox = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
         let table = [
