@@ -276,12 +276,12 @@ impl NotesApi {
     /// `POST /notes`: a new note, at a URI the server chooses.
     ///
     /// The body is JSON or a form. A form from a client that prefers HTML
-    /// (a browser, whose `Accept` starts with `text/html`) is answered
-    /// with `303 See Other` to the page: the browser then GETs `/`, and a
-    /// reload reloads the page instead of posting the form again. Any
-    /// other client gets `201 Created` and the note as JSON, as for a JSON
-    /// body: `curl -d` and python's `requests` send `Accept: */*`, which
-    /// prefers nothing, and get what a program can read.
+    /// (a browser, whose `Accept` weighs `text/html` above JSON) is
+    /// answered with `303 See Other` to the page: the browser then GETs
+    /// `/`, and a reload reloads the page instead of posting the form
+    /// again. Any other client gets `201 Created` and the note as JSON, as
+    /// for a JSON body: `curl -d` and python's `requests` send
+    /// `Accept: */*`, which prefers nothing, and get what a program reads.
     fn create(&self, request: &Request) -> Response {
         let content_type = request.head.headers.get("content-type");
         let from_form = is_form_type(content_type);
@@ -293,18 +293,21 @@ impl NotesApi {
             Ok(note) => note,
             Err(response) => return response,
         };
-        if !from_form {
-            // RFC 9110 §15.3.2: 201 Created, and Location names the new resource.
-            return json_response(201, &note.to_json()).header("Location", note.path());
-        }
-        let response = if prefers_html(request) {
+        if from_form && prefers_html(request) {
             // §15.4.4: 303 tells the browser to GET the Location, whatever
             // the method was; the POST is done, and off the history.
-            Response::with_body(303, HTML, see_other_page("/")).header("Location", "/")
+            return Response::with_body(303, HTML, see_other_page("/"))
+                .header("Location", "/")
+                .header("Vary", "Accept");
+        }
+        // RFC 9110 §15.3.2: 201 Created, and Location names the new resource.
+        let created = json_response(201, &note.to_json()).header("Location", note.path());
+        // For a form, Accept chose between this and the 303: say so.
+        if from_form {
+            created.header("Vary", "Accept")
         } else {
-            json_response(201, &note.to_json()).header("Location", note.path())
-        };
-        response.header("Vary", "Accept")
+            created
+        }
     }
     // ANCHOR_END: create
 

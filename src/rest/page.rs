@@ -15,15 +15,30 @@
 //!
 //! The file is pure: notes in, text out.
 
-use super::store::{Notes, MAX_TEXT_LEN};
+use super::store::{Notes, MAX_COLLECTION_JSON, MAX_TEXT_LEN};
 use crate::http::index::html_escape;
 
 /// The media type of the page, with its charset: the `<meta charset>`
 /// says the same, for a page saved to a file.
 pub const HTML: &str = "text/html; charset=utf-8";
 
+// ANCHOR: max_page_notes
+/// The most notes the page shows: the newest ones.
+///
+/// The page is built whole in memory, once per client that asks, like the
+/// JSON list that [`MAX_COLLECTION_JSON`] bounds; but escaping for HTML
+/// can make a text six times longer (`"` is `&quot;`), against twice in
+/// JSON (`\"`), so a page of every note could be five times the size of
+/// the largest list. 100 notes of [`MAX_TEXT_LEN`] bytes are at most
+/// 600 KB of HTML, under the list's 1 MiB, so the memory the server may
+/// need per connection is what it was without the page. 100 is also
+/// about what a person reads on one page.
+pub const MAX_PAGE_NOTES: usize = 100;
+// ANCHOR_END: max_page_notes
+
 // ANCHOR: render_page
-/// The page that lists `notes`, oldest first, with a form for a new one.
+/// The page that lists `notes`, oldest first (the newest
+/// [`MAX_PAGE_NOTES`] of them), with a form for a new one.
 pub fn render_page(notes: &Notes) -> String {
     let mut page = String::from(
         "<!DOCTYPE html>\n\
@@ -38,8 +53,15 @@ pub fn render_page(notes: &Notes) -> String {
     if notes.is_empty() {
         page.push_str("<p>No notes yet.</p>\n");
     } else {
+        let hidden = notes.len().saturating_sub(MAX_PAGE_NOTES);
+        if hidden > 0 {
+            page.push_str(&format!(
+                "<p>The {MAX_PAGE_NOTES} newest of {} notes.</p>\n",
+                notes.len()
+            ));
+        }
         page.push_str("<ul>\n");
-        for note in notes.iter() {
+        for note in notes.iter().skip(hidden) {
             let text = html_escape(&note.text);
             // A done note is struck through: <s> is "no longer accurate".
             let text = if note.done {
@@ -135,6 +157,29 @@ mod tests {
             "{page}"
         );
         assert!(!page.contains("<script>"), "{page}");
+    }
+
+    #[test]
+    fn only_the_newest_notes_are_shown_and_the_page_says_so() {
+        let texts: Vec<String> = (1..=MAX_PAGE_NOTES + 1).map(|i| format!("n{i}")).collect();
+        let all: Vec<(&str, bool)> = texts.iter().map(|text| (text.as_str(), false)).collect();
+        let page = render_page(&notes(&all));
+        assert!(page.contains("<p>The 100 newest of 101 notes.</p>\n<ul>\n<li id=\"note-2\">"));
+        assert!(!page.contains("id=\"note-1\""), "{page}");
+        assert!(
+            page.contains("<li id=\"note-101\">n101</li>\n</ul>"),
+            "{page}"
+        );
+        let exactly = render_page(&notes(&all[..MAX_PAGE_NOTES]));
+        assert!(!exactly.contains(" newest of "), "{exactly}");
+    }
+
+    #[test]
+    fn the_largest_page_is_smaller_than_the_largest_list() {
+        // The text that grows most when escaped, as long as a text may be.
+        let worst = "\"".repeat(MAX_TEXT_LEN);
+        let page = render_page(&notes(&vec![(worst.as_str(), true); MAX_PAGE_NOTES]));
+        assert!(page.len() < MAX_COLLECTION_JSON, "{} bytes", page.len());
     }
 
     #[test]
