@@ -15,7 +15,7 @@
 //!
 //! The file is pure: notes in, text out.
 
-use super::store::{Notes, MAX_COLLECTION_JSON, MAX_TEXT_LEN};
+use super::store::{Notes, MAX_TEXT_LEN};
 use crate::http::index::html_escape;
 
 /// The media type of the page, with its charset: the `<meta charset>`
@@ -26,13 +26,14 @@ pub const HTML: &str = "text/html; charset=utf-8";
 /// The most notes the page shows: the newest ones.
 ///
 /// The page is built whole in memory, once per client that asks, like the
-/// JSON list that [`MAX_COLLECTION_JSON`] bounds; but escaping for HTML
-/// can make a text six times longer (`"` is `&quot;`), against twice in
-/// JSON (`\"`), so a page of every note could be five times the size of
-/// the largest list. 100 notes of [`MAX_TEXT_LEN`] bytes are at most
-/// 600 KB of HTML, under the list's 1 MiB, so the memory the server may
-/// need per connection is what it was without the page. 100 is also
-/// about what a person reads on one page.
+/// JSON list that [`MAX_COLLECTION_JSON`](super::store::MAX_COLLECTION_JSON) bounds; but escaping for HTML
+/// makes some texts longer than JSON does: `&` and `'` take five bytes
+/// (`&amp;`, `&#39;`) where JSON writes one, so a page of every note
+/// could be five times the size of the largest list. The most a page of
+/// 100 notes of [`MAX_TEXT_LEN`] bytes can take is 600 KB (all `"`, six
+/// bytes each as `&quot;`), under the list's 1 MiB, so the memory the
+/// server may need per connection is what it was without the page. 100
+/// is also about what a person reads on one page.
 pub const MAX_PAGE_NOTES: usize = 100;
 // ANCHOR_END: max_page_notes
 
@@ -103,7 +104,7 @@ pub fn see_other_page(location: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rest::Draft;
+    use crate::rest::{Draft, MAX_COLLECTION_JSON};
 
     fn notes(texts: &[(&str, bool)]) -> Notes {
         let mut notes = Notes::new();
