@@ -94,8 +94,8 @@ const FORM: &str = "application/x-www-form-urlencoded";
 
 /// A browser's side of the API: a form posted, and the page.
 fn form(client: &mut DemoClient<'_>, transcript: &Transcript) -> DemoResult {
-    transcript.note("an HTML form posts the same note as text=...; a program (Accept: */*)");
-    transcript.note("gets 201 and JSON, a browser is sent back to the page with 303 and GETs it");
+    transcript.note("an HTML form posts its fields as text=...; a program (Accept: */*) gets");
+    transcript.note("201 and JSON, a browser is sent back to the page with 303, and GETs it");
     let accept_any = [("Content-Type", FORM), ("Accept", "*/*")];
     client.expect_with(
         201,

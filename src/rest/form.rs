@@ -29,7 +29,8 @@ use std::fmt;
 /// The most fields a form body may have. A note's form has one or two;
 /// the bound is there because the body alone (up to the server's 1 MiB)
 /// does not bound the fields: 1 MiB of `a&a&a&...` is half a million of
-/// them, some 50 bytes of memory each before the first is even looked at.
+/// them, at least 48 bytes of memory each (two `String`s) before the
+/// first is even looked at.
 pub const MAX_FORM_FIELDS: usize = 16;
 // ANCHOR_END: max_form_fields
 
