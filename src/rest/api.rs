@@ -22,10 +22,10 @@
 //!
 //! A request with a body is checked in the order a client can act on:
 //! its type (`415` unless JSON, or for a POST a form), its syntax (`400`,
-//! with the byte where the JSON or the form went wrong), its meaning (`422`, with what is wrong with the
-//! note), and only then is the collection locked and changed (`404` for a
-//! note that does not exist, `507` when the change would make the
-//! collection's JSON larger than
+//! with the byte where the JSON or the form went wrong), its meaning
+//! (`422`, with what is wrong with the note), and only then is the
+//! collection locked and changed (`404` for a note that does not exist,
+//! `507` when the change would make the collection's JSON larger than
 //! [`MAX_COLLECTION_JSON`](super::store::MAX_COLLECTION_JSON)). Checking
 //! before locking keeps the parsing of one client's body from holding up
 //! every other client.
@@ -228,7 +228,7 @@ impl App for NotesApi {
             // HEAD is GET without the body; the server leaves the body out.
             (Route::Page, Method::Get | Method::Head) => self.page(),
             (Route::Collection, Method::Get | Method::Head) => {
-                // The answer depends on Accept: a cache must know (§12.5.5).
+                // The answer depends on Accept: a cache must know (RFC 9110 §12.5.5).
                 let response = if prefers_html(request) {
                     self.page()
                 } else {
@@ -267,7 +267,7 @@ impl App for NotesApi {
 // ANCHOR_END: respond
 
 impl NotesApi {
-    /// `GET /`: the page, with every note on it.
+    /// `GET /`: the page, with the newest notes on it.
     fn page(&self) -> Response {
         Response::with_body(200, HTML, render_page(&self.lock()))
     }
