@@ -91,9 +91,25 @@ impl Client {
         content_type: Option<&str>,
         body: &str,
     ) -> Reply {
+        let fields: Vec<(&str, &str)> = content_type
+            .map(|content_type| ("Content-Type", content_type))
+            .into_iter()
+            .collect();
+        self.send_with(method, target, &fields, body)
+    }
+
+    /// Sends a request with these header fields (and Host, and the body's
+    /// Content-Length).
+    fn send_with(
+        &mut self,
+        method: &str,
+        target: &str,
+        fields: &[(&str, &str)],
+        body: &str,
+    ) -> Reply {
         let mut request = format!("{method} {target} HTTP/1.1\r\nHost: test\r\n");
-        if let Some(content_type) = content_type {
-            request.push_str(&format!("Content-Type: {content_type}\r\n"));
+        for (name, value) in fields {
+            request.push_str(&format!("{name}: {value}\r\n"));
         }
         if !body.is_empty() {
             request.push_str(&format!("Content-Length: {}\r\n", body.len()));
@@ -460,18 +476,50 @@ fn a_body_that_is_not_json_creates_nothing() {
 fn a_body_of_another_type_is_415() {
     let (_server, mut client) = fresh();
     let table = [
-        Some("text/plain"),
-        Some("application/x-www-form-urlencoded"),
-        Some("application/json; charset=iso-8859-1"),
-        None,
+        (Some("text/plain"), "not text/plain"),
+        (
+            Some("multipart/form-data; boundary=x"),
+            "not multipart/form-data; boundary=x",
+        ),
+        (
+            Some("application/json; charset=iso-8859-1"),
+            "not application/json; charset=iso-8859-1",
+        ),
+        (
+            Some("application/x-www-form-urlencoded; charset=iso-8859-1"),
+            "not application/x-www-form-urlencoded; charset=iso-8859-1",
+        ),
+        (None, "and has no Content-Type"),
     ];
-    for content_type in table {
+    for (content_type, sent) in table {
         let reply = client.send("POST", "/notes", content_type, r#"{"text":"a"}"#);
         assert_eq!(reply.status(), 415, "{content_type:?}");
-        assert!(reply
-            .error()
-            .starts_with("the body must be application/json"));
+        // A POST takes two types, and says so in words and in Accept-Post.
+        assert_eq!(
+            reply.error(),
+            format!(
+                "the body must be application/json or application/x-www-form-urlencoded, {sent}"
+            )
+        );
+        assert_eq!(
+            reply.header("accept-post"),
+            Some("application/json, application/x-www-form-urlencoded")
+        );
     }
+    assert_eq!(client.get("/notes").json(), json("[]"));
+}
+
+#[test]
+fn a_put_takes_json_only_and_its_415_says_so() {
+    let (_server, mut client) = fresh();
+    client.post(r#"{"text":"a"}"#);
+    let reply = client.send("PUT", "/notes/1", Some(FORM), "text=b");
+    assert_eq!(reply.status(), 415);
+    assert_eq!(
+        reply.error(),
+        "the body must be application/json, not application/x-www-form-urlencoded"
+    );
+    assert_eq!(reply.header("accept-post"), None);
 }
 
 #[test]
@@ -814,6 +862,9 @@ fn a_post_and_a_get_work_in_every_weather() {
         assert_eq!(created.status(), 201, "{name}");
         assert_eq!(client.get("/notes/1").json(), created.json(), "{name}");
         assert_eq!(client.post("{oops").status(), 400, "{name}");
+        let posted = client.send_with("POST", "/notes", &[FORM_TYPE, BROWSER], "text=a+b");
+        assert_eq!(posted.status(), 303, "{name}");
+        assert!(client.get("/").body.contains(">a b</li>"), "{name}");
     }
 }
 
@@ -874,4 +925,222 @@ fn errors_found_before_the_api_are_json_too() {
             "{request:?}"
         );
     }
+}
+
+// ---------------------------------------------------------------------
+// A browser: the page, the form, and POST/redirect/GET
+
+const FORM: &str = "application/x-www-form-urlencoded";
+const FORM_TYPE: (&str, &str) = ("Content-Type", FORM);
+const PAGE: &str = "text/html; charset=utf-8";
+
+/// What Chromium (156) sends when it loads a page or submits a form.
+const BROWSER: (&str, &str) = (
+    "Accept",
+    "text/html,application/xhtml+xml,application/xml;q=0.9,image/jxl,\
+     image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7",
+);
+
+/// What curl and python's `requests` send.
+const ANY: (&str, &str) = ("Accept", "*/*");
+
+#[test]
+fn the_root_is_a_page_with_a_form_that_posts_to_the_notes() {
+    let (_server, mut client) = fresh();
+    // Whatever the client accepts: `/` has one representation.
+    for accept in [ANY, BROWSER, ("Accept", JSON)] {
+        let reply = client.send_with("GET", "/", &[accept], "");
+        assert_eq!(reply.status(), 200);
+        assert_eq!(reply.header("content-type"), Some(PAGE));
+        assert_eq!(reply.header("vary"), None);
+        assert!(
+            reply.body.starts_with("<!DOCTYPE html>\n"),
+            "{}",
+            reply.body
+        );
+        assert!(
+            reply.body.contains("<p>No notes yet.</p>"),
+            "{}",
+            reply.body
+        );
+        assert!(
+            reply
+                .body
+                .contains("<form method=\"post\" action=\"/notes\">"),
+            "{}",
+            reply.body
+        );
+        assert!(reply.body.contains(" name=\"text\" "), "{}", reply.body);
+    }
+}
+
+#[test]
+fn a_form_post_from_a_program_is_201_with_the_json_note() {
+    // curl -d, python's requests.post(url, data=...): Accept: */*.
+    let (_server, mut client) = fresh();
+    let reply = client.send_with(
+        "POST",
+        "/notes",
+        &[FORM_TYPE, ANY],
+        "text=fish+%26+chips%21",
+    );
+    assert_eq!(reply.status(), 201);
+    assert_eq!(reply.header("location"), Some("/notes/1"));
+    assert_eq!(reply.header("vary"), Some("Accept"));
+    assert_eq!(
+        reply.json(),
+        json(r#"{"id":1,"text":"fish & chips!","done":false}"#)
+    );
+    // No Accept at all is the same, and a form may say done=true.
+    let reply = client.send("POST", "/notes", Some(FORM), "done=true&text=call");
+    assert_eq!(reply.status(), 201);
+    assert_eq!(reply.json(), json(r#"{"id":2,"text":"call","done":true}"#));
+}
+
+#[test]
+fn a_form_post_from_a_browser_is_303_to_the_page_which_lists_the_note_escaped() {
+    let (_server, mut client) = fresh();
+    let text = "<script>alert('hi')</script> & more";
+    let body = netlessons::http::request::form_urlencode(&[("text", text)]);
+    let reply = client.send_with(
+        "POST",
+        "/notes",
+        &[
+            (
+                "Content-Type",
+                "application/x-www-form-urlencoded; charset=UTF-8",
+            ),
+            BROWSER,
+        ],
+        &body,
+    );
+    // RFC 9110 §15.4.4: 303, and the browser GETs the Location.
+    assert_eq!(reply.status(), 303);
+    assert_eq!(reply.header("location"), Some("/"));
+    assert_eq!(reply.header("vary"), Some("Accept"));
+    assert_eq!(reply.header("content-type"), Some(PAGE));
+    assert!(reply.body.contains("<a href=\"/\">"), "{}", reply.body);
+
+    let page = client.send_with("GET", "/", &[BROWSER], "");
+    assert!(
+        page.body.contains(
+            "<li id=\"note-1\">&lt;script&gt;alert(&#39;hi&#39;)&lt;/script&gt; &amp; more</li>"
+        ),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("<script>"), "{}", page.body);
+    // The JSON has the text as it was typed.
+    assert_eq!(
+        client
+            .get("/notes/1")
+            .json()
+            .get("text")
+            .and_then(Value::as_str),
+        Some(text)
+    );
+}
+
+#[test]
+fn a_json_post_gets_201_even_from_a_client_that_prefers_html() {
+    // The JSON path is the API's: only forms are answered with a redirect.
+    let (_server, mut client) = fresh();
+    let reply = client.send_with(
+        "POST",
+        "/notes",
+        &[("Content-Type", JSON), BROWSER],
+        r#"{"text":"a"}"#,
+    );
+    assert_eq!(reply.status(), 201);
+    assert_eq!(reply.header("location"), Some("/notes/1"));
+}
+
+#[test]
+fn get_notes_is_the_page_only_for_a_client_that_prefers_html() {
+    let (_server, mut client) = fresh();
+    client.post(r#"{"text":"buy milk"}"#);
+    let table: [(&[(&str, &str)], &str); 6] = [
+        (&[], JSON),
+        (&[ANY], JSON),
+        (&[("Accept", JSON)], JSON),
+        (&[("Accept", "text/html;q=0.5, application/json")], JSON),
+        (&[BROWSER], PAGE),
+        (
+            &[
+                ("Accept", "text/html"),
+                ("Accept", "application/json;q=0.1"),
+            ],
+            PAGE,
+        ),
+    ];
+    for (fields, expected) in table {
+        let reply = client.send_with("GET", "/notes", fields, "");
+        assert_eq!(reply.status(), 200, "{fields:?}");
+        assert_eq!(reply.header("content-type"), Some(expected), "{fields:?}");
+        // The answer depends on Accept: a cache must know (RFC 9110 §12.5.5).
+        assert_eq!(reply.header("vary"), Some("Accept"), "{fields:?}");
+        let shown = if expected == JSON {
+            "\"buy milk\""
+        } else {
+            ">buy milk</li>"
+        };
+        assert!(reply.body.contains(shown), "{fields:?}: {}", reply.body);
+    }
+}
+
+#[test]
+fn a_form_that_is_not_a_note_is_400_or_422_and_creates_nothing() {
+    let (_server, mut client) = fresh();
+    let table = [
+        (
+            "text=%FF",
+            400,
+            "invalid form: the field at byte 5 is not UTF-8 text",
+        ),
+        (
+            "text=100%",
+            400,
+            "invalid form: the '%' at byte 8 is not followed by two hex digits",
+        ),
+        ("", 422, "\"text\" is missing"),
+        ("text=+", 422, "\"text\" must not be empty"),
+        ("text=a&text=b", 422, "\"text\" is given twice"),
+        ("text=a&done=on", 422, "\"done\" must be true or false"),
+        (
+            "txt=a",
+            422,
+            "unknown field \"txt\" (a note has \"text\" and \"done\")",
+        ),
+    ];
+    for (body, status, message) in table {
+        let reply = client.send_with("POST", "/notes", &[FORM_TYPE, BROWSER], body);
+        assert_eq!(reply.status(), status, "{body:?}");
+        assert_eq!(reply.error(), message, "{body:?}");
+    }
+    let too_many = vec!["text=a"; 17].join("&");
+    let reply = client.send("POST", "/notes", Some(FORM), &too_many);
+    assert_eq!(reply.status(), 400);
+    assert_eq!(reply.error(), "invalid form: more than 16 fields");
+    assert_eq!(client.get("/notes").json(), json("[]"));
+}
+
+#[test]
+fn the_page_is_read_only_and_says_what_it_allows() {
+    let (_server, mut client) = fresh();
+    let head = client.send("HEAD", "/", None, "");
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.header("content-type"), Some(PAGE));
+    assert_eq!(head.body, "");
+    let options = client.send("OPTIONS", "/", None, "");
+    assert_eq!(options.status(), 204);
+    assert_eq!(options.header("allow"), Some("GET, HEAD, OPTIONS"));
+    let post = client.send("POST", "/", Some(FORM), "text=a");
+    assert_eq!(post.status(), 405);
+    assert_eq!(post.header("allow"), Some("GET, HEAD, OPTIONS"));
+    assert_eq!(post.error(), "POST is not allowed on /");
+    let options = client.send("OPTIONS", "/notes", None, "");
+    assert_eq!(
+        options.header("accept-post"),
+        Some("application/json, application/x-www-form-urlencoded")
+    );
 }

@@ -6,23 +6,26 @@
 //! everything between the two:
 //!
 //! ```text
-//!  /notes        GET HEAD     200  every note, as a JSON array
+//!  /             GET HEAD     200  the notes as an HTML page, with a form
+//!  /notes        GET HEAD     200  every note, as a JSON array (the page if
+//!                                  the client prefers text/html)
 //!                POST         201  a new note; Location: /notes/{id}
+//!                                  (303 to / for a form from a browser)
 //!  /notes/{id}   GET HEAD     200  the note                  404 if none
 //!                PUT          200  the note, replaced        404 if none
 //!                PATCH        200  the note, changed         404 if none
 //!                DELETE       204  gone                      404 if none
-//!  both          OPTIONS      204  Allow: what the URI supports
+//!  all three     OPTIONS      204  Allow: what the URI supports
 //!                other        405  Allow: what the URI supports
 //!  anything else              404
 //! ```
 //!
 //! A request with a body is checked in the order a client can act on:
-//! its type (`415` unless JSON), its syntax (`400`, with the byte where
-//! the JSON went wrong), its meaning (`422`, with what is wrong with the
-//! note), and only then is the collection locked and changed (`404` for a
-//! note that does not exist, `507` when the change would make the
-//! collection's JSON larger than
+//! its type (`415` unless JSON, or for a POST a form), its syntax (`400`,
+//! with the byte where the JSON or the form went wrong), its meaning
+//! (`422`, with what is wrong with the note), and only then is the
+//! collection locked and changed (`404` for a note that does not exist,
+//! `507` when the change would make the collection's JSON larger than
 //! [`MAX_COLLECTION_JSON`](super::store::MAX_COLLECTION_JSON)). Checking
 //! before locking keeps the parsing of one client's body from holding up
 //! every other client.
@@ -30,9 +33,18 @@
 //! Every response with a body carries `Content-Type: application/json`,
 //! errors included: `{"error": "no note with id 7"}`. A client that
 //! speaks JSON should never have to parse an HTML or text error page.
+//! The exceptions are for browsers, and only when they ask: the page
+//! ([`super::page`]), for `GET /` and for a `GET /notes` whose `Accept`
+//! prefers HTML ([`super::negotiate`]), and the `303 See Other` that
+//! answers a form ([`super::form`]) posted from it.
 
+use super::form::parse_form;
+use super::negotiate::choose;
+use super::page::{render_page, see_other_page, HTML};
 use super::persist::{self, SaveError};
-use super::store::{draft_from_json, patch_from_json, Invalid, Note, Notes, Unchanged};
+use super::store::{
+    draft_from_form, draft_from_json, patch_from_json, Draft, Invalid, Note, Notes, Unchanged,
+};
 use crate::http::head::Method;
 use crate::http::server::{App, Request, Response};
 use crate::json::{self, JsonError, Value};
@@ -47,12 +59,21 @@ pub const JSON: &str = "application/json";
 /// The media type of a JSON merge patch (RFC 7396 §4), accepted by PATCH.
 pub const MERGE_PATCH: &str = "application/merge-patch+json";
 
+/// The media type of an HTML form's body (WHATWG URL Standard §5),
+/// accepted by POST as well as JSON.
+pub const FORM: &str = "application/x-www-form-urlencoded";
+
 /// The methods each kind of URI supports, for `Allow` (RFC 9110 §10.2.1).
+const PAGE_METHODS: &str = "GET, HEAD, OPTIONS";
 const COLLECTION_METHODS: &str = "GET, HEAD, POST, OPTIONS";
 const NOTE_METHODS: &str = "GET, HEAD, PUT, PATCH, DELETE, OPTIONS";
 
 /// What a PATCH accepts, for `Accept-Patch` (RFC 5789 §3.1).
 const PATCH_TYPES: &str = "application/merge-patch+json, application/json";
+
+/// What a POST accepts, for `Accept-Post` (W3C Linked Data Platform 1.0
+/// §7.1, the POST twin of `Accept-Patch`).
+const POST_TYPES: &str = "application/json, application/x-www-form-urlencoded";
 
 /// The notes API: the collection, and the file it is kept in (if any).
 #[derive(Debug)]
@@ -156,6 +177,8 @@ impl NotesApi {
 /// What a request's target names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
+    /// `/`: the page, for a browser.
+    Page,
     /// `/notes`: the collection.
     Collection,
     /// `/notes/{id}`: one note.
@@ -171,8 +194,10 @@ pub enum Route {
 /// no resource (404), just as `/notes/seven` does.
 pub fn route(target: &str) -> Option<Route> {
     let path = target.split_once('?').map_or(target, |(path, _)| path);
-    if path == "/notes" {
-        return Some(Route::Collection);
+    match path {
+        "/" => return Some(Route::Page),
+        "/notes" => return Some(Route::Collection),
+        _ => {}
     }
     let id = path.strip_prefix("/notes/")?;
     let canonical =
@@ -201,8 +226,15 @@ impl App for NotesApi {
         let method = &request.head.method;
         match (route, method) {
             // HEAD is GET without the body; the server leaves the body out.
+            (Route::Page, Method::Get | Method::Head) => self.page(),
             (Route::Collection, Method::Get | Method::Head) => {
-                json_response(200, &self.lock().list_json())
+                // The answer depends on Accept: a cache must know (RFC 9110 §12.5.5).
+                let response = if prefers_html(request) {
+                    self.page()
+                } else {
+                    json_response(200, &self.lock().list_json())
+                };
+                response.header("Vary", "Accept")
             }
             (Route::Collection, Method::Post) => self.create(request),
             (Route::Note(id), Method::Get | Method::Head) => match self.lock().get(id) {
@@ -216,7 +248,8 @@ impl App for NotesApi {
                 let response = Response::empty(204).header("Allow", allowed(route));
                 match route {
                     Route::Note(_) => response.header("Accept-Patch", PATCH_TYPES),
-                    Route::Collection => response,
+                    Route::Collection => response.header("Accept-Post", POST_TYPES),
+                    Route::Page => response,
                 }
             }
             (route, method) => error(
@@ -234,14 +267,52 @@ impl App for NotesApi {
 // ANCHOR_END: respond
 
 impl NotesApi {
+    /// `GET /`: the page, with the newest notes on it.
+    fn page(&self) -> Response {
+        Response::with_body(200, HTML, render_page(&self.lock()))
+    }
+
+    // ANCHOR: create
     /// `POST /notes`: a new note, at a URI the server chooses.
+    ///
+    /// The body is JSON or a form. A form from a client that prefers HTML
+    /// (a browser, whose `Accept` weighs `text/html` above JSON) is
+    /// answered with `303 See Other` to the page: the browser then GETs
+    /// `/`, and a reload reloads the page instead of posting the form
+    /// again. Any other client gets `201 Created` and the note as JSON, as
+    /// for a JSON body: `curl -d` and python's `requests` send
+    /// `Accept: */*`, which prefers nothing, and get what a program reads.
     fn create(&self, request: &Request) -> Response {
-        let draft = match read_json(request, false).and_then(|value| {
-            draft_from_json(&value, None).map_err(|invalid| unprocessable(&invalid))
-        }) {
+        let content_type = request.head.headers.get("content-type");
+        let from_form = is_form_type(content_type);
+        let draft = match read_draft(request, from_form) {
             Ok(draft) => draft,
             Err(response) => return response,
         };
+        let note = match self.insert(draft) {
+            Ok(note) => note,
+            Err(response) => return response,
+        };
+        if from_form && prefers_html(request) {
+            // §15.4.4: 303 tells the browser to GET the Location, whatever
+            // the method was; the POST is done, and off the history.
+            return Response::with_body(303, HTML, see_other_page("/"))
+                .header("Location", "/")
+                .header("Vary", "Accept");
+        }
+        // RFC 9110 §15.3.2: 201 Created, and Location names the new resource.
+        let created = json_response(201, &note.to_json()).header("Location", note.path());
+        // For a form, Accept chose between this and the 303: say so.
+        if from_form {
+            created.header("Vary", "Accept")
+        } else {
+            created
+        }
+    }
+    // ANCHOR_END: create
+
+    /// Adds the note and saves, or returns the response that says why not.
+    fn insert(&self, draft: Draft) -> Result<Note, Response> {
         let mut notes = self.lock();
         let note = match notes.create(draft) {
             Ok(note) => note.clone(),
@@ -249,13 +320,10 @@ impl NotesApi {
             // representation needed to successfully complete the request".
             // Not 409 Conflict: nothing about the request conflicts with
             // the state of the note it names; there is no room for it.
-            Err(full) => return error(507, &full.to_string()),
+            Err(full) => return Err(error(507, &full.to_string())),
         };
-        if let Err(response) = self.save_or_undo(&mut notes, note.id, None) {
-            return response;
-        }
-        // RFC 9110 §15.3.2: 201 Created, and Location names the new resource.
-        json_response(201, &note.to_json()).header("Location", note.path())
+        self.save_or_undo(&mut notes, note.id, None)?;
+        Ok(note)
     }
 
     // ANCHOR: replace
@@ -380,6 +448,25 @@ fn save(path: &Path, notes: &Notes) -> Result<(), SaveError> {
     persist::save(path, text.as_bytes())
 }
 
+// ANCHOR: read_draft
+/// A POST's body as a note to make, or the response that says why not:
+/// a form or JSON, each checked for its syntax (400) then its meaning
+/// (422); any other type is 415, and says which two would do.
+fn read_draft(request: &Request, from_form: bool) -> Result<Draft, Response> {
+    let content_type = request.head.headers.get("content-type");
+    if from_form {
+        let fields = parse_form(&request.body).map_err(|bad| error(400, &bad.to_string()))?;
+        return draft_from_form(&fields).map_err(|invalid| unprocessable(&invalid));
+    }
+    if !is_json_type(content_type, false) {
+        let accepted = format!("{JSON} or {FORM}");
+        return Err(unsupported(content_type, &accepted).header("Accept-Post", POST_TYPES));
+    }
+    let value = read_json(request, false)?;
+    draft_from_json(&value, None).map_err(|invalid| unprocessable(&invalid))
+}
+// ANCHOR_END: read_draft
+
 // ANCHOR: read_json
 /// The request's body as JSON, or the response that says why it is not.
 ///
@@ -389,22 +476,12 @@ fn save(path: &Path, notes: &Notes) -> Result<(), SaveError> {
 fn read_json(request: &Request, is_patch: bool) -> Result<Value, Response> {
     let content_type = request.head.headers.get("content-type");
     if !is_json_type(content_type, is_patch) {
-        let accepted = if is_patch {
-            "application/merge-patch+json or application/json"
-        } else {
-            JSON
-        };
-        let sent = match content_type {
-            Some(content_type) => format!("not {}", shown(content_type)),
-            None => "and has no Content-Type".to_string(),
-        };
-        let response = error(415, &format!("the body must be {accepted}, {sent}"));
+        if !is_patch {
+            return Err(unsupported(content_type, JSON));
+        }
+        let accepted = "application/merge-patch+json or application/json";
         // RFC 5789 §3.1: a 415 to a PATCH says which patch types would do.
-        return Err(if is_patch {
-            response.header("Accept-Patch", PATCH_TYPES)
-        } else {
-            response
-        });
+        return Err(unsupported(content_type, accepted).header("Accept-Patch", PATCH_TYPES));
     }
     json::parse(&request.body).map_err(|error| {
         let body = Value::object([
@@ -415,6 +492,32 @@ fn read_json(request: &Request, is_patch: bool) -> Result<Value, Response> {
     })
 }
 // ANCHOR_END: read_json
+
+/// 415: the body is not of a type the resource takes.
+fn unsupported(content_type: Option<&str>, accepted: &str) -> Response {
+    let sent = match content_type {
+        Some(content_type) => format!("not {}", shown(content_type)),
+        None => "and has no Content-Type".to_string(),
+    };
+    error(415, &format!("the body must be {accepted}, {sent}"))
+}
+
+// ANCHOR: prefers_html
+/// Whether the client would rather have the page than JSON.
+///
+/// JSON is offered first, so it wins every tie: `Accept: */*` (curl,
+/// python's `requests`), no `Accept` at all, and an `Accept` that accepts
+/// neither (the server then sends JSON anyway, as RFC 9110 §12.5.1 lets
+/// it, rather than a 406 that helps nobody). A browser's
+/// `text/html,...,*/*;q=0.8` gives HTML 1 and JSON 0.8: the page.
+fn prefers_html(request: &Request) -> bool {
+    // A client may split Accept over several lines; they are one list
+    // (RFC 9110 §5.3).
+    let lines: Vec<&str> = request.head.headers.get_all("accept").collect();
+    let accept = (!lines.is_empty()).then(|| lines.join(","));
+    choose(accept.as_deref(), &[JSON, "text/html"]) == Some("text/html")
+}
+// ANCHOR_END: prefers_html
 
 /// Whether a `Content-Type` value is JSON: `application/json`, or for a
 /// PATCH also `application/merge-patch+json`, with any parameters except
@@ -428,13 +531,31 @@ fn read_json(request: &Request, is_patch: bool) -> Result<Value, Response> {
 /// harmless (and common: browsers' `fetch` adds it), but a body in any
 /// other charset is not JSON (RFC 8259 §8.1).
 pub fn is_json_type(value: Option<&str>, is_patch: bool) -> bool {
+    let types: &[&str] = if is_patch {
+        &[JSON, MERGE_PATCH]
+    } else {
+        &[JSON]
+    };
+    is_utf8_type(value, types)
+}
+
+/// Whether a `Content-Type` value is a form, `application/x-www-form-urlencoded`,
+/// with any parameters except a `charset` other than UTF-8 (the encoding
+/// has no parameters of its own, but some clients add `charset=UTF-8`).
+pub fn is_form_type(value: Option<&str>) -> bool {
+    is_utf8_type(value, &[FORM])
+}
+
+/// Whether `value` is one of `types`, and not in a charset other than UTF-8.
+fn is_utf8_type(value: Option<&str>, types: &[&str]) -> bool {
     let Some(value) = value else {
         return false;
     };
     let mut parts = value.split(';');
     let essence = parts.next().unwrap_or_default().trim();
-    let type_ok = essence.eq_ignore_ascii_case(JSON)
-        || (is_patch && essence.eq_ignore_ascii_case(MERGE_PATCH));
+    let type_ok = types
+        .iter()
+        .any(|type_| essence.eq_ignore_ascii_case(type_));
     type_ok
         && parts.all(|parameter| match parameter.split_once('=') {
             Some((name, charset)) if name.trim().eq_ignore_ascii_case("charset") => charset
@@ -448,6 +569,7 @@ pub fn is_json_type(value: Option<&str>, is_patch: bool) -> bool {
 /// `Allow` for a route.
 fn allowed(route: Route) -> &'static str {
     match route {
+        Route::Page => PAGE_METHODS,
         Route::Collection => COLLECTION_METHODS,
         Route::Note(_) => NOTE_METHODS,
     }
@@ -515,7 +637,9 @@ mod tests {
             ("/notes/1/", None),
             ("/notes/1/x", None),
             ("/note", None),
-            ("/", None),
+            ("/", Some(Route::Page)),
+            ("/?from=bookmark", Some(Route::Page)),
+            ("/index.html", None),
             ("*", None),
         ];
         for (target, expected) in table {
@@ -543,6 +667,28 @@ mod tests {
                 expected,
                 "{value:?} {is_patch}"
             );
+        }
+    }
+
+    #[test]
+    fn form_content_types_are_recognised() {
+        let table = [
+            (Some("application/x-www-form-urlencoded"), true),
+            (Some("Application/X-WWW-Form-URLEncoded"), true),
+            (
+                Some("application/x-www-form-urlencoded; charset=UTF-8"),
+                true,
+            ),
+            (
+                Some("application/x-www-form-urlencoded;charset=windows-1252"),
+                false,
+            ),
+            (Some("multipart/form-data; boundary=x"), false),
+            (Some("application/json"), false),
+            (None, false),
+        ];
+        for (value, expected) in table {
+            assert_eq!(is_form_type(value), expected, "{value:?}");
         }
     }
 

@@ -69,6 +69,8 @@ pub fn demo(transcript: &Transcript) -> DemoResult {
     client.expect(204, Method::Delete, "/notes/2", JSON, "")?;
     client.expect(404, Method::Get, "/notes/2", JSON, "")?;
     transcript.say("");
+    form(&mut client, transcript)?;
+    transcript.say("");
     transcript.note("mistakes, and the status code for each");
     client.expect(
         400,
@@ -88,6 +90,33 @@ pub fn demo(transcript: &Transcript) -> DemoResult {
 }
 
 const JSON: &str = "application/json";
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// A browser's side of the API: a form posted, and the page.
+fn form(client: &mut DemoClient<'_>, transcript: &Transcript) -> DemoResult {
+    transcript.note("an HTML form posts its fields as text=...; a program (Accept: */*) gets");
+    transcript.note("201 and JSON, a browser is sent back to the page with 303, and GETs it");
+    let accept_any = [("Content-Type", FORM), ("Accept", "*/*")];
+    client.expect_with(
+        201,
+        Method::Post,
+        "/notes",
+        &accept_any,
+        "text=fish+%26+chips",
+    )?;
+    let browser = [("Content-Type", FORM), ("Accept", "text/html")];
+    client.expect_with(
+        303,
+        Method::Post,
+        "/notes",
+        &browser,
+        "text=%3Cb%3Ebread%3C%2Fb%3E",
+    )?;
+    let page = client.expect_with(200, Method::Get, "/", &[], "")?;
+    transcript.note("the page, every note's text escaped:");
+    transcript.note(page.trim_end());
+    Ok(())
+}
 
 /// A server with a file, stopped and started again: the notes are still there.
 fn restart(transcript: &Transcript) -> DemoResult {
@@ -151,16 +180,36 @@ impl<'a> DemoClient<'a> {
         content_type: &str,
         body: &str,
     ) -> DemoResult {
+        let fields: &[(&str, &str)] = if body.is_empty() {
+            &[]
+        } else {
+            &[("Content-Type", content_type)]
+        };
+        self.expect_with(status, method, target, fields, body)?;
+        Ok(())
+    }
+
+    /// Sends one request with these header fields, prints the exchange
+    /// (all but `Content-Type: application/json`, the usual one), checks
+    /// the status, and returns the response's body.
+    fn expect_with(
+        &mut self,
+        status: u16,
+        method: Method,
+        target: &str,
+        fields: &[(&str, &str)],
+        body: &str,
+    ) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
         let mut request = format!("{method} {target} HTTP/1.1\r\nHost: {}\r\n", self.host);
         let mut shown = format!("{method} {target}");
-        if !body.is_empty() {
-            request.push_str(&format!(
-                "Content-Type: {content_type}\r\nContent-Length: {}\r\n",
-                body.len()
-            ));
-            if content_type != JSON {
-                shown.push_str(&format!("  Content-Type: {content_type}"));
+        for (name, value) in fields {
+            request.push_str(&format!("{name}: {value}\r\n"));
+            if (*name, *value) != ("Content-Type", JSON) {
+                shown.push_str(&format!("  {name}: {value}"));
             }
+        }
+        if !body.is_empty() {
+            request.push_str(&format!("Content-Length: {}\r\n", body.len()));
             shown.push_str(&format!("  {body}"));
         }
         request.push_str("\r\n");
@@ -179,8 +228,15 @@ impl<'a> DemoClient<'a> {
                 shown.push_str(&format!("  {name}: {value}"));
             }
         }
-        let reply = String::from_utf8_lossy(&reply);
-        if !reply.trim_end().is_empty() {
+        let reply = String::from_utf8_lossy(&reply).into_owned();
+        let is_html = head
+            .headers
+            .get("content-type")
+            .is_some_and(|value| value.starts_with("text/html"));
+        if is_html {
+            // A page is many lines: the S: line says what it is.
+            shown.push_str(&format!("  (an HTML page, {} bytes)", reply.len()));
+        } else if !reply.trim_end().is_empty() {
             shown.push_str(&format!("  {}", reply.trim_end()));
         }
         self.transcript.wire(Side::Server, shown.as_bytes());
@@ -189,7 +245,7 @@ impl<'a> DemoClient<'a> {
                 format!("{method} {target}: expected {status}, got {}", head.status).into(),
             );
         }
-        Ok(())
+        Ok(reply)
     }
 }
 

@@ -13,6 +13,9 @@
 //! | file | part | what it holds |
 //! | --- | --- | --- |
 //! | [`store`] | pure | the notes, their ids, what a valid note is |
+//! | [`form`] | pure | an HTML form's body, `application/x-www-form-urlencoded`, decoded |
+//! | [`negotiate`] | pure | `Accept`: which representation a client prefers |
+//! | [`page`] | pure | the notes as an HTML page, with a form |
 //! | [`api`] | shell | routing, methods and status codes: the [`App`](crate::http::server::App); saves through `persist` |
 //! | [`persist`] | I/O | the file: write, fsync, rename; and load |
 //! | `demo.rs` | I/O | the chapter's demo, run by the tour |
@@ -23,6 +26,9 @@
 
 pub mod api;
 mod demo;
+pub mod form;
+pub mod negotiate;
+pub mod page;
 pub mod persist;
 pub mod store;
 

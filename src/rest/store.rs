@@ -117,6 +117,9 @@ pub enum Invalid {
     IdMismatch,
     /// A member this API does not know (a typo such as `"txt"`, most likely).
     UnknownField(String),
+    /// A form names the same field twice (`text=a&text=b`): which one the
+    /// client meant is anyone's guess.
+    DuplicateField(&'static str),
 }
 
 impl fmt::Display for Invalid {
@@ -145,6 +148,7 @@ impl fmt::Display for Invalid {
                     "unknown field \"{shown}{more}\" (a note has \"text\" and \"done\")"
                 )
             }
+            Invalid::DuplicateField(field) => write!(f, "\"{field}\" is given twice"),
         }
     }
 }
@@ -202,6 +206,35 @@ pub fn draft_from_json(value: &Value, uri_id: Option<u64>) -> Result<Draft, Inva
 }
 // ANCHOR_END: draft
 
+// ANCHOR: draft_from_form
+/// Checks the fields of a form sent to create a note, by the same rules
+/// as [`draft_from_json`]: `text=buy+milk`, and `done=true` or
+/// `done=false` if the form has it. Every value of a form is text, so
+/// `done` is the word, and a field given twice is refused rather than
+/// one of the two picked at random.
+pub fn draft_from_form(fields: &[(String, String)]) -> Result<Draft, Invalid> {
+    let mut text = None;
+    let mut done = None;
+    for (name, value) in fields {
+        let (slot, field) = match name.as_str() {
+            "text" => (&mut text, "text"),
+            "done" => (&mut done, "done"),
+            _ => return Err(Invalid::UnknownField(name.clone())),
+        };
+        if slot.replace(value.as_str()).is_some() {
+            return Err(Invalid::DuplicateField(field));
+        }
+    }
+    let done = match done {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(Invalid::DoneNotABool),
+    };
+    let text = check_text_str(text.ok_or(Invalid::MissingText)?)?;
+    Ok(Draft { text, done })
+}
+// ANCHOR_END: draft_from_form
+
 // ANCHOR: patch
 /// Checks a JSON merge patch (RFC 7396) for the note `uri_id`.
 ///
@@ -231,7 +264,11 @@ pub fn patch_from_json(value: &Value, uri_id: u64) -> Result<Patch, Invalid> {
 
 /// A note's text: a string, not blank, not too long.
 fn check_text(value: &Value) -> Result<String, Invalid> {
-    let text = value.as_str().ok_or(Invalid::TextNotAString)?;
+    check_text_str(value.as_str().ok_or(Invalid::TextNotAString)?)
+}
+
+/// A note's text, whichever way it came: not blank, not too long.
+fn check_text_str(text: &str) -> Result<String, Invalid> {
     if text.trim().is_empty() {
         return Err(Invalid::BlankText);
     }
@@ -498,6 +535,74 @@ mod tests {
                 text: "buy milk".into(),
                 done: false
             }
+        );
+    }
+
+    fn form(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_form_makes_the_same_draft_as_json() {
+        let table: [(&[(&str, &str)], Draft); 3] = [
+            (
+                &[("text", "buy milk")],
+                Draft {
+                    text: "buy milk".into(),
+                    done: false,
+                },
+            ),
+            (
+                &[("done", "true"), ("text", "call")],
+                Draft {
+                    text: "call".into(),
+                    done: true,
+                },
+            ),
+            (
+                &[("text", "x"), ("done", "false")],
+                Draft {
+                    text: "x".into(),
+                    done: false,
+                },
+            ),
+        ];
+        for (pairs, expected) in table {
+            assert_eq!(draft_from_form(&form(pairs)), Ok(expected), "{pairs:?}");
+        }
+    }
+
+    #[test]
+    fn forms_that_are_not_notes_are_refused_with_the_reason() {
+        let long = "a".repeat(MAX_TEXT_LEN + 1);
+        let table: [(&[(&str, &str)], Invalid); 8] = [
+            (&[], Invalid::MissingText),
+            (&[("done", "true")], Invalid::MissingText),
+            (&[("text", " ")], Invalid::BlankText),
+            (&[("text", &long)], Invalid::TextTooLong(MAX_TEXT_LEN + 1)),
+            (&[("text", "a"), ("done", "on")], Invalid::DoneNotABool),
+            (
+                &[("text", "a"), ("text", "b")],
+                Invalid::DuplicateField("text"),
+            ),
+            (
+                &[("done", "true"), ("text", "a"), ("done", "true")],
+                Invalid::DuplicateField("done"),
+            ),
+            (
+                &[("id", "3"), ("text", "a")],
+                Invalid::UnknownField("id".into()),
+            ),
+        ];
+        for (pairs, expected) in table {
+            assert_eq!(draft_from_form(&form(pairs)), Err(expected), "{pairs:?}");
+        }
+        assert_eq!(
+            Invalid::DuplicateField("text").to_string(),
+            "\"text\" is given twice"
         );
     }
 

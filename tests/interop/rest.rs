@@ -1,8 +1,9 @@
-//! Chapter 07's notes API against real clients: curl and python's
-//! urllib, and a server killed with SIGKILL that must keep every note it
-//! acknowledged.
+//! Chapter 07's notes API against real clients: curl, python's urllib
+//! and `requests`, a real browser (headless Chromium driven by Selenium)
+//! filling in the page's form, and a server killed with SIGKILL that must
+//! keep every note it acknowledged.
 
-use super::{python, run, ExampleServer};
+use super::{python, require, run, ExampleServer};
 
 /// Runs curl with `args` against the API and returns what it printed.
 fn curl(args: &[&str]) -> String {
@@ -225,4 +226,178 @@ fn the_example_client_drives_the_example_server() {
     assert!(client(&["done", "1"]).contains("\"done\": true"));
     assert_eq!(client(&["delete", "1"]), "204 No Content\n");
     assert!(client(&["get", "1"]).starts_with("404 Not Found\n"));
+}
+
+/// Fails, naming the module, unless python3 can import `module`.
+fn require_python_module(module: &str) {
+    let status = std::process::Command::new(require("python3"))
+        .args(["-c", &format!("import {module}")])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(
+        status.success(),
+        "this test needs the python module `{module}`, which is not installed \
+         (`pip install {module}`; .ci/run installs it)"
+    );
+}
+
+#[test]
+fn curl_posts_a_form_and_gets_the_json_note_or_with_accept_html_the_page() {
+    let server = ExampleServer::start("07-rest-api", &["--port", "0"]);
+    // -d sends Content-Type: application/x-www-form-urlencoded, Accept: */*.
+    let created = curl(&["-i", "-d", "text=milk", &url(&server, "/notes")]);
+    assert!(created.starts_with("HTTP/1.1 201 Created\r\n"), "{created}");
+    assert!(created.contains("\r\nLocation: /notes/1\r\n"), "{created}");
+    assert!(
+        created.ends_with("\r\n\r\n{\"id\":1,\"text\":\"milk\",\"done\":false}\n"),
+        "{created}"
+    );
+    // As a browser would ask: 303 to the page; -L follows it with a GET.
+    let redirected = curl(&[
+        "-i",
+        "-H",
+        "Accept: text/html",
+        "--data-urlencode",
+        "text=bread & <butter>",
+        &url(&server, "/notes"),
+    ]);
+    assert!(
+        redirected.starts_with("HTTP/1.1 303 See Other\r\n"),
+        "{redirected}"
+    );
+    assert!(redirected.contains("\r\nLocation: /\r\n"), "{redirected}");
+    let page = curl(&[
+        "-L",
+        "-H",
+        "Accept: text/html",
+        "-d",
+        "text=jam",
+        &url(&server, "/notes"),
+    ]);
+    assert!(
+        page.contains("<li id=\"note-2\">bread &amp; &lt;butter&gt;</li>"),
+        "{page}"
+    );
+    assert!(page.contains("<li id=\"note-3\">jam</li>"), "{page}");
+}
+
+/// A script of the kind every web tutorial starts with: `requests.post`
+/// with `data=`, which sends a form.
+const PYTHON_REQUESTS: &str = r#"
+import sys, requests
+base = "http://" + sys.argv[1]
+
+response = requests.post(base + "/notes", data={"text": "fish & chips, 1+1=2"}, timeout=10)
+print(response.request.headers["Content-Type"], response.request.headers["Accept"])
+print(response.status_code, response.headers["Location"], response.headers["Content-Type"])
+print(response.json())
+response = requests.post(base + "/notes", data={"text": "caf\u00e9", "done": "true"}, timeout=10)
+print(response.status_code, response.json())
+response = requests.post(base + "/notes", data={"text": ""}, timeout=10)
+print(response.status_code, response.json())
+print(requests.get(base + "/notes", timeout=10).json())
+# Asking for HTML, as a browser does: 303, and requests follows it with a GET.
+response = requests.post(base + "/notes", data={"text": "third"},
+                         headers={"Accept": "text/html"}, timeout=10)
+print([r.status_code for r in response.history], response.status_code, response.url,
+      response.headers["Content-Type"], '<li id="note-3">third</li>' in response.text)
+"#;
+
+#[test]
+fn python_requests_posts_a_form_and_gets_the_note() {
+    require_python_module("requests");
+    let server = ExampleServer::start("07-rest-api", &["--port", "0"]);
+    let output = python(PYTHON_REQUESTS, &[&server.addr]);
+    assert_eq!(
+        output,
+        format!(
+            "application/x-www-form-urlencoded */*\n\
+             201 /notes/1 application/json\n\
+             {{'id': 1, 'text': 'fish & chips, 1+1=2', 'done': False}}\n\
+             201 {{'id': 2, 'text': 'café', 'done': True}}\n\
+             422 {{'error': '\"text\" must not be empty'}}\n\
+             [{{'id': 1, 'text': 'fish & chips, 1+1=2', 'done': False}}, \
+             {{'id': 2, 'text': 'café', 'done': True}}]\n\
+             [303] 200 http://{}/ text/html; charset=utf-8 True\n",
+            server.addr
+        )
+    );
+}
+
+/// Headless Chromium, driven by Selenium through Debian's chromedriver:
+/// open the page, type a note, submit the form, and read the page the
+/// redirect leads to; then reload it, which must not post the form again.
+///
+/// The driver is given by path, so Selenium Manager never runs and
+/// nothing is downloaded (and SE_OFFLINE forbids it, should it run).
+const SELENIUM_BROWSER: &str = r#"
+import os, sys, tempfile
+os.environ["SE_OFFLINE"] = "true"
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+base, chromium, chromedriver = sys.argv[1:4]
+with tempfile.TemporaryDirectory() as profile:
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for argument in ["--headless=new", "--no-sandbox", "--disable-gpu",
+                     "--disable-dev-shm-usage", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--no-first-run",
+                     "--user-data-dir=" + profile]:
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
+    try:
+        driver.set_page_load_timeout(20)
+        driver.get(base + "/")
+        print(driver.title, "|", driver.find_element(By.TAG_NAME, "p").text)
+        driver.find_element(By.NAME, "text").send_keys("<b>milk</b> & honey")
+        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        # The redirect leads back to "/": wait for the note, not for the URL.
+        note = WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "note-1"))
+        print(driver.current_url, "|", note.text, "|", len(driver.find_elements(By.TAG_NAME, "b")))
+        driver.refresh()
+        print(len(driver.find_elements(By.TAG_NAME, "li")))
+    finally:
+        driver.quit()
+"#;
+
+#[test]
+fn chromium_adds_a_note_through_the_form_and_sees_it_listed() {
+    require_python_module("selenium");
+    let chromium = require("chromium");
+    let chromedriver = require("chromedriver");
+    let server = ExampleServer::start("07-rest-api", &["--port", "0"]);
+    let base = format!("http://{}", server.addr);
+    // `timeout` ends a browser that hangs (and its helpers, with -k).
+    let output = run(
+        "timeout",
+        &[
+            "-k",
+            "5",
+            "90",
+            require("python3").to_str().unwrap(),
+            "-c",
+            SELENIUM_BROWSER,
+            &base,
+            chromium.to_str().unwrap(),
+            chromedriver.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        format!(
+            "Notes | No notes yet.\n\
+             {base}/ | <b>milk</b> & honey | 0\n\
+             1\n"
+        )
+    );
+    // The server holds one note, as typed: the reload did not post again.
+    assert_eq!(
+        curl(&[&url(&server, "/notes")]),
+        "[{\"id\":1,\"text\":\"<b>milk</b> & honey\",\"done\":false}]\n"
+    );
 }
