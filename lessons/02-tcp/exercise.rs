@@ -18,6 +18,16 @@
 //! No `read_exact` here: the reader reads what comes, and the decoder keeps
 //! what is not a whole frame yet.
 //!
+//! The error type comes from `src/tcp/framing.rs`, which also holds two
+//! helpers you may use, `payload_len` and `parse_frame` (the lesson shows
+//! them); the reference solution lives apart, in `framing/decoder.rs`.
+//!
+//! ```text
+//! pub enum FrameError {
+//!     TooLarge { announced: u32 },   // the length the peer announced
+//! }
+//! ```
+//!
 //! Run the tests:          cargo test --test ex02
 //! See the reference pass: cargo test --test ex02 --features solutions
 //!
