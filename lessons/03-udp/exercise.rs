@@ -30,8 +30,22 @@ use std::time::Duration;
 
 // ---- Your code: replace the todo!() ----
 
-// The types you fill in: `PingStats { transmitted, received, duplicates, rtt }`
-// and `RttStats { min, avg, max, stddev }`.
+// The types you fill in (the lesson's section "The statistics" shows them
+// with their docs; `src/udp/ping.rs` holds the reference right below them):
+//
+//     pub struct PingStats {
+//         pub transmitted: u32,
+//         pub received: u32,
+//         pub duplicates: u32,
+//         pub rtt: Option<RttStats>,
+//     }
+//
+//     pub struct RttStats {
+//         pub min: Duration,
+//         pub avg: Duration,
+//         pub max: Duration,
+//         pub stddev: Duration,
+//     }
 #[cfg(not(feature = "solutions"))]
 #[allow(unused_imports)] // Until you use them.
 use netlessons::udp::ping::{PingStats, RttStats};

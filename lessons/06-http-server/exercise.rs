@@ -13,6 +13,17 @@
 //! - `RangeAnswer::Unsatisfiable`: 416, when no byte of the file is in the
 //!   range (`A` at or past the end, `bytes=-0`, or an empty file).
 //!
+//! `RangeAnswer` is defined in `src/http/range.rs`, which holds the type
+//! alone (the lesson's section "Exercise" shows it too):
+//!
+//! ```text
+//! pub enum RangeAnswer {
+//!     Whole,
+//!     Partial { start: u64, end: u64 },
+//!     Unsatisfiable,
+//! }
+//! ```
+//!
 //! Run the tests:          cargo test --test ex06
 //! See the reference pass: cargo test --test ex06 --features solutions
 

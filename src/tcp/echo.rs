@@ -16,7 +16,7 @@
 //! The handlers are generic over `Read` and `Write`, so the same code serves
 //! a TCP connection and a Unix domain socket (see [`super::unix`]).
 
-use super::framing::{read_frame, write_frame};
+use super::framing::{write_frame, FrameReader, READ_LEN};
 use crate::serve::Handler;
 use crate::wire::line::{find_line, Endings, LineReader, ReadLineError};
 use crate::wire::Status;
@@ -246,9 +246,12 @@ fn has_whole_line(received: &[u8]) -> bool {
 }
 // ANCHOR_END: echo_lines
 
-/// Each frame back, until the client closes between two frames.
-pub fn echo_frames(mut reader: impl Read, mut writer: impl Write) -> io::Result<()> {
-    while let Some(payload) = read_frame(&mut reader)? {
+/// Each frame back, until the client closes between two frames. The
+/// frames are read through a [`FrameReader`]: a client that sends many
+/// small frames at once has them all taken in one read.
+pub fn echo_frames(reader: impl Read, mut writer: impl Write) -> io::Result<()> {
+    let mut frames = FrameReader::new(reader, READ_LEN);
+    while let Some(payload) = frames.read_frame()? {
         write_frame(&mut writer, &payload)?;
     }
     Ok(())

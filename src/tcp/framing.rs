@@ -22,13 +22,33 @@
 //! ```
 //!
 //! [`parse_frame`] is pure: it looks at the bytes received so far and says
-//! whether they hold a whole frame. [`read_frame`] and [`write_frame`] do
-//! the I/O.
+//! whether they hold a whole frame. There are two ways to read frames from
+//! a stream:
+//!
+//! - [`read_frame`] reads exactly the bytes one frame needs: 4, then the
+//!   payload. It never reads past the frame, so the stream can go on to be
+//!   read another way (the echo client reads lines and frames from one
+//!   connection), but it costs at least two reads per frame.
+//! - [`FrameReader`] reads whatever has arrived, up to a fixed read size,
+//!   and hands it to a [`FrameDecoder`], which keeps the bytes and cuts
+//!   whole frames out of them. One read may bring ten frames, or a tenth of
+//!   one. The echo server reads this way: a client may send many frames
+//!   without waiting for each answer.
+//!
+//! [`write_frame`] writes one.
+//!
+//! The decoder and its reader live apart, in `framing/decoder.rs`: they
+//! are chapter 02's exercise, and this file holds what the exercise may
+//! use (the limits, [`FrameError`], [`payload_len`] and [`parse_frame`]).
 
 use crate::wire::Status;
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::ops::Range;
+
+mod decoder;
+
+pub use decoder::{FrameDecoder, FrameReader, KEPT_CAPACITY, READ_LEN};
 
 /// The size of the length prefix: a 32-bit unsigned number, big-endian
 /// ("network byte order", RFC 1700), as almost every binary protocol writes it.

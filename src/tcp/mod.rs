@@ -8,7 +8,7 @@
 //!
 //! | file | what it holds |
 //! | --- | --- |
-//! | [`framing`] | length-prefixed messages (pure), and their reader and writer |
+//! | [`framing`] | length-prefixed messages: the parser and the decoder (pure), two readers, the writer |
 //! | [`first`] | the simplest thread-per-connection server, and what it lacks |
 //! | [`echo`] | the echo server's handler, in three framings |
 //! | [`client`] | [`connect`] with timeouts, and the echo client |
