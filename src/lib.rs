@@ -16,6 +16,7 @@
 //! | module | what it holds |
 //! | --- | --- |
 //! | [`serve`] | the one accept loop: a thread per connection, a cap, timeouts, shutdown |
+//! | [`deadline`] | deadlines for slow peers: a message read in bounded time, a reply taken at a minimum rate |
 //! | [`wire`] | I/O-free helpers for line protocols: line reader, dot-stuffing, multi-line replies |
 //! | [`transcript`] | the `C:`/`S:` record of a conversation, with passwords hidden |
 //! | [`cli`] | the command line every example shares (`serve --port P`, `client ADDR`) |
@@ -31,6 +32,7 @@
 
 pub mod addresses;
 pub mod cli;
+pub mod deadline;
 pub mod http;
 pub mod json;
 pub mod rest;

@@ -630,6 +630,48 @@ fn a_client_that_reads_too_slowly_loses_its_thread() {
     assert_eq!(server.live_connections(), 0);
 }
 
+/// Waits until the server has no live connection, or `limit` passes; how
+/// long it took. (The count is polled: no event says "a thread is free".)
+fn time_until_no_connection(server: &ServerHandle, started: Instant, limit: Duration) -> Duration {
+    let mut seen_live = false;
+    while started.elapsed() < limit {
+        let live = server.live_connections();
+        seen_live |= live > 0;
+        if seen_live && live == 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    started.elapsed()
+}
+
+#[test]
+fn a_client_that_never_reads_is_cut_off_soon_after_the_grace() {
+    // The system takes megabytes of a response into its socket buffers
+    // (4 MB on loopback) before the client reads a byte. Those bytes must
+    // not count as taken (at 64 KiB a second they would be worth a minute):
+    // a client that sends one GET and never reads is cut off soon after
+    // the grace.
+    let root = tempfile::tempdir().unwrap();
+    let huge = fs::File::create(root.path().join("huge.bin")).unwrap();
+    huge.set_len(100_000_000).unwrap(); // sparse: no disk is written
+    let limits = Limits {
+        send_grace: Duration::from_millis(300),
+        min_send_rate: 64 * 1024,
+        ..Limits::default()
+    };
+    let server = start(root.path(), limits, Config::default());
+    let mut stream = TcpStream::connect(server.local_addr()).unwrap();
+    stream
+        .write_all(b"GET /huge.bin HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
+    let held = time_until_no_connection(&server, Instant::now(), 2 * TIMEOUT);
+    assert!(
+        held < TIMEOUT,
+        "a client that reads nothing held its thread for {held:?}"
+    );
+}
+
 #[test]
 fn a_url_in_the_query_is_not_taken_for_the_target() {
     let (root, _outside) = site();
