@@ -12,9 +12,10 @@
 //! - [`Pace`] writes with a minimum rate: after a grace period, a reply
 //!   keeps going only while the peer takes enough of it.
 //!
-//! Both change the socket's timeout only when the time they allow is
-//! shorter than the timeout already set, so a peer that keeps up costs no
-//! system call for them.
+//! `TimedStream` changes the socket's timeout only for a read made while a
+//! deadline is set, and `Pace` only when the time left is shorter than the
+//! socket's own timeout: a peer whose messages arrive whole, and that takes
+//! its replies as fast as they come, costs no system call for either.
 //!
 //! # How each protocol uses them
 //!
