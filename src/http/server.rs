@@ -177,7 +177,8 @@ impl Default for Limits {
     /// is the server's read timeout, [`crate::serve::Config::read_timeout`].)
     ///
     /// A response gets 30 s, then one more second for every 8 KiB the
-    /// client takes after those 30 s (and one for the write under way): a
+    /// system accepts from it after those 30 s (and one for the write under
+    /// way; what it accepts before may only sit in its buffers): a
     /// line of 80 kbit/s keeps up, and a client that reads nothing, or a
     /// few bytes now and then to hold a thread (a "slow read" attack), is
     /// cut off a second or two after 30 s.
