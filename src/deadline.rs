@@ -69,6 +69,7 @@ use std::time::{Duration, Instant};
 /// connection may wait. The timeout is changed only for a read made while
 /// a deadline is set, so a message that arrives whole in the first read
 /// (made before the deadline is set) costs no system call for it.
+#[derive(Debug)]
 pub struct TimedStream<'a> {
     stream: &'a TcpStream,
     /// Set while a message is being read.
@@ -152,6 +153,7 @@ impl Read for TimedStream<'_> {
 /// The socket's timeout is shortened only when the time left is shorter
 /// than it, so a peer that keeps up costs one system call per connection
 /// (to learn the socket's timeout), no more.
+#[derive(Debug)]
 pub struct Pace {
     grace: Duration,
     min_rate: u64,
