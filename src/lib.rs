@@ -16,6 +16,7 @@
 //! | module | what it holds |
 //! | --- | --- |
 //! | [`serve`] | the one accept loop: a thread per connection, a cap, timeouts, shutdown |
+//! | [`deadline`] | deadlines for slow peers: a message read in bounded time, a reply taken at a minimum rate |
 //! | [`wire`] | I/O-free helpers for line protocols: line reader, dot-stuffing, multi-line replies, commands, sessions |
 //! | [`atomic_file`] | files that appear whole or not at all, safe for many writers in one directory |
 //! | [`transcript`] | the `C:`/`S:` record of a conversation, with passwords hidden |
@@ -34,6 +35,7 @@
 pub mod addresses;
 pub mod atomic_file;
 pub mod cli;
+pub mod deadline;
 pub mod demo;
 pub mod http;
 pub mod json;

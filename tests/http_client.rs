@@ -472,6 +472,48 @@ fn a_relative_location_is_resolved_against_the_url_asked_for() {
 }
 
 #[test]
+fn a_location_with_a_raw_space_or_utf_8_is_percent_encoded_and_followed() {
+    // Such a Location is not a valid URL, but servers send it; curl and
+    // browsers encode what the URL grammar does not allow, and go on.
+    let peer = Peer::start(None, |addr| {
+        vec![vec![
+            exchange(
+                get("/start", addr),
+                "HTTP/1.1 302 Found\r\nLocation: /o k/caf\u{e9}?q=\u{e9} t\r\nContent-Length: 0\r\n\r\n"
+                    .as_bytes(),
+            ),
+            exchange(get("/o%20k/caf%C3%A9?q=%C3%A9%20t", addr), HELLO),
+        ]]
+    });
+    let response = client().get(&peer.url("/start")).unwrap();
+    assert_eq!(
+        (response.status, response.body.as_slice()),
+        (200, b"hello".as_slice())
+    );
+    assert_eq!(
+        response.url.request_target(),
+        "/o%20k/caf%C3%A9?q=%C3%A9%20t"
+    );
+    peer.finish();
+}
+
+#[test]
+fn a_location_with_a_tab_is_encoded() {
+    let peer = Peer::start(None, |addr| {
+        vec![vec![
+            exchange(
+                get("/start", addr),
+                b"HTTP/1.1 302 Found\r\nLocation: /a\tb\r\nContent-Length: 0\r\n\r\n",
+            ),
+            exchange(get("/a%09b", addr), HELLO),
+        ]]
+    });
+    let response = client().get(&peer.url("/start")).unwrap();
+    assert_eq!(response.url.request_target(), "/a%09b");
+    peer.finish();
+}
+
+#[test]
 fn more_than_five_redirects_is_an_error() {
     // /r0 -> /r1 -> ... -> /r6: five are followed, the sixth is refused.
     let peer = Peer::start(None, |addr| {

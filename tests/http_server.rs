@@ -227,6 +227,69 @@ fn if_modified_since_a_later_date_is_304_without_a_body() {
     }
 }
 
+/// Dates `path` an hour back: a file changed in the last second has only
+/// a weak entity tag, which If-Match and If-Range never accept.
+fn settle(path: &Path) {
+    let file = fs::File::options().write(true).open(path).unwrap();
+    let hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+    file.set_modified(hour_ago).unwrap();
+}
+
+#[test]
+fn if_none_match_decides_before_if_modified_since() {
+    // RFC 9110 §13.2.2: the entity tag is the finer test, so it wins.
+    let (root, _outside) = site();
+    settle(&root.path().join("hello.txt"));
+    let server = server(root.path());
+    let mut conn = Conn::open(server.local_addr());
+    let (head, _) = conn.get("/hello.txt");
+    let etag = head.headers.get("etag").expect("an ETag").to_string();
+    let modified = head.headers.get("last-modified").unwrap().to_string();
+    for (fields, expected) in [
+        (format!("If-None-Match: {etag}"), 304),
+        (format!("If-None-Match: \"other\", {etag}"), 304),
+        ("If-None-Match: *".to_string(), 304),
+        (
+            format!("If-None-Match: \"other\"\r\nIf-Modified-Since: {modified}"),
+            200,
+        ),
+        (format!("If-Match: \"other\"\r\nIf-None-Match: {etag}"), 412),
+        (format!("If-Match: {etag}"), 200),
+    ] {
+        conn.send(format!("GET /hello.txt HTTP/1.1\r\nHost: t\r\n{fields}\r\n\r\n").as_bytes());
+        let (head, body) = conn.response(Method::Get);
+        assert_eq!(head.status, expected, "{fields}");
+        assert_eq!(head.headers.get("etag"), Some(etag.as_str()), "{fields}");
+        assert_eq!(body == b"hello\n", expected == 200, "{fields}");
+    }
+}
+
+#[test]
+fn if_range_with_the_current_etag_gets_the_range() {
+    let (root, _outside) = site();
+    settle(&root.path().join("hello.txt"));
+    let server = server(root.path());
+    let mut conn = Conn::open(server.local_addr());
+    let etag = conn
+        .get("/hello.txt")
+        .0
+        .headers
+        .get("etag")
+        .unwrap()
+        .to_string();
+    for (if_range, expected) in [
+        (etag.as_str(), (206, b"ell".as_slice())),
+        ("\"changed\"", (200, b"hello\n".as_slice())),
+    ] {
+        conn.send(
+            format!("GET /hello.txt HTTP/1.1\r\nHost: t\r\nRange: bytes=1-3\r\nIf-Range: {if_range}\r\n\r\n")
+                .as_bytes(),
+        );
+        let (head, body) = conn.response(Method::Get);
+        assert_eq!((head.status, body.as_slice()), expected, "{if_range}");
+    }
+}
+
 #[test]
 fn a_range_gets_206_and_an_impossible_one_416() {
     let (root, _outside) = site();
@@ -628,6 +691,48 @@ fn a_client_that_reads_too_slowly_loses_its_thread() {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(server.live_connections(), 0);
+}
+
+/// Waits until the server has no live connection, or `limit` passes; how
+/// long it took. (The count is polled: no event says "a thread is free".)
+fn time_until_no_connection(server: &ServerHandle, started: Instant, limit: Duration) -> Duration {
+    let mut seen_live = false;
+    while started.elapsed() < limit {
+        let live = server.live_connections();
+        seen_live |= live > 0;
+        if seen_live && live == 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    started.elapsed()
+}
+
+#[test]
+fn a_client_that_never_reads_is_cut_off_soon_after_the_grace() {
+    // The system takes megabytes of a response into its socket buffers
+    // (4 MB on loopback) before the client reads a byte. Those bytes must
+    // not count as taken (at 64 KiB a second they would be worth a minute):
+    // a client that sends one GET and never reads is cut off soon after
+    // the grace.
+    let root = tempfile::tempdir().unwrap();
+    let huge = fs::File::create(root.path().join("huge.bin")).unwrap();
+    huge.set_len(100_000_000).unwrap(); // sparse: no disk is written
+    let limits = Limits {
+        send_grace: Duration::from_millis(300),
+        min_send_rate: 64 * 1024,
+        ..Limits::default()
+    };
+    let server = start(root.path(), limits, Config::default());
+    let mut stream = TcpStream::connect(server.local_addr()).unwrap();
+    stream
+        .write_all(b"GET /huge.bin HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
+    let held = time_until_no_connection(&server, Instant::now(), 2 * TIMEOUT);
+    assert!(
+        held < TIMEOUT,
+        "a client that reads nothing held its thread for {held:?}"
+    );
 }
 
 #[test]

@@ -25,7 +25,7 @@ use super::conn::{is_timeout, read_head, BodyReader, ReadError, RECV_BUFFER_LEN}
 use super::head::{parse_response_head, Method, ResponseHead, Version};
 use super::headers::Headers;
 use super::request::{
-    encode_request, form_urlencode, is_idempotent, redirect_method, RequestError,
+    encode_location, encode_request, form_urlencode, is_idempotent, redirect_method, RequestError,
 };
 use crate::tcp::connect;
 use crate::transcript::{Side, Tee, Transcript};
@@ -439,12 +439,13 @@ impl Client {
                 });
             }
             // RFC 9110 §10.2.2: Location may be relative to the URL asked for.
-            let next = url
-                .join(location)
-                .map_err(|error| ClientError::BadRedirect {
-                    location: location.to_string(),
-                    error,
-                })?;
+            // A raw space or UTF-8 in it is encoded first, as curl does.
+            let next =
+                url.join(&encode_location(location))
+                    .map_err(|error| ClientError::BadRedirect {
+                        location: location.to_string(),
+                        error,
+                    })?;
             let next = http_url(next)?;
             let target = (next_method.clone(), next.request_target(), endpoint(&next)?);
             if asked.contains(&target) {

@@ -10,10 +10,13 @@
 //! 3. a directory: `301` to the same path with a `/` if it lacks one (so
 //!    relative links in the page work), then `index.html` or a listing;
 //! 4. a file: `304 Not Modified` if the client's copy is current
-//!    (`If-Modified-Since`), `206` or `416` for a `Range`, else `200`;
-//!    the body is streamed from the file by the server.
+//!    (`If-None-Match`, `If-Modified-Since`), `412` if a precondition
+//!    fails (`If-Match`, `If-Unmodified-Since`; [`super::conditional`]),
+//!    `206` or `416` for a `Range`, else `200`; the body is streamed from
+//!    the file by the server. Every answer about a file carries its `ETag`.
 
-use super::date::{format_http_date, parse_http_date};
+use super::conditional::{evaluate, file_etag, Condition, Validators};
+use super::date::format_http_date;
 use super::head::Method;
 use super::index::{render_index, Entry};
 use super::mime::content_type;
@@ -187,34 +190,38 @@ fn encode_path(segments: &[String]) -> String {
 // ANCHOR_END: locate
 
 // ANCHOR: serve_file
-/// Answers with a file: 304, 206, 416 or 200, the body left open for the
-/// server to stream.
+/// Answers with a file: 304, 412, 206, 416 or 200, the body left open
+/// for the server to stream.
 fn serve_file(file: File, metadata: &fs::Metadata, name: &str, request: &Request) -> Response {
     let len = metadata.len();
-    // HTTP dates have whole seconds: compare at that precision.
-    let modified = metadata.modified().ok().map(whole_seconds);
+    let now = SystemTime::now();
+    let exact = metadata.modified().ok();
+    let etag = exact.map(|modified| file_etag(len, modified, now));
+    let validators = Validators {
+        etag: etag.as_deref(),
+        // HTTP dates have whole seconds: compare at that precision.
+        last_modified: exact.map(whole_seconds),
+    };
     let headers = &request.head.headers;
-    if let (Some(modified), Some(since)) = (
-        modified,
-        headers.get("if-modified-since").and_then(parse_http_date),
-    ) {
-        // RFC 9110 §13.1.3: not modified since the client's copy. A date
-        // later than our clock is invalid and ignored.
-        if modified <= since && since <= SystemTime::now() {
-            return Response::empty(304).header("Last-Modified", format_http_date(modified));
-        }
+    let condition = evaluate(&request.head.method, headers, &validators, now);
+    // A 304 carries the validators a 200 would have (RFC 9110 §15.4.5).
+    let mut response = match condition {
+        Condition::NotModified => Response::empty(304),
+        Condition::Failed => Response::error(412, "the file has changed"),
+        Condition::Proceed { .. } => Response::empty(200)
+            .header("Content-Type", content_type(name))
+            .header("Accept-Ranges", "bytes"),
+    };
+    if let Some(etag) = validators.etag {
+        response = response.header("ETag", etag);
     }
-    let mut response = Response::empty(200)
-        .header("Content-Type", content_type(name))
-        .header("Accept-Ranges", "bytes");
-    if let Some(modified) = modified {
+    if let Some(modified) = validators.last_modified {
         response = response.header("Last-Modified", format_http_date(modified));
     }
-    // If-Range asks for the range only if the file is unchanged; rather than
-    // check, send the whole file, which is always correct (§13.1.5).
-    let range = match headers.get("if-range") {
-        Some(_) => None,
-        None => headers.get("range"),
+    let range = match condition {
+        Condition::Proceed { range: true } => headers.get("range"),
+        Condition::Proceed { range: false } => None, // If-Range: changed, send it all
+        _ => return response,
     };
     let (start, count) = match answer_range(range, len) {
         RangeAnswer::Whole => (0, len),

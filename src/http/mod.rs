@@ -30,6 +30,7 @@
 //! | [`request`] | what a client sends: request bytes, form bodies, redirect rules |
 //! | [`path`] | a request target turned into a path that cannot leave the root |
 //! | [`range`] | `Range: bytes=…` requests |
+//! | [`conditional`] | `If-None-Match`, `If-Modified-Since` and the rest: 304 and 412, and entity tags |
 //! | [`mime`] | content types by file extension |
 //! | [`index`] | the HTML listing of a directory |
 //!
@@ -40,6 +41,7 @@
 pub mod body;
 pub mod chunked;
 pub mod client;
+pub mod conditional;
 pub mod conn;
 pub mod date;
 mod demo;
@@ -79,6 +81,7 @@ pub fn reason_phrase(status: u16) -> &'static str {
         409 => "Conflict",
         408 => "Request Timeout",
         411 => "Length Required",
+        412 => "Precondition Failed",
         413 => "Content Too Large",
         414 => "URI Too Long",
         415 => "Unsupported Media Type",

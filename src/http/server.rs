@@ -22,6 +22,7 @@ use super::date::format_http_date;
 use super::head::{parse_request_head, Method, RequestHead, Version};
 use super::headers::Headers;
 use super::reason_phrase;
+use crate::deadline::{Pace, TimedStream};
 use crate::serve::Handler;
 use crate::wire::buffer::RecvBuf;
 use std::cell::RefCell;
@@ -160,7 +161,8 @@ pub struct Limits {
     pub head_timeout: Duration,
     /// How long a client has to send a whole body.
     pub body_timeout: Duration,
-    /// How long a response may take to send, before the pace below counts.
+    /// How long a response may take to send, before the pace below counts
+    /// (see [`Pace`]).
     pub send_grace: Duration,
     /// The slowest a client may read a response, in bytes a second, once
     /// the grace is over. A client that reads more slowly is cut off.
@@ -174,9 +176,12 @@ impl Default for Limits {
     /// (How long an idle keep-alive connection waits for its next request
     /// is the server's read timeout, [`crate::serve::Config::read_timeout`].)
     ///
-    /// A response gets 30 s, plus one more second for every 8 KiB sent: a
-    /// 64 kbit/s line keeps up, and a client that reads a few bytes now and
-    /// then to hold a thread (a "slow read" attack) is cut off after 30 s.
+    /// A response gets 30 s, then one more second for every 8 KiB the
+    /// system accepts from it after those 30 s (and one for the write under
+    /// way; what it accepts before may only sit in its buffers): a
+    /// line of 80 kbit/s keeps up, and a client that reads nothing, or a
+    /// few bytes now and then to hold a thread (a "slow read" attack), is
+    /// cut off a second or two after 30 s.
     fn default() -> Limits {
         Limits {
             max_body: 1024 * 1024,
@@ -185,6 +190,13 @@ impl Default for Limits {
             send_grace: Duration::from_secs(30),
             min_send_rate: 8 * 1024,
         }
+    }
+}
+
+impl Limits {
+    /// The pace a response must keep.
+    fn pace(&self) -> Pace {
+        Pace::new(self.send_grace, self.min_send_rate)
     }
 }
 
@@ -218,58 +230,11 @@ impl<A: App> Handler for HttpHandler<A> {
             .error(503, "too many connections, try again later")
             .header("Retry-After", "1");
         let mut out = Vec::new();
-        let mut pace = Pace::new(&self.limits);
+        let mut pace = self.limits.pace();
         write_response(stream, &mut out, &mut pace, response, false, false)?;
         stream.write_all(&out)
     }
 }
-
-// ANCHOR: timed_stream
-/// The socket, read with a deadline for the message being read.
-///
-/// A read timeout bounds one read; a client that sends one byte every few
-/// seconds never hits it. So while a head or body is being read, each read
-/// may wait only for what is left until the deadline. Between requests the
-/// socket keeps the read timeout the accept loop gave it, which is how long
-/// an idle keep-alive connection may wait. The timeout is changed only
-/// when a message does not arrive whole in one read, so a request that
-/// does costs no system call for it.
-struct TimedStream<'a> {
-    stream: &'a TcpStream,
-    /// Set while a head or a body is being read.
-    deadline: Option<Instant>,
-    /// The socket's own read timeout, learnt the first time it is changed.
-    idle: Option<Option<Duration>>,
-    /// The socket's timeout was changed for a deadline, and must be put back.
-    changed: bool,
-}
-
-impl Read for TimedStream<'_> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        match self.deadline {
-            None if self.changed => {
-                self.stream.set_read_timeout(self.idle.flatten())?;
-                self.changed = false;
-            }
-            None => {}
-            Some(deadline) => {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    return Err(io::ErrorKind::TimedOut.into());
-                }
-                let idle = match self.idle {
-                    Some(idle) => idle,
-                    None => *self.idle.insert(self.stream.read_timeout()?),
-                };
-                self.stream
-                    .set_read_timeout(Some(idle.map_or(left, |idle| left.min(idle))))?;
-                self.changed = true;
-            }
-        }
-        (&*self.stream).read(out)
-    }
-}
-// ANCHOR_END: timed_stream
 
 /// Answers requests on one connection until it should close.
 fn serve_connection(
@@ -278,12 +243,7 @@ fn serve_connection(
     app: &impl App,
     limits: &Limits,
 ) -> io::Result<()> {
-    let timed = TimedStream {
-        stream,
-        deadline: None,
-        idle: None,
-        changed: false,
-    };
+    let timed = TimedStream::new(stream);
     let (storage, mut out) = take_buffers();
     let mut buf = RecvBuf::with_storage(timed, storage);
     let result = answer_requests(stream, peer, app, limits, &mut buf, &mut out);
@@ -331,11 +291,11 @@ fn answer_requests(
     buf: &mut RecvBuf<TimedStream<'_>>,
     out: &mut Vec<u8>,
 ) -> io::Result<()> {
-    let pace = &mut Pace::new(limits);
+    let pace = &mut limits.pace();
     let mut nodelay = false;
     loop {
         // Wait, idle, for the first byte of the next request.
-        buf.get_mut().deadline = None;
+        buf.get_mut().set_deadline(None);
         if buf.data().is_empty() {
             match buf.fill_more() {
                 Ok(0) => break,
@@ -344,7 +304,8 @@ fn answer_requests(
                 Err(error) => return Err(error),
             }
         }
-        buf.get_mut().deadline = Some(Instant::now() + limits.head_timeout);
+        buf.get_mut()
+            .set_deadline(Some(Instant::now() + limits.head_timeout));
         let head = match read_head(buf, parse_request_head) {
             Ok(Some(head)) => head,
             Ok(None) => break,
@@ -353,7 +314,8 @@ fn answer_requests(
         if let Err(detail) = check_host(&head) {
             return refuse(stream, out, pace, app.error(400, detail));
         }
-        buf.get_mut().deadline = Some(Instant::now() + limits.body_timeout);
+        buf.get_mut()
+            .set_deadline(Some(Instant::now() + limits.body_timeout));
         let body = match read_request_body(buf, &head, limits, out, stream, pace) {
             Ok(body) => body,
             Err(error) => return fail(stream, out, pace, app, &error),
@@ -497,81 +459,6 @@ fn stream_write(stream: &TcpStream, out: &mut Vec<u8>, pace: &mut Pace) -> io::R
     }
     Ok(())
 }
-
-// ANCHOR: pace
-/// Keeps a response moving. The socket's write timeout bounds one write,
-/// and a client that takes a few bytes now and then never hits it, while
-/// it holds a thread. So a response may take `send_grace`, plus a second
-/// for every `min_send_rate` bytes the client did take; each write may wait
-/// only for what is left of that. The socket's timeout is changed only when
-/// the deadline is nearer than it, so a client that keeps up costs one
-/// system call per connection (to learn the socket's timeout), no more.
-struct Pace {
-    grace: Duration,
-    rate: u64,
-    started: Instant,
-    sent: u64,
-    /// The socket's own write timeout, learnt at the first write.
-    socket_timeout: Option<Option<Duration>>,
-    /// The timeout was shortened, and must be put back.
-    shortened: bool,
-}
-
-impl Pace {
-    fn new(limits: &Limits) -> Pace {
-        Pace {
-            grace: limits.send_grace,
-            rate: limits.min_send_rate.max(1),
-            started: Instant::now(),
-            sent: 0,
-            socket_timeout: None,
-            shortened: false,
-        }
-    }
-
-    /// Starts counting again, for the next response.
-    fn restart(&mut self, stream: &TcpStream) -> io::Result<()> {
-        if self.shortened {
-            stream.set_write_timeout(self.socket_timeout.flatten())?;
-            self.shortened = false;
-        }
-        self.started = Instant::now();
-        self.sent = 0;
-        Ok(())
-    }
-
-    fn write_all(&mut self, stream: &TcpStream, mut bytes: &[u8]) -> io::Result<()> {
-        while !bytes.is_empty() {
-            let allowed = self.grace + Duration::from_secs(self.sent / self.rate);
-            let left = allowed.saturating_sub(self.started.elapsed());
-            if left.is_zero() {
-                return Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    "the client reads too slowly",
-                ));
-            }
-            let socket_timeout = match self.socket_timeout {
-                Some(timeout) => timeout,
-                None => *self.socket_timeout.insert(stream.write_timeout()?),
-            };
-            if socket_timeout.is_none_or(|timeout| left < timeout) {
-                stream.set_write_timeout(Some(left))?;
-                self.shortened = true;
-            }
-            match (&*stream).write(bytes) {
-                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => {
-                    self.sent += n as u64;
-                    bytes = &bytes[n..];
-                }
-                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-                Err(error) => return Err(error),
-            }
-        }
-        Ok(())
-    }
-}
-// ANCHOR_END: pace
 
 /// Appends the status line and header fields, adding the fields every
 /// response needs: Date, Server, Content-Length, and Connection: close.

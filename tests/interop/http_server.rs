@@ -227,6 +227,28 @@ fn curl_with_if_modified_since_gets_304_for_a_current_copy() {
 }
 
 #[test]
+fn curl_revalidating_with_the_saved_etag_gets_304() {
+    let site = Site::start();
+    let tags = tempfile::tempdir().unwrap();
+    let saved = tags.path().join("etag");
+    let saved = saved.to_str().unwrap();
+    // --etag-save keeps the ETag; --etag-compare sends it as If-None-Match.
+    let first = curl(&["-s", "--etag-save", saved, &site.url("/hello.txt")]);
+    assert_eq!(first, "hello from a file\n");
+    let tag = fs::read_to_string(saved).unwrap();
+    assert!(tag.contains('"'), "no ETag saved: {tag:?}");
+    let again = curl(&[
+        "-s",
+        "--etag-compare",
+        saved,
+        "-w",
+        "%{http_code}",
+        &site.url("/hello.txt"),
+    ]);
+    assert_eq!(again, "304");
+}
+
+#[test]
 fn python_urllib_gets_a_file_and_an_http_error_for_a_404() {
     let site = Site::start();
     let program = r#"
