@@ -84,22 +84,23 @@ pub fn format_http_date(time: SystemTime) -> String {
 /// (RFC 9110 §13.1.3: an invalid If-Modified-Since is ignored).
 pub fn parse_http_date(text: &str) -> Option<SystemTime> {
     let words: Vec<&str> = text.split_ascii_whitespace().collect();
+    // The year is `4DIGIT` (`2DIGIT` in rfc850-date): digits only, so it
+    // is at most 9999 whatever was sent, and the arithmetic below cannot
+    // overflow. "Sun Nov  6 08:49:37 99999999999999" is simply no date.
     let (year, month, day, time) = match words.as_slice() {
         // Sun, 06 Nov 1994 08:49:37 GMT
-        [_, day, month, year, time, "GMT"] if year.len() == 4 => {
-            (year.parse().ok()?, *month, day.parse().ok()?, *time)
-        }
+        [_, day, month, year, time, "GMT"] => (digits(year, 4)?, *month, day.parse().ok()?, *time),
         // Sunday, 06-Nov-94 08:49:37 GMT (two-digit years: §5.6.7 says
         // a year that looks more than 50 years ahead is in the past).
         [_, date, time, "GMT"] => {
             let mut parts = date.split('-');
             let (day, month, year) = (parts.next()?, parts.next()?, parts.next()?);
-            let year: i64 = year.parse().ok()?;
+            let year = digits(year, 2)?;
             let year = if year < 70 { 2000 + year } else { 1900 + year };
             (year, month, day.parse().ok()?, *time)
         }
         // Sun Nov  6 08:49:37 1994
-        [_, month, day, time, year] => (year.parse().ok()?, *month, day.parse().ok()?, *time),
+        [_, month, day, time, year] => (digits(year, 4)?, *month, day.parse().ok()?, *time),
         _ => return None,
     };
     let month = MONTH_NAMES.iter().position(|&name| name == month)? as u32 + 1;
@@ -116,6 +117,15 @@ pub fn parse_http_date(text: &str) -> Option<SystemTime> {
     let days = u64::try_from(days_from_civil(year, month, day)).ok()?;
     let secs = days * 86_400 + hours * 3600 + minutes * 60 + seconds;
     UNIX_EPOCH.checked_add(Duration::from_secs(secs))
+}
+
+/// The value of `text` if it is exactly `count` ASCII digits: no sign, no
+/// space, and so never more than `10^count - 1`.
+fn digits(text: &str, count: usize) -> Option<i64> {
+    if text.len() != count || !text.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
 }
 
 #[cfg(test)]
@@ -176,5 +186,36 @@ mod tests {
         ] {
             assert_eq!(parse_http_date(text), None, "{text}");
         }
+    }
+
+    #[test]
+    fn absurd_years_are_none_not_an_overflow() {
+        // Each of these once overflowed an i64 or a u64 on its way to a
+        // number of seconds, which panics a debug build. RFC 9110 §5.6.7
+        // writes the year with four digits (two in rfc850-date), and an
+        // unparseable If-Modified-Since is ignored (§13.1.3).
+        for text in [
+            "Sun Nov  6 08:49:37 99999999999999",
+            "Sun Nov  6 08:49:37 9223372036854775807",
+            "Sun Nov  6 08:49:37 -9223372036854775808",
+            "Sun Nov  6 08:49:37 +1994",
+            "Sun Nov  6 08:49:37 19940",
+            "Sunday, 06-Nov-9223372036854775807 08:49:37 GMT",
+            "Sunday, 06-Nov--9223372036854775808 08:49:37 GMT",
+            "Sunday, 06-Nov-1994 08:49:37 GMT",
+            "Sunday, 06-Nov-+9 08:49:37 GMT",
+            "Sun, 06 Nov -994 08:49:37 GMT",
+            "Sun, 06 Nov +994 08:49:37 GMT",
+        ] {
+            assert_eq!(parse_http_date(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_last_four_digit_year_still_parses() {
+        assert_eq!(
+            parse_http_date("Fri Dec 31 23:59:59 9999"),
+            Some(at(253_402_300_799))
+        );
     }
 }
