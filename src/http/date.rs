@@ -59,12 +59,17 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
 }
 // ANCHOR_END: civil
 
-/// Formats `time` as an IMF-fixdate. Times before 1970 are shown as 1970.
+/// The last second an HTTP date can show, 9999-12-31 23:59:59: the year
+/// has four digits.
+const LAST_SECOND: u64 = 253_402_300_799;
+
+/// Formats `time` as an IMF-fixdate. Times before 1970 are shown as 1970,
+/// and times after 9999 as its last second.
 pub fn format_http_date(time: SystemTime) -> String {
     let secs = time
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.as_secs());
-    let secs = i64::try_from(secs).unwrap_or(i64::MAX / 2);
+    let secs = i64::try_from(secs.min(LAST_SECOND)).unwrap_or_default();
     let days = secs.div_euclid(86_400);
     let in_day = secs.rem_euclid(86_400);
     let (year, month, day) = civil_from_days(days);
@@ -208,6 +213,16 @@ mod tests {
             "Sun, 06 Nov +994 08:49:37 GMT",
         ] {
             assert_eq!(parse_http_date(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn times_after_9999_are_written_as_its_last_second() {
+        // An HTTP date has four digits for the year; a file dated in the
+        // year 10000 once got "Sat, 01 Jan 10000 00:00:00 GMT", which no
+        // recipient can parse.
+        for secs in [253_402_300_800, i64::MAX as u64] {
+            assert_eq!(format_http_date(at(secs)), "Fri, 31 Dec 9999 23:59:59 GMT");
         }
     }
 
