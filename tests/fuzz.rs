@@ -54,7 +54,7 @@ use netlessons::wire::line::{find_line, Endings, LineReader, ReadLineError};
 use netlessons::wire::reply::{parse_reply_line, read_reply, Reply, ReplyParser, Style};
 use netlessons::wire::Status;
 use std::io::{self, Read};
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::panic::{self, AssertUnwindSafe};
 use std::time::{Duration, UNIX_EPOCH};
 use support::prng::{escaped, mutate, Rng};
@@ -252,11 +252,12 @@ fn fuzz_request_heads() {
         &http_inputs(REQUESTS),
         |input, rng| {
             let result = parse_request_head(input);
-            if let Ok(Status::Complete((head, used))) = result {
+            if let Ok(Status::Complete((head, used))) = &result {
+                let used = *used;
                 assert!(used <= input.len());
                 assert!(head.headers.len() <= MAX_HEADERS);
                 // The body framing decision, on every head that parses.
-                let _ = request_body(&head);
+                let _ = request_body(head);
                 // A complete head stays complete with more bytes after it.
                 let mut longer = input[..used].to_vec();
                 longer.extend_from_slice(b"GET / HTTP/1.1\r\n");
@@ -265,9 +266,14 @@ fn fuzz_request_heads() {
                     Ok(Status::Complete((_, n))) if n == used
                 ));
             }
-            // A prefix of the input is partial, or already complete or wrong.
+            // What a prefix of the input says holds for the whole: a head
+            // complete in the prefix is the same head; an error found in
+            // the prefix is still there.
             let cut = rng.below(input.len() + 1);
-            let _ = parse_request_head(&input[..cut]);
+            match parse_request_head(&input[..cut]) {
+                Ok(Status::Partial) => {}
+                early => assert_eq!(early, result, "cut at {cut}"),
+            }
         },
     );
 }
@@ -280,10 +286,17 @@ fn fuzz_response_heads() {
         0x4854_5450_0002,
         &http_inputs(RESPONSES),
         |input, rng| {
-            if let Ok(Status::Complete((head, used))) = parse_response_head(input) {
-                assert!(used <= input.len());
+            let result = parse_response_head(input);
+            if let Ok(Status::Complete((head, used))) = &result {
+                assert!(*used <= input.len());
                 assert!((100..=599).contains(&head.status), "status {}", head.status);
-                let _ = response_body(rng.pick(&methods), &head);
+                let _ = response_body(rng.pick(&methods), head);
+            }
+            // As for requests: a prefix says nothing the whole contradicts.
+            let cut = rng.below(input.len() + 1);
+            match parse_response_head(&input[..cut]) {
+                Ok(Status::Partial) => {}
+                early => assert_eq!(early, result, "cut at {cut}"),
             }
         },
     );
@@ -453,32 +466,39 @@ fn fuzz_chunked_decoder() {
         alphabet: b"0123456789abcdefABCDEF;= \r\nxX:",
     };
     fuzz_bytes("chunked decoder", 0xC4_0001, &inputs, |input, rng| {
-        let mut decoder = ChunkedDecoder::default();
-        let mut out = Vec::new();
-        let mut used = 0;
-        for piece in pieces(rng, input) {
-            match decoder.decode(piece, &mut out) {
-                Ok(n) => {
-                    assert!(n <= piece.len());
-                    used += n;
-                    if n < piece.len() {
-                        assert!(decoder.is_done());
-                        break;
-                    }
-                }
-                Err(_) => {
-                    used += piece.len();
-                    break;
-                }
-            }
+        // However the bytes are cut, the decoder sees the same body: the
+        // same data, the same end, the same error.
+        let whole = decode_chunked(&[input]);
+        let cut = decode_chunked(&pieces(rng, input));
+        assert_eq!(whole, cut);
+        if let Ok((data, used, _)) = &whole {
+            assert!(data.len() <= *used && *used <= input.len());
         }
-        // The data comes from the input: never more of it than came in.
-        assert!(out.len() <= used);
         let limit = rng.below(64);
         if let Ok(body) = read_chunked(&mut io::BufReader::new(trickle(rng, input)), limit) {
             assert!(body.len() <= limit);
         }
     });
+}
+
+/// Decodes a chunked body that arrives in `pieces`: the data, how many
+/// bytes were used, and whether the body ended.
+fn decode_chunked(
+    pieces: &[&[u8]],
+) -> Result<(Vec<u8>, usize, bool), netlessons::http::chunked::ChunkedError> {
+    let mut decoder = ChunkedDecoder::default();
+    let mut out = Vec::new();
+    let mut used = 0;
+    for piece in pieces {
+        let n = decoder.decode(piece, &mut out)?;
+        assert!(n <= piece.len());
+        used += n;
+        if n < piece.len() {
+            assert!(decoder.is_done());
+            break;
+        }
+    }
+    Ok((out, used, decoder.is_done()))
 }
 
 #[test]
@@ -633,6 +653,69 @@ fn fuzz_url_parse() {
             let _ = (url.redacted(), url.request_target(), url.port_or_default());
         }
         let _ = parse_host_port(&input);
+    });
+}
+
+#[test]
+fn urls_written_are_read_back() {
+    // A URL written from random parts, each encoded for its place, parses
+    // into those same parts, and is written back the same.
+    run("url round trip", 0x0041_0003, |rng, input| {
+        let scheme = *rng.pick(&["http", "https", "ftp", "x-y.z+w"]);
+        let encoded = |rng: &mut Rng, component| {
+            percent_encode(&rng.bytes(10, b"aZ0:@/?#%. \xc3\xa9"), component)
+        };
+        let userinfo = rng.one_in(3).then(|| encoded(rng, Component::Userinfo));
+        let host = match rng.below(3) {
+            0 => Ipv4Addr::from(rng.next_u64() as u32).to_string(),
+            1 => format!(
+                "[{}]",
+                Ipv6Addr::from(u128::from(rng.next_u64()) << rng.below(64))
+            ),
+            _ => {
+                // The last label is letters: a number there is refused
+                // as a possible IPv4 address in disguise (RFC 3986 §7.4).
+                let mut labels: Vec<String> = (0..rng.below(3))
+                    .map(|_| text(&rng.bytes(6, b"a0-_~")))
+                    .collect();
+                labels.push(format!("a{}", text(&rng.bytes(5, b"az"))));
+                labels.join(".")
+            }
+        };
+        let port = rng.one_in(2).then(|| rng.next_u64() as u16);
+        let path = match rng.one_in(4) {
+            true => String::new(),
+            false => format!("/{}", encoded(rng, Component::Path)),
+        };
+        let query = rng.one_in(2).then(|| encoded(rng, Component::Query));
+        let fragment = rng.one_in(2).then(|| encoded(rng, Component::Fragment));
+
+        let mut written = format!("{scheme}://");
+        if let Some(userinfo) = &userinfo {
+            written.push_str(&format!("{userinfo}@"));
+        }
+        written.push_str(&host);
+        if let Some(port) = port {
+            written.push_str(&format!(":{port}"));
+        }
+        written.push_str(&path);
+        if let Some(query) = &query {
+            written.push_str(&format!("?{query}"));
+        }
+        if let Some(fragment) = &fragment {
+            written.push_str(&format!("#{fragment}"));
+        }
+        input.extend(written.as_bytes());
+
+        let url = Url::parse(&written).unwrap();
+        assert_eq!(url.scheme(), scheme);
+        assert_eq!(url.userinfo(), userinfo.as_deref());
+        assert_eq!(url.host().map(ToString::to_string), Some(host));
+        assert_eq!(url.port(), port);
+        assert_eq!(url.path(), path);
+        assert_eq!(url.query(), query.as_deref());
+        assert_eq!(url.fragment(), fragment.as_deref());
+        assert_eq!(url.to_string(), written);
     });
 }
 
@@ -1015,10 +1098,17 @@ fn fuzz_reply_parser() {
                 break;
             }
         }
-        let mut reader = LineReader::new(trickle(rng, input), 512, Endings::CrlfOrLf);
-        while let Ok(reply) = read_reply(&mut reader, style) {
-            assert!((100..=599).contains(&reply.code) && !reply.lines.is_empty());
-        }
+        // However the bytes arrive, the same replies come out.
+        let replies = |rng: &mut Rng| {
+            let mut reader = LineReader::new(trickle(rng, input), 512, Endings::CrlfOrLf);
+            let mut replies = Vec::new();
+            while let Ok(reply) = read_reply(&mut reader, style) {
+                assert!((100..=599).contains(&reply.code) && !reply.lines.is_empty());
+                replies.push(reply);
+            }
+            replies
+        };
+        assert_eq!(replies(rng), replies(rng));
     });
 }
 
@@ -1055,20 +1145,30 @@ fn fuzz_dot_decoder() {
         alphabet: b".\r\nab",
     };
     fuzz_bytes("dot decoder", 0xD07_0001, &inputs, |input, rng| {
-        let mut decoder = DotDecoder::default();
-        let mut out = Vec::new();
-        let mut used = 0;
-        for piece in pieces(rng, input) {
-            let n = decoder.decode(piece, &mut out);
-            assert!(n <= piece.len());
-            used += n;
-            if n < piece.len() {
-                assert!(decoder.is_done());
-                break;
-            }
-        }
-        assert!(out.len() <= used + 1);
+        // However the bytes are cut, the same message and the same end.
+        let (out, used, done) = decode_dots(&pieces(rng, input));
+        assert_eq!(decode_dots(&[input]), (out.clone(), used, done));
+        // Unstuffing only ever removes bytes.
+        assert!(out.len() <= used);
     });
+}
+
+/// Decodes a dot-stuffed message that arrives in `pieces`: the message,
+/// how many bytes were used, and whether its end was found.
+fn decode_dots(pieces: &[&[u8]]) -> (Vec<u8>, usize, bool) {
+    let mut decoder = DotDecoder::default();
+    let mut out = Vec::new();
+    let mut used = 0;
+    for piece in pieces {
+        let n = decoder.decode(piece, &mut out);
+        assert!(n <= piece.len());
+        used += n;
+        if n < piece.len() {
+            assert!(decoder.is_done());
+            break;
+        }
+    }
+    (out, used, decoder.is_done())
 }
 
 /// What a message becomes on its way through the wire: every bare LF
