@@ -84,12 +84,14 @@ pub fn find_line(buf: &[u8], max_len: usize, endings: Endings) -> Result<Status<
     match window.iter().position(|&byte| byte == b'\n') {
         Some(lf) => {
             let has_cr = lf > 0 && window[lf - 1] == b'\r';
-            if !has_cr && endings == Endings::Crlf {
-                return Err(LineError::BareLf);
-            }
             let len = if has_cr { lf - 1 } else { lf };
+            // Length first: a prefix of this line was already too long,
+            // and the error must not depend on where the reads ended.
             if len > max_len {
                 return Err(LineError::TooLong { limit: max_len });
+            }
+            if !has_cr && endings == Endings::Crlf {
+                return Err(LineError::BareLf);
             }
             Ok(Status::Complete(Line {
                 len,
@@ -332,6 +334,17 @@ mod tests {
                 Ok(Status::Partial)
             );
         }
+    }
+
+    #[test]
+    fn a_long_line_is_too_long_however_it_ends_and_arrives() {
+        // Its first MAX + 1 bytes already make it too long; the bare LF
+        // after them must not change the error, or the reply a peer gets
+        // would depend on how the network cut the bytes.
+        let line = b"01234567890\n";
+        let too_long = Err(LineError::TooLong { limit: MAX });
+        assert_eq!(find_line(&line[..MAX + 1], MAX, Endings::Crlf), too_long);
+        assert_eq!(find_line(line, MAX, Endings::Crlf), too_long);
     }
 
     #[test]
