@@ -1058,17 +1058,51 @@ fn fuzz_line_reader() {
         let max_len = rng.below(40);
         let endings = *rng.pick(&[Endings::Crlf, Endings::CrlfOrLf]);
         let mut reader = LineReader::new(trickle(rng, input), max_len, endings);
-        // Each call consumes at least one byte or ends the stream.
-        for _ in 0..=input.len() {
+        // The reader, whose buffer holds one line, reads what find_line
+        // finds in the whole input at once, line after line.
+        let mut read = Vec::new();
+        loop {
             match reader.read_line() {
-                Ok(Some(line)) => assert!(line.len() <= max_len),
-                Ok(None) | Err(ReadLineError::Truncated) => return,
-                Err(ReadLineError::Line(_)) => {}
+                Ok(Some(line)) => read.push(Ok(line.to_vec())),
+                Ok(None) => break,
+                Err(ReadLineError::Line(error)) => read.push(Err(error.to_string())),
+                Err(ReadLineError::Truncated) => {
+                    read.push(Err("truncated".into()));
+                    break;
+                }
                 Err(ReadLineError::Io(error)) => panic!("{error}"),
             }
+            assert!(read.len() <= input.len(), "more lines than bytes");
         }
-        panic!("the reader went on past the end of its input");
+        assert_eq!(read, lines_of(input, max_len, endings));
     });
+}
+
+/// The lines `find_line` finds in `input`, one after the other, as
+/// [`LineReader`] should hand them out: a bad line is reported and
+/// skipped up to its LF; bytes left without one are "truncated".
+fn lines_of(mut input: &[u8], max_len: usize, endings: Endings) -> Vec<Result<Vec<u8>, String>> {
+    let mut lines = Vec::new();
+    while !input.is_empty() {
+        match find_line(input, max_len, endings) {
+            Ok(Status::Complete(line)) => {
+                lines.push(Ok(input[..line.len].to_vec()));
+                input = &input[line.consumed..];
+            }
+            Ok(Status::Partial) => {
+                lines.push(Err("truncated".into()));
+                break;
+            }
+            Err(error) => {
+                lines.push(Err(error.to_string()));
+                match input.iter().position(|&b| b == b'\n') {
+                    Some(lf) => input = &input[lf + 1..],
+                    None => break,
+                }
+            }
+        }
+    }
+    lines
 }
 
 const REPLIES: &[&[u8]] = &[
