@@ -474,9 +474,22 @@ fn fuzz_chunked_decoder() {
         if let Ok((data, used, _)) = &whole {
             assert!(data.len() <= *used && *used <= input.len());
         }
+        // read_chunked, over a stream, agrees with the decoder.
         let limit = rng.below(64);
-        if let Ok(body) = read_chunked(&mut io::BufReader::new(trickle(rng, input)), limit) {
-            assert!(body.len() <= limit);
+        let mut stream = io::BufReader::new(trickle(rng, input));
+        match (read_chunked(&mut stream, limit), whole) {
+            (Ok(body), Ok((data, _, true))) => assert!(body == data && body.len() <= limit),
+            (Err(error), Ok((data, _, done))) => {
+                let expected = match done {
+                    true if data.len() > limit => io::ErrorKind::InvalidData,
+                    true => panic!("read_chunked refused a body the decoder took"),
+                    false if data.len() > limit => io::ErrorKind::InvalidData,
+                    false => io::ErrorKind::UnexpectedEof,
+                };
+                assert_eq!(error.kind(), expected, "{error}");
+            }
+            (Err(error), Err(_)) => assert_eq!(error.kind(), io::ErrorKind::InvalidData),
+            (Ok(body), whole) => panic!("read_chunked gave {body:?}, the decoder {whole:?}"),
         }
     });
 }
