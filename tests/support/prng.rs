@@ -176,11 +176,16 @@ pub fn mutate(
                 let end = (at + rng.below(8) + 1).min(out.len());
                 out.drain(at.min(end)..end);
             }
-            // Duplicate a run, once or many times.
+            // Duplicate a run: once, or many times, or (rarely) enough
+            // times to pass the parsers' limits on lines and heads.
             4 => {
                 let end = (at + rng.below(16) + 1).min(out.len());
                 let run = out[at.min(end)..end].to_vec();
-                let times = if rng.one_in(8) { rng.below(64) } else { 1 };
+                let times = match rng.below(64) {
+                    0 => rng.below(4096),
+                    1..=8 => rng.below(64),
+                    _ => 1,
+                };
                 for _ in 0..times {
                     out.splice(at..at, run.iter().copied());
                 }
