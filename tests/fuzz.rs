@@ -45,7 +45,7 @@ use netlessons::rest::store::{draft_from_json, patch_from_json};
 use netlessons::rest::{route, Notes, NotesApi};
 use netlessons::tcp::framing::{encode_frame, parse_frame, HEADER_LEN};
 use netlessons::transcript::{show_line, Side, Transcript};
-use netlessons::udp::ping::{Ping, PingSession, PING_LEN};
+use netlessons::udp::ping::{Outcome, Ping, PingSession, PING_LEN};
 use netlessons::url::{
     parse_host_port, percent_decode, percent_encode, remove_dot_segments, Component, Url,
 };
@@ -411,21 +411,21 @@ fn requests_written_are_read_back() {
 #[test]
 fn fuzz_body_framing() {
     // Heads made directly, so that the values need not be ones the head
-    // parser lets through.
+    // parser lets through. A `|` separates the values of two field lines.
     const VALUES: &[&[u8]] = &[
         b"0",
-        b"5",
+        b"5|5",
         b"5, 5",
-        b" 42 ",
+        b" 42 |chunked",
         b"chunked",
         b"gzip, chunked",
-        b"Chunked",
+        b"Chunked|chunked",
         b",,chunked,",
     ];
     let inputs = Inputs {
         corpus: VALUES,
-        tokens: &[b"chunked", b"identity", b","],
-        alphabet: b"0123456789, chunkedCHUNKED\t",
+        tokens: &[b"chunked", b"identity", b",", b"|"],
+        alphabet: b"0123456789, chunkedCHUNKED\t|",
     };
     let names = ["Content-Length", "Transfer-Encoding", "content-length"];
     fuzz_bytes("body framing", 0x4854_5450_0006, &inputs, |input, rng| {
@@ -1268,27 +1268,41 @@ fn dot_stuffed_messages_are_read_back() {
 
 #[test]
 fn fuzz_udp_ping_parse() {
-    let valid = Ping {
-        seq: 3,
-        sent_micros: 1_000,
-    }
-    .encode();
+    // The pings of a run of five, sent a millisecond apart.
+    let sent: Vec<[u8; PING_LEN]> = (0..5)
+        .map(|seq| {
+            Ping {
+                seq,
+                sent_micros: u64::from(seq) * 1000,
+            }
+            .encode()
+        })
+        .collect();
+    let mut corpus: Vec<&[u8]> = sent.iter().map(|ping| ping.as_slice()).collect();
+    corpus.push(b"PING\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff");
     let inputs = Inputs {
-        corpus: &[&valid, b"PING\0\0\0\0\0\0\0\0\0\0\0\0"],
-        tokens: &[b"PING", b"\xff\xff\xff\xff"],
-        alphabet: b"PING\0\xff",
+        corpus: &corpus,
+        tokens: &[b"PING", b"\xff\xff\xff\xff", b"\0\0\0\0"],
+        alphabet: b"PING\0\x01\xff",
     };
     fuzz_bytes("udp ping parse", 0x9146_0001, &inputs, |input, rng| {
         if let Ok(ping) = Ping::parse(input) {
-            assert_eq!(input.len(), PING_LEN);
             assert_eq!(ping.encode().as_slice(), input);
         }
         let mut session = PingSession::new();
-        for i in 0..rng.below(5) {
-            session.next_ping(i as u64 * 1000);
+        for seq in 0..5 {
+            session.next_ping(seq * 1000);
         }
-        let _ = session.on_datagram(input, rng.next_u64());
-        let _ = session.stats();
+        // The datagram, then maybe a copy of it: a copy never counts twice.
+        let now = rng.next_u64() >> rng.below(64);
+        let first = session.on_datagram(input, now);
+        let again = session.on_datagram(input, now);
+        if let Outcome::Counted(reply) = first {
+            assert_eq!(again, Outcome::Duplicate(reply));
+        }
+        let stats = session.stats();
+        assert!(stats.received <= stats.transmitted && stats.received <= 1);
+        let _ = stats.to_string();
     });
 }
 
