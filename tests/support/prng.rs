@@ -37,7 +37,7 @@ impl Rng {
         (self.next_u64() % bound as u64) as usize
     }
 
-    /// A number in `low..=high`.
+    /// A number in `low..=high` (`low` must not be above `high`).
     pub fn between(&mut self, low: u64, high: u64) -> u64 {
         match (high - low).checked_add(1) {
             Some(span) => low + self.next_u64() % span,
