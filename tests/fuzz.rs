@@ -54,7 +54,7 @@ use netlessons::url::{
     parse_host_port, percent_decode, percent_encode, remove_dot_segments, Component, Url,
 };
 use netlessons::wire::dot::{DotDecoder, DotEncoder};
-use netlessons::wire::line::{find_line, Endings, LineReader, ReadLineError};
+use netlessons::wire::line::{find_line, Endings, Line, LineError, LineReader, ReadLineError};
 use netlessons::wire::reply::{parse_reply_line, read_reply, Reply, ReplyParser, Style};
 use netlessons::wire::Status;
 use std::io::{self, Read};
@@ -677,6 +677,14 @@ fn fuzz_paths() {
                 assert!(!matches!(segment.as_str(), "" | "." | ".."), "{segment:?}");
                 assert!(!segment.contains(['/', '\\', '\0']), "{segment:?}");
             }
+            // The segments, encoded again, name the same path.
+            let encoded: Vec<String> = path
+                .segments
+                .iter()
+                .map(|segment| percent_encode(segment.as_bytes(), Component::PathSegment))
+                .collect();
+            let again = safe_path(&format!("/{}", encoded.join("/"))).unwrap();
+            assert_eq!(again.segments, path.segments);
         }
     });
 }
@@ -800,7 +808,14 @@ fn fuzz_url_resolve() {
         .collect();
     fuzz_bytes("url resolve", 0x0041_0002, &inputs, |input, rng| {
         let reference = text(input);
-        if let Ok(joined) = rng.pick(&bases).join(&reference) {
+        let base = rng.pick(&bases);
+        if let Ok(joined) = base.join(&reference) {
+            // §5.2.2: what a reference resolves to has no dot segments left
+            // (but for "" or "#f", which keep the base's path as it is).
+            let clean = |url: &Url| remove_dot_segments(url.path()) == url.path();
+            if joined.has_authority() && clean(base) {
+                assert!(clean(&joined), "{joined}");
+            }
             assert_eq!(Url::parse(&joined.to_string()), Ok(joined));
         }
         let _ = remove_dot_segments(&reference);
@@ -1099,11 +1114,47 @@ fn fuzz_line_finder() {
     fuzz_bytes("line finder", 0x11AE_0001, &inputs, |input, rng| {
         let max_len = *rng.pick(&max_lens);
         let endings = *rng.pick(&[Endings::Crlf, Endings::CrlfOrLf]);
+        assert_eq!(
+            find_line(input, max_len, endings),
+            find_line_by_the_book(input, max_len, endings)
+        );
         if let Ok(Status::Complete(line)) = find_line(input, max_len, endings) {
             assert!(line.len <= max_len && line.len < line.consumed);
             assert!(line.consumed <= input.len() && input[line.consumed - 1] == b'\n');
         }
     });
+}
+
+/// What `find_line` must answer, written the slow and obvious way: look
+/// at the whole buffer for the first LF, and only then apply the rules.
+fn find_line_by_the_book(
+    buf: &[u8],
+    max_len: usize,
+    endings: Endings,
+) -> Result<Status<Line>, LineError> {
+    let too_long = Err(LineError::TooLong { limit: max_len });
+    match buf.iter().position(|&b| b == b'\n') {
+        Some(lf) => {
+            let has_cr = lf > 0 && buf[lf - 1] == b'\r';
+            let len = lf - usize::from(has_cr);
+            if len > max_len {
+                too_long
+            } else if !has_cr && endings == Endings::Crlf {
+                Err(LineError::BareLf)
+            } else {
+                Ok(Status::Complete(Line {
+                    len,
+                    consumed: lf + 1,
+                }))
+            }
+        }
+        // No LF yet: too long already if more than max_len bytes came and
+        // the one after the first max_len is not the CR of a CR LF.
+        None if buf.len() > max_len && (buf.len() - max_len > 1 || buf[max_len] != b'\r') => {
+            too_long
+        }
+        None => Ok(Status::Partial),
+    }
 }
 
 #[test]
