@@ -1,6 +1,8 @@
-//! Fuzz tests: every pure parser of the crate, fed inputs that a hostile or
-//! broken peer could send, must answer without panicking, and wherever a
-//! writer exists, reading what it wrote must give back what it was given.
+//! Fuzz tests: every pure parser of the crate, and the readers built on
+//! them, fed inputs that a hostile or broken peer could send, must answer
+//! without panicking; wherever a writer exists, reading what it wrote must
+//! give back what it was given; and however the network cuts the bytes,
+//! the answer must be the same.
 //!
 //! A debug build checks every arithmetic operation for overflow, so a
 //! number from the wire that is multiplied without a check panics here,
@@ -32,6 +34,7 @@ mod support;
 
 use netlessons::http::body::{content_length, request_body, response_body, BodyLength};
 use netlessons::http::chunked::{encode_chunk, encode_last_chunk, read_chunked, ChunkedDecoder};
+use netlessons::http::conn::{read_head, BodyReader, ReadError, RECV_BUFFER_LEN};
 use netlessons::http::date::{format_http_date, parse_http_date};
 use netlessons::http::head::{
     parse_fields, parse_request_head, parse_response_head, Method, RequestHead, ResponseHead,
@@ -53,6 +56,7 @@ use netlessons::udp::ping::{Outcome, Ping, PingSession, PING_LEN};
 use netlessons::url::{
     parse_host_port, percent_decode, percent_encode, remove_dot_segments, Component, Url,
 };
+use netlessons::wire::buffer::RecvBuf;
 use netlessons::wire::dot::{DotDecoder, DotEncoder};
 use netlessons::wire::line::{find_line, Endings, Line, LineError, LineReader, ReadLineError};
 use netlessons::wire::reply::{parse_reply_line, read_reply, Reply, ReplyParser, Style};
@@ -309,6 +313,38 @@ fn fuzz_request_heads() {
 }
 
 #[test]
+fn fuzz_head_reader() {
+    // read_head, which a server reads requests with, over bytes that come
+    // in pieces: it finds what the parser finds in the whole input, and
+    // leaves the bytes after the head in the buffer.
+    fuzz_bytes(
+        "head reader",
+        0x4854_5450_0007,
+        &http_inputs(REQUESTS),
+        |input, rng| {
+            let mut buf = RecvBuf::new(trickle(rng, input), RECV_BUFFER_LEN);
+            let result = read_head(&mut buf, parse_request_head);
+            match (result, parse_request_head(input)) {
+                (Ok(Some(head)), Ok(Status::Complete((expected, used)))) => {
+                    assert_eq!(head, expected);
+                    let trickle = buf.get_ref();
+                    let rest = [buf.data(), &trickle.data[trickle.at..]].concat();
+                    assert_eq!(rest, &input[used..]);
+                }
+                (Ok(None), Ok(Status::Partial)) => assert!(input.is_empty()),
+                // A head that never ends, or an error with no line end after
+                // it, is only seen to be truncated when the peer closes.
+                (Err(ReadError::Truncated), Ok(Status::Partial) | Err(_)) => {}
+                (Err(ReadError::Head(error)), Err(expected)) => assert_eq!(error, expected),
+                // Past the buffer's size, whatever the parser says is too large.
+                (Err(ReadError::Head(_)), _) if input.len() >= RECV_BUFFER_LEN => {}
+                (result, expected) => panic!("read {result:?}, the parser says {expected:?}"),
+            }
+        },
+    );
+}
+
+#[test]
 fn fuzz_response_heads() {
     let methods = [Method::Get, Method::Head, Method::Post];
     fuzz_bytes(
@@ -557,6 +593,69 @@ fn decode_chunked(
         }
     }
     Ok((out, used, decoder.is_done()))
+}
+
+#[test]
+fn fuzz_body_reader() {
+    // The reader a server and a client read bodies with, over a receive
+    // buffer of any size: it must agree with the framing it was given,
+    // and leave exactly the bytes after the body for the next message.
+    let mut corpus: Vec<&[u8]> = CHUNKED.to_vec();
+    corpus.extend([&b"hello"[..], b"GET / HTTP/1.1\r\n\r\n"]);
+    let inputs = Inputs {
+        corpus: &corpus,
+        tokens: &[b"0\r\n\r\n", b"\r\n", b"ffff"],
+        alphabet: b"0123456789abcdef;\r\nx",
+    };
+    fuzz_bytes("body reader", 0xB0D7_0001, &inputs, |input, rng| {
+        let length = match rng.below(4) {
+            0 => BodyLength::Empty,
+            1 => BodyLength::Fixed(rng.between(0, input.len() as u64 + 8)),
+            2 => BodyLength::Chunked,
+            _ => BodyLength::UntilClose,
+        };
+        let limit = rng.below(input.len() + 8);
+        // What should come out (the body, and how many bytes it took), or
+        // the errors that may come instead.
+        let expected: Result<(Vec<u8>, usize), &[&str]> = match length {
+            BodyLength::Empty => Ok((Vec::new(), 0)),
+            BodyLength::Fixed(len) => match usize::try_from(len).unwrap() {
+                len if len.min(input.len()) > limit => Err(&["too large"]),
+                len if len > input.len() => Err(&["truncated"]),
+                len => Ok((input[..len].to_vec(), len)),
+            },
+            BodyLength::Chunked => match decode_chunked(&[input]) {
+                // The data before the error may pass the limit first.
+                Err(_) => Err(&["chunked", "too large"]),
+                Ok((data, _, _)) if data.len() > limit => Err(&["too large"]),
+                Ok((_, _, false)) => Err(&["truncated"]),
+                Ok((data, used, true)) => Ok((data, used)),
+            },
+            BodyLength::UntilClose if input.len() > limit => Err(&["too large"]),
+            BodyLength::UntilClose => Ok((input.to_vec(), input.len())),
+        };
+        let mut buf = RecvBuf::new(trickle(rng, input), rng.below(64) + 1);
+        let result = BodyReader::new(&mut buf, length).read_to_limit(limit);
+        match (result, expected) {
+            (Ok(body), Ok((data, used))) => {
+                assert_eq!(body, data);
+                // The rest: what the buffer holds, then what is still unread.
+                let trickle = buf.get_ref();
+                let rest = [buf.data(), &trickle.data[trickle.at..]].concat();
+                assert_eq!(rest, &input[used..]);
+            }
+            (Err(error), Err(allowed)) => {
+                let kind = match error {
+                    ReadError::TooLarge => "too large",
+                    ReadError::Truncated => "truncated",
+                    ReadError::Chunked(_) => "chunked",
+                    other => panic!("{other}"),
+                };
+                assert!(allowed.contains(&kind), "{kind}, expected {allowed:?}");
+            }
+            (result, expected) => panic!("read {result:?}, expected {expected:?}"),
+        }
+    });
 }
 
 #[test]
