@@ -291,6 +291,21 @@ fn if_range_with_the_current_etag_gets_the_range() {
 }
 
 #[test]
+fn an_if_modified_since_with_an_absurd_year_is_ignored() {
+    // This year once overflowed the date arithmetic: the connection's
+    // thread panicked and the client got an empty reply. RFC 9110 §13.1.3:
+    // a date that is not a valid HTTP-date is ignored, so the file comes.
+    let (root, _outside) = site();
+    let server = server(root.path());
+    let mut conn = Conn::open(server.local_addr());
+    conn.send(
+        b"GET /hello.txt HTTP/1.1\r\nHost: t\r\nIf-Modified-Since: Sun Nov  6 08:49:37 99999999999999\r\n\r\n",
+    );
+    let (head, body) = conn.response(Method::Get);
+    assert_eq!((head.status, body.as_slice()), (200, b"hello\n".as_slice()));
+}
+
+#[test]
 fn a_range_gets_206_and_an_impossible_one_416() {
     let (root, _outside) = site();
     let server = server(root.path());

@@ -59,12 +59,17 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
 }
 // ANCHOR_END: civil
 
-/// Formats `time` as an IMF-fixdate. Times before 1970 are shown as 1970.
+/// The last second an HTTP date can show, 9999-12-31 23:59:59: the year
+/// has four digits.
+const LAST_SECOND: u64 = 253_402_300_799;
+
+/// Formats `time` as an IMF-fixdate. Times before 1970 are shown as 1970,
+/// and times after 9999 as its last second.
 pub fn format_http_date(time: SystemTime) -> String {
     let secs = time
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.as_secs());
-    let secs = i64::try_from(secs).unwrap_or(i64::MAX / 2);
+    let secs = i64::try_from(secs.min(LAST_SECOND)).unwrap_or_default();
     let days = secs.div_euclid(86_400);
     let in_day = secs.rem_euclid(86_400);
     let (year, month, day) = civil_from_days(days);
@@ -84,22 +89,23 @@ pub fn format_http_date(time: SystemTime) -> String {
 /// (RFC 9110 §13.1.3: an invalid If-Modified-Since is ignored).
 pub fn parse_http_date(text: &str) -> Option<SystemTime> {
     let words: Vec<&str> = text.split_ascii_whitespace().collect();
+    // The year is `4DIGIT` (`2DIGIT` in rfc850-date): digits only, so it
+    // is at most 9999 whatever was sent, and the arithmetic below cannot
+    // overflow. "Sun Nov  6 08:49:37 99999999999999" is simply no date.
     let (year, month, day, time) = match words.as_slice() {
         // Sun, 06 Nov 1994 08:49:37 GMT
-        [_, day, month, year, time, "GMT"] if year.len() == 4 => {
-            (year.parse().ok()?, *month, day.parse().ok()?, *time)
-        }
+        [_, day, month, year, time, "GMT"] => (digits(year, 4)?, *month, day.parse().ok()?, *time),
         // Sunday, 06-Nov-94 08:49:37 GMT (two-digit years: §5.6.7 says
         // a year that looks more than 50 years ahead is in the past).
         [_, date, time, "GMT"] => {
             let mut parts = date.split('-');
             let (day, month, year) = (parts.next()?, parts.next()?, parts.next()?);
-            let year: i64 = year.parse().ok()?;
+            let year = digits(year, 2)?;
             let year = if year < 70 { 2000 + year } else { 1900 + year };
             (year, month, day.parse().ok()?, *time)
         }
         // Sun Nov  6 08:49:37 1994
-        [_, month, day, time, year] => (year.parse().ok()?, *month, day.parse().ok()?, *time),
+        [_, month, day, time, year] => (digits(year, 4)?, *month, day.parse().ok()?, *time),
         _ => return None,
     };
     let month = MONTH_NAMES.iter().position(|&name| name == month)? as u32 + 1;
@@ -116,6 +122,15 @@ pub fn parse_http_date(text: &str) -> Option<SystemTime> {
     let days = u64::try_from(days_from_civil(year, month, day)).ok()?;
     let secs = days * 86_400 + hours * 3600 + minutes * 60 + seconds;
     UNIX_EPOCH.checked_add(Duration::from_secs(secs))
+}
+
+/// The value of `text` if it is exactly `count` ASCII digits: no sign, no
+/// space, and so never more than `10^count - 1`.
+fn digits(text: &str, count: usize) -> Option<i64> {
+    if text.len() != count || !text.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
 }
 
 #[cfg(test)]
@@ -176,5 +191,46 @@ mod tests {
         ] {
             assert_eq!(parse_http_date(text), None, "{text}");
         }
+    }
+
+    #[test]
+    fn absurd_years_are_none_not_an_overflow() {
+        // Each of these once overflowed an i64 or a u64 on its way to a
+        // number of seconds, which panics a debug build. RFC 9110 §5.6.7
+        // writes the year with four digits (two in rfc850-date), and an
+        // unparseable If-Modified-Since is ignored (§13.1.3).
+        for text in [
+            "Sun Nov  6 08:49:37 99999999999999",
+            "Sun Nov  6 08:49:37 9223372036854775807",
+            "Sun Nov  6 08:49:37 -9223372036854775808",
+            "Sun Nov  6 08:49:37 +1994",
+            "Sun Nov  6 08:49:37 19940",
+            "Sunday, 06-Nov-9223372036854775807 08:49:37 GMT",
+            "Sunday, 06-Nov--9223372036854775808 08:49:37 GMT",
+            "Sunday, 06-Nov-1994 08:49:37 GMT",
+            "Sunday, 06-Nov-+9 08:49:37 GMT",
+            "Sun, 06 Nov -994 08:49:37 GMT",
+            "Sun, 06 Nov +994 08:49:37 GMT",
+        ] {
+            assert_eq!(parse_http_date(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn times_after_9999_are_written_as_its_last_second() {
+        // An HTTP date has four digits for the year; a file dated in the
+        // year 10000 once got "Sat, 01 Jan 10000 00:00:00 GMT", which no
+        // recipient can parse.
+        for secs in [253_402_300_800, i64::MAX as u64] {
+            assert_eq!(format_http_date(at(secs)), "Fri, 31 Dec 9999 23:59:59 GMT");
+        }
+    }
+
+    #[test]
+    fn the_last_four_digit_year_still_parses() {
+        assert_eq!(
+            parse_http_date("Fri Dec 31 23:59:59 9999"),
+            Some(at(253_402_300_799))
+        );
     }
 }

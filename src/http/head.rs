@@ -379,7 +379,11 @@ pub fn parse_fields(buf: &[u8], in_response: bool) -> Result<Status<(Headers, us
             if !in_response || headers.is_empty() {
                 return Err(HeadError::ObsoleteLineFolding);
             }
-            headers.continue_last(&String::from_utf8_lossy(trim_ows(line)));
+            let more = trim_ows(line);
+            if more.iter().any(|&b| is_forbidden_in_value(b)) {
+                return Err(HeadError::BadHeaderValue);
+            }
+            headers.continue_last(&String::from_utf8_lossy(more));
             continue;
         }
         if headers.len() == MAX_HEADERS {
@@ -563,6 +567,38 @@ mod tests {
                 panic!("{text:?} was not accepted");
             };
             assert_eq!(head.headers.get("host"), Some("x"), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_folded_line_is_held_to_the_rules_of_a_value() {
+        // RFC 9110 §5.5: no control characters in a value, on the line that
+        // continues it too (a bare CR there once went into the value).
+        for text in [
+            "HTTP/1.1 200 OK\r\nX: a\r\n b\rc\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nX: a\r\n b\0\r\n\r\n",
+        ] {
+            assert_eq!(
+                parse_response_head(text.as_bytes()),
+                Err(HeadError::BadHeaderValue),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_fold_adds_no_whitespace_at_either_end_of_a_value() {
+        // RFC 9112 §5: whitespace around a value is not part of it, and
+        // §5.2 turns a fold into one space between two pieces of text.
+        for (text, value) in [
+            ("HTTP/1.1 200 OK\r\nX: a\r\n \r\n\r\n", "a"),
+            ("HTTP/1.1 200 OK\r\nX:\r\n b\r\n\r\n", "b"),
+            ("HTTP/1.1 200 OK\r\nX: a\r\n\t\r\n b\r\n\r\n", "a b"),
+        ] {
+            let Ok(Status::Complete((head, _))) = parse_response_head(text.as_bytes()) else {
+                panic!("not parsed: {text:?}");
+            };
+            assert_eq!(head.headers.get("x"), Some(value), "{text:?}");
         }
     }
 

@@ -80,10 +80,13 @@ impl Headers {
     }
 
     /// Adds `more` to the last field's value, after a space (what a client
-    /// does with obsolete line folding, RFC 9112 §5.2).
+    /// does with obsolete line folding, RFC 9112 §5.2). Neither end of the
+    /// value gets a space: whitespace there is never part of a value.
     pub(crate) fn continue_last(&mut self, more: &str) {
         if let Some((_, value)) = self.fields.last_mut() {
-            value.push(' ');
+            if !value.is_empty() && !more.is_empty() {
+                value.push(' ');
+            }
             value.push_str(more);
         }
     }

@@ -78,16 +78,20 @@ impl std::error::Error for LineError {}
 /// `max_len` counts the content only, not the CR LF.
 pub fn find_line(buf: &[u8], max_len: usize, endings: Endings) -> Result<Status<Line>, LineError> {
     // A line may be max_len bytes plus CR: only that much needs a look.
-    let window = &buf[..buf.len().min(max_len + 2)];
+    // (Saturating: a caller may pass usize::MAX for "no limit".)
+    let window_len = max_len.saturating_add(2);
+    let window = &buf[..buf.len().min(window_len)];
     match window.iter().position(|&byte| byte == b'\n') {
         Some(lf) => {
             let has_cr = lf > 0 && window[lf - 1] == b'\r';
-            if !has_cr && endings == Endings::Crlf {
-                return Err(LineError::BareLf);
-            }
             let len = if has_cr { lf - 1 } else { lf };
+            // Length first: a prefix of this line was already too long,
+            // and the error must not depend on where the reads ended.
             if len > max_len {
                 return Err(LineError::TooLong { limit: max_len });
+            }
+            if !has_cr && endings == Endings::Crlf {
+                return Err(LineError::BareLf);
             }
             Ok(Status::Complete(Line {
                 len,
@@ -96,9 +100,9 @@ pub fn find_line(buf: &[u8], max_len: usize, endings: Endings) -> Result<Status<
         }
         // No LF among the first max_len + 2 bytes: whatever comes next,
         // this line is too long.
-        None if window.len() == max_len + 2 => Err(LineError::TooLong { limit: max_len }),
+        None if window.len() == window_len => Err(LineError::TooLong { limit: max_len }),
         // One more byte allowed: max_len bytes and a CR, waiting for its LF.
-        None if window.len() == max_len + 1 && window[max_len] != b'\r' => {
+        None if window.len() > max_len && window[max_len] != b'\r' => {
             Err(LineError::TooLong { limit: max_len })
         }
         None => Ok(Status::Partial),
@@ -311,6 +315,36 @@ mod tests {
                 String::from_utf8_lossy(input)
             );
         }
+    }
+
+    #[test]
+    fn a_limit_as_large_as_usize_is_no_overflow() {
+        // "No limit" written as usize::MAX once overflowed `max_len + 2`.
+        for max_len in [usize::MAX - 1, usize::MAX] {
+            let line = Line {
+                len: 4,
+                consumed: 6,
+            };
+            assert_eq!(
+                find_line(b"NOOP\r\n", max_len, Endings::Crlf),
+                Ok(Status::Complete(line))
+            );
+            assert_eq!(
+                find_line(b"NOOP", max_len, Endings::Crlf),
+                Ok(Status::Partial)
+            );
+        }
+    }
+
+    #[test]
+    fn a_long_line_is_too_long_however_it_ends_and_arrives() {
+        // Its first MAX + 1 bytes already make it too long; the bare LF
+        // after them must not change the error, or the reply a peer gets
+        // would depend on how the network cut the bytes.
+        let line = b"01234567890\n";
+        let too_long = Err(LineError::TooLong { limit: MAX });
+        assert_eq!(find_line(&line[..MAX + 1], MAX, Endings::Crlf), too_long);
+        assert_eq!(find_line(line, MAX, Endings::Crlf), too_long);
     }
 
     #[test]

@@ -1,0 +1,1539 @@
+//! Fuzz tests: every pure parser of the crate, and the readers built on
+//! them, fed inputs that a hostile or broken peer could send, must answer
+//! without panicking; wherever a writer exists, reading what it wrote must
+//! give back what it was given; and however the network cuts the bytes,
+//! the answer must be the same.
+//!
+//! A debug build checks every arithmetic operation for overflow, so a
+//! number from the wire that is multiplied without a check panics here,
+//! as it would panic a connection's thread in `cargo run`. (That is how a
+//! date with the year 99999999999999 once ended a connection.)
+//!
+//! Each test starts from valid inputs and mutates them at random: it
+//! flips, inserts, deletes and repeats bytes, splices pieces of other
+//! inputs in, and inserts tokens known to break parsers (huge numbers,
+//! `..`, `%`, CR and LF). Some inputs are random from the start. The
+//! random numbers come from a seeded generator (`support/prng.rs`), and
+//! each test names its seed, so a failure is found again by running the
+//! test again; the failure message gives the seed, the iteration and the
+//! input, escaped as in a Rust byte string.
+//!
+//! `FUZZ_ITERATIONS` sets how many inputs each test tries (a few thousand
+//! by default, so that `cargo test` stays fast). CI runs a million per
+//! test, in an optimised build that still checks overflow:
+//!
+//! ```text
+//! FUZZ_ITERATIONS=1000000 cargo test --profile fuzz --test fuzz
+//! ```
+//!
+//! `FUZZ_SEED` (a number, 0 by default) is mixed into every test's seed:
+//! set it to hunt with inputs that CI never tries, and give it again, with
+//! the same `FUZZ_ITERATIONS`, to reproduce what it found.
+
+mod support;
+
+use netlessons::http::body::{content_length, request_body, response_body, BodyLength};
+use netlessons::http::chunked::{encode_chunk, encode_last_chunk, read_chunked, ChunkedDecoder};
+use netlessons::http::conn::{read_head, BodyReader, ReadError, RECV_BUFFER_LEN};
+use netlessons::http::date::{format_http_date, parse_http_date};
+use netlessons::http::head::{
+    parse_fields, parse_request_head, parse_response_head, Method, RequestHead, ResponseHead,
+    Version, MAX_HEADERS, MAX_HEAD_LEN, MAX_REQUEST_LINE_LEN,
+};
+use netlessons::http::mime::content_type;
+use netlessons::http::path::safe_path;
+use netlessons::http::range::{answer_range, RangeAnswer};
+use netlessons::http::request::encode_request;
+use netlessons::http::server::{App, Request};
+use netlessons::http::Headers;
+use netlessons::json::{self, parse_string_at, Value};
+use netlessons::rest::api::is_json_type;
+use netlessons::rest::store::{draft_from_json, patch_from_json};
+use netlessons::rest::{route, Notes, NotesApi};
+use netlessons::tcp::framing::{encode_frame, parse_frame, HEADER_LEN};
+use netlessons::transcript::{show_line, Side, Transcript};
+use netlessons::udp::ping::{Outcome, Ping, PingSession, PING_LEN};
+use netlessons::url::{
+    parse_host_port, percent_decode, percent_encode, remove_dot_segments, Component, Url,
+};
+use netlessons::wire::buffer::RecvBuf;
+use netlessons::wire::dot::{DotDecoder, DotEncoder};
+use netlessons::wire::line::{find_line, Endings, Line, LineError, LineReader, ReadLineError};
+use netlessons::wire::reply::{parse_reply_line, read_reply, Reply, ReplyParser, Style};
+use netlessons::wire::Status;
+use std::io::{self, Read};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::panic::{self, AssertUnwindSafe};
+use std::time::{Duration, UNIX_EPOCH};
+use support::prng::{escaped, mutate, Rng};
+
+/// Inputs per test when `FUZZ_ITERATIONS` is not set: enough to find the
+/// shallow bugs on every `cargo test`, few enough to take about a second.
+const DEFAULT_ITERATIONS: u64 = 3_000;
+
+/// The longest input a mutation makes: a little more than the largest
+/// limit of these parsers (an HTTP head, 32 KiB), which the mutations
+/// that repeat a run thousands of times now and then pass.
+const MAX_INPUT_LEN: usize = 40 * 1024;
+
+/// The number in the environment variable `name`, or `default`.
+fn number_from_env(name: &str, default: u64) -> u64 {
+    match std::env::var(name) {
+        Ok(text) => text
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}={text:?} is not a number")),
+        Err(_) => default,
+    }
+}
+
+/// Runs `check` once per iteration, each with its own generator, derived
+/// from `seed` and the iteration number. `check` puts the input it tries
+/// into its second argument first: if it panics, that input is printed.
+fn run(name: &str, seed: u64, mut check: impl FnMut(&mut Rng, &mut Vec<u8>)) {
+    let extra = number_from_env("FUZZ_SEED", 0);
+    let seed = seed ^ Rng::new(extra).next_u64() ^ Rng::new(0).next_u64();
+    let mut input = Vec::new();
+    for iteration in 0..number_from_env("FUZZ_ITERATIONS", DEFAULT_ITERATIONS) {
+        let mut rng = Rng::new(seed ^ Rng::new(iteration).next_u64());
+        input.clear();
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| check(&mut rng, &mut input)));
+        if let Err(payload) = outcome {
+            eprintln!(
+                "fuzz {name}: FUZZ_SEED={extra}, iteration {iteration}, input (escaped):\n  b\"{}\"",
+                escaped(&input)
+            );
+            panic::resume_unwind(payload);
+        }
+    }
+}
+
+/// The inputs of one parser: valid examples to mutate, its own tokens to
+/// insert, and the bytes its random inputs are made of.
+struct Inputs<'a> {
+    corpus: &'a [&'a [u8]],
+    tokens: &'a [&'a [u8]],
+    alphabet: &'a [u8],
+}
+
+impl Inputs<'_> {
+    /// One input: most often a mutated example, sometimes random bytes,
+    /// sometimes a string of tokens.
+    fn make(&self, rng: &mut Rng, out: &mut Vec<u8>) {
+        match rng.below(16) {
+            0 => out.extend(rng.bytes(64, &[])),
+            1 => out.extend(rng.bytes(64, self.alphabet)),
+            2 => {
+                for _ in 0..rng.below(12) {
+                    match rng.one_in(2) {
+                        true if !self.tokens.is_empty() => out.extend(*rng.pick(self.tokens)),
+                        _ => out.extend(rng.bytes(3, self.alphabet)),
+                    }
+                }
+            }
+            _ => {
+                let example = rng.pick(self.corpus);
+                out.extend(mutate(
+                    rng,
+                    example,
+                    self.corpus,
+                    self.tokens,
+                    MAX_INPUT_LEN,
+                ));
+            }
+        }
+    }
+}
+
+/// Runs `check` on inputs made from `inputs`.
+fn fuzz_bytes(name: &str, seed: u64, inputs: &Inputs, mut check: impl FnMut(&[u8], &mut Rng)) {
+    run(name, seed, |rng, input| {
+        inputs.make(rng, input);
+        check(input, rng);
+    });
+}
+
+/// `bytes` cut into pieces of random sizes, as a network delivers them.
+fn pieces<'a>(rng: &mut Rng, bytes: &'a [u8]) -> Vec<&'a [u8]> {
+    let mut out = Vec::new();
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let size = match rng.below(4) {
+            0 => 1,
+            1 => rng.below(8) + 1,
+            _ => rng.below(rest.len()) + 1,
+        };
+        let (piece, after) = rest.split_at(size.min(rest.len()));
+        out.push(piece);
+        rest = after;
+    }
+    out
+}
+
+/// A reader that hands out `data` in pieces of random sizes.
+struct Trickle {
+    data: Vec<u8>,
+    at: usize,
+    rng: Rng,
+}
+
+impl Read for Trickle {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let left = self.data.len() - self.at;
+        let n = (self.rng.below(16) + 1).min(left).min(out.len());
+        out[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+fn trickle(rng: &mut Rng, data: &[u8]) -> Trickle {
+    Trickle {
+        data: data.to_vec(),
+        at: 0,
+        rng: Rng::new(rng.next_u64()),
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+// ---------------------------------------------------------------------
+// The generator itself: the one test here that checks the test helpers.
+
+#[test]
+fn the_generator_is_splitmix64() {
+    // The first outputs for seed 0 of the reference implementation
+    // (Vigna's splitmix64.c): if these change, every seed below finds
+    // other inputs than it did.
+    let mut rng = Rng::new(0);
+    assert_eq!(rng.next_u64(), 0xE220_A839_7B1D_CDAF);
+    assert_eq!(rng.next_u64(), 0x6E78_9E6A_A1B9_65F4);
+}
+
+// ---------------------------------------------------------------------
+// HTTP heads, header fields and framing.
+
+const REQUESTS: &[&[u8]] = &[
+    b"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n",
+    b"GET /index.html?x=1 HTTP/1.1\r\nHost: h\r\nAccept: */*\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n",
+    b"POST /notes HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Type: application/json\r\n\r\nhello",
+    b"PUT /a HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+    b"\r\nOPTIONS * HTTP/1.1\nHost: x\n\n",
+    b"GET http://example.com/abs HTTP/1.1\r\nRange: bytes=0-499\r\nConnection: keep-alive, Upgrade\r\n\r\n",
+];
+
+const RESPONSES: &[&[u8]] = &[
+    b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+    b"HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.0 200\r\nX: a\r\n  b\r\n\r\n",
+    b"HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-4/10\r\nTransfer-Encoding: chunked\r\n\r\n",
+    b"HTTP/1.1 304 Not Modified\r\nLast-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n",
+];
+
+const HTTP_TOKENS: &[&[u8]] = &[
+    b"HTTP/1.1",
+    b"HTTP/1.0",
+    b"HTTP/9.9",
+    b"GET",
+    b"Host: ",
+    b"Content-Length: ",
+    b"Transfer-Encoding: chunked",
+    b"Transfer-Encoding: gzip, chunked",
+    b"Connection: close",
+    b"Expect: 100-continue",
+    b"\r\n ",
+    b"\r\n\t",
+];
+
+const HTTP_ALPHABET: &[u8] = b"GETPOSHTP/1.0 \r\n:;,-=aAzZ09*?#%\t";
+
+fn http_inputs(corpus: &'static [&'static [u8]]) -> Inputs<'static> {
+    Inputs {
+        corpus,
+        tokens: HTTP_TOKENS,
+        alphabet: HTTP_ALPHABET,
+    }
+}
+
+/// Whether a head written out again is still within the limits of the
+/// head parser: it may have grown, since a byte that is not UTF-8 comes
+/// back as the three bytes of U+FFFD.
+fn fits_in_a_head(written: &str) -> bool {
+    let start_line = written.split("\r\n").next().unwrap_or_default();
+    start_line.len() <= MAX_REQUEST_LINE_LEN && written.len() <= MAX_HEAD_LEN
+}
+
+#[test]
+fn fuzz_request_heads() {
+    fuzz_bytes(
+        "request heads",
+        0x4854_5450_0001,
+        &http_inputs(REQUESTS),
+        |input, rng| {
+            let result = parse_request_head(input);
+            if let Ok(Status::Complete((head, used))) = &result {
+                let used = *used;
+                assert!(used <= input.len());
+                assert!(head.headers.len() <= MAX_HEADERS);
+                // The body framing decision, on every head that parses.
+                let _ = request_body(head);
+                // A complete head stays complete with more bytes after it.
+                let mut longer = input[..used].to_vec();
+                longer.extend_from_slice(b"GET / HTTP/1.1\r\n");
+                assert!(matches!(
+                    parse_request_head(&longer),
+                    Ok(Status::Complete((_, n))) if n == used
+                ));
+            }
+            // A head that parses, written out again, parses as the same head.
+            if let Ok(Status::Complete((head, _))) = &result {
+                let written = format!(
+                    "{} {} {}\r\n{}\r\n",
+                    head.method, head.target, head.version, head.headers
+                );
+                if fits_in_a_head(&written) {
+                    assert_eq!(
+                        parse_request_head(written.as_bytes()),
+                        Ok(Status::Complete((head.clone(), written.len()))),
+                        "written: {written:?}"
+                    );
+                }
+            }
+            // What a prefix of the input says holds for the whole: a head
+            // complete in the prefix is the same head; an error found in
+            // the prefix is still there.
+            let cut = rng.below(input.len() + 1);
+            match parse_request_head(&input[..cut]) {
+                Ok(Status::Partial) => {}
+                early => assert_eq!(early, result, "cut at {cut}"),
+            }
+        },
+    );
+}
+
+#[test]
+fn fuzz_head_reader() {
+    // read_head, which a server reads requests with, over bytes that come
+    // in pieces: it finds what the parser finds in the whole input, and
+    // leaves the bytes after the head in the buffer.
+    fuzz_bytes(
+        "head reader",
+        0x4854_5450_0007,
+        &http_inputs(REQUESTS),
+        |input, rng| {
+            let mut buf = RecvBuf::new(trickle(rng, input), RECV_BUFFER_LEN);
+            let result = read_head(&mut buf, parse_request_head);
+            match (result, parse_request_head(input)) {
+                (Ok(Some(head)), Ok(Status::Complete((expected, used)))) => {
+                    assert_eq!(head, expected);
+                    let trickle = buf.get_ref();
+                    let rest = [buf.data(), &trickle.data[trickle.at..]].concat();
+                    assert_eq!(rest, &input[used..]);
+                }
+                (Ok(None), Ok(Status::Partial)) => assert!(input.is_empty()),
+                // A head that never ends, or an error with no line end after
+                // it, is only seen to be truncated when the peer closes.
+                (Err(ReadError::Truncated), Ok(Status::Partial) | Err(_)) => {}
+                (Err(ReadError::Head(error)), Err(expected)) => assert_eq!(error, expected),
+                // Past the buffer's size, whatever the parser says is too large.
+                (Err(ReadError::Head(_)), _) if input.len() >= RECV_BUFFER_LEN => {}
+                (result, expected) => panic!("read {result:?}, the parser says {expected:?}"),
+            }
+        },
+    );
+}
+
+#[test]
+fn fuzz_response_heads() {
+    let methods = [Method::Get, Method::Head, Method::Post];
+    fuzz_bytes(
+        "response heads",
+        0x4854_5450_0002,
+        &http_inputs(RESPONSES),
+        |input, rng| {
+            let result = parse_response_head(input);
+            if let Ok(Status::Complete((head, used))) = &result {
+                assert!(*used <= input.len());
+                assert!((100..=599).contains(&head.status), "status {}", head.status);
+                let _ = response_body(rng.pick(&methods), head);
+            }
+            if let Ok(Status::Complete((head, _))) = &result {
+                let written = format!(
+                    "{} {} {}\r\n{}\r\n",
+                    head.version, head.status, head.reason, head.headers
+                );
+                if fits_in_a_head(&written) {
+                    assert_eq!(
+                        parse_response_head(written.as_bytes()),
+                        Ok(Status::Complete((head.clone(), written.len()))),
+                        "written: {written:?}"
+                    );
+                }
+            }
+            // As for requests: a prefix says nothing the whole contradicts.
+            let cut = rng.below(input.len() + 1);
+            match parse_response_head(&input[..cut]) {
+                Ok(Status::Partial) => {}
+                early => assert_eq!(early, result, "cut at {cut}"),
+            }
+        },
+    );
+}
+
+#[test]
+fn fuzz_header_fields() {
+    const FIELDS: &[&[u8]] = &[
+        b"Host: example.com\r\nAccept: */*\r\n\r\n",
+        b"X: a\r\n  b\r\n\tc\r\n\r\n",
+        b"Content-Length: 5, 5\r\nContent-Length: 5\r\n\r\n",
+        b"Name:value\nOther: \t spaced \t\n\n",
+        b"Expires: never\r\n\r\n",
+    ];
+    let inputs = Inputs {
+        corpus: FIELDS,
+        tokens: HTTP_TOKENS,
+        alphabet: HTTP_ALPHABET,
+    };
+    fuzz_bytes("header fields", 0x4854_5450_0003, &inputs, |input, rng| {
+        if let Ok(Status::Complete((headers, used))) = parse_fields(input, rng.one_in(2)) {
+            assert!(used <= input.len() && used <= MAX_HEAD_LEN + 2);
+            assert!(headers.len() <= MAX_HEADERS);
+        }
+    });
+}
+
+/// A field name (a token) and a value with no control characters and no
+/// whitespace at either end: what a sender may put on the wire.
+fn field(rng: &mut Rng) -> (String, String) {
+    const TCHAR: &[u8] =
+        b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    const VCHAR: &[u8] = b" \tazAZ09!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
+    let mut name = rng.bytes(12, TCHAR);
+    if name.is_empty() {
+        name.push(b'X');
+    }
+    let mut value = rng.bytes(24, VCHAR);
+    if rng.one_in(4) {
+        value.extend("é😀".as_bytes());
+    }
+    let value = text(&value).trim_matches([' ', '\t']).to_string();
+    (text(&name), value)
+}
+
+#[test]
+fn header_fields_written_are_read_back() {
+    run(
+        "header fields round trip",
+        0x4854_5450_0004,
+        |rng, input| {
+            let mut headers = Headers::new();
+            for _ in 0..rng.below(8) {
+                let (name, value) = field(rng);
+                headers.append(name, value);
+            }
+            input.extend(format!("{headers}\r\n").into_bytes());
+            let parsed = parse_fields(input, false);
+            assert_eq!(parsed, Ok(Status::Complete((headers, input.len()))));
+        },
+    );
+}
+
+#[test]
+fn requests_written_are_read_back() {
+    const BASES: &[&str] = &[
+        "http://example.com/",
+        "http://127.0.0.1:8080/a/b?c=d",
+        "http://[::1]:81/x%20y?",
+        "http://h",
+    ];
+    run("request round trip", 0x4854_5450_0005, |rng, input| {
+        let method = *rng.pick(&["GET", "POST", "DELETE", "PROPFIND"]);
+        let method = Method::from_token(method);
+        let base = *rng.pick(BASES);
+        let mut url = Url::parse(base).unwrap();
+        let segment = rng.bytes(6, b"az09 ./%?#\xc3\xa9");
+        if let Ok(joined) = url.join(&percent_encode(&segment, Component::PathSegment)) {
+            url = joined;
+        }
+        let mut headers = Headers::new();
+        for _ in 0..rng.below(5) {
+            let (name, value) = field(rng);
+            if !["host", "content-length", "transfer-encoding"]
+                .iter()
+                .any(|framing| name.eq_ignore_ascii_case(framing))
+            {
+                headers.append(name, value);
+            }
+        }
+        let body = rng.bytes(8, &[]);
+        input.extend(encode_request(&method, &url, &headers, &body).unwrap());
+        let Ok(Status::Complete((head, used))) = parse_request_head(input) else {
+            panic!("a request the client wrote does not parse");
+        };
+        assert_eq!(head.method, method);
+        assert_eq!(head.target, url.request_target());
+        assert_eq!(head.version, Version::Http11);
+        for (name, value) in headers.iter() {
+            assert!(head.headers.iter().any(|field| field == (name, value)));
+        }
+        let expected = match body.len() {
+            0 => BodyLength::Empty,
+            len => BodyLength::Fixed(len as u64),
+        };
+        assert_eq!(request_body(&head), Ok(expected));
+        assert_eq!(&input[used..], body.as_slice());
+    });
+}
+
+#[test]
+fn fuzz_body_framing() {
+    // Heads made directly, so that the values need not be ones the head
+    // parser lets through. A `|` separates the values of two field lines.
+    const VALUES: &[&[u8]] = &[
+        b"0",
+        b"5|5",
+        b"5, 5",
+        b" 42 |chunked",
+        b"chunked",
+        b"gzip, chunked",
+        b"Chunked|chunked",
+        b",,chunked,",
+    ];
+    let inputs = Inputs {
+        corpus: VALUES,
+        tokens: &[b"chunked", b"identity", b",", b"|"],
+        alphabet: b"0123456789, chunkedCHUNKED\t|",
+    };
+    let names = ["Content-Length", "Transfer-Encoding", "content-length"];
+    fuzz_bytes("body framing", 0x4854_5450_0006, &inputs, |input, rng| {
+        let mut headers = Headers::new();
+        for value in input.split(|&b| b == b'|').take(4) {
+            headers.append(*rng.pick(&names), text(value));
+        }
+        let request = RequestHead {
+            method: Method::Post,
+            target: "/".into(),
+            version: Version::Http11,
+            headers: headers.clone(),
+        };
+        let _ = request_body(&request);
+        let response = ResponseHead {
+            version: Version::Http11,
+            status: rng.between(100, 599) as u16,
+            reason: String::new(),
+            headers,
+        };
+        let _ = response_body(&Method::Get, &response);
+        let _ = content_length(text(input).split('|'));
+    });
+}
+
+// ---------------------------------------------------------------------
+// The chunked transfer coding.
+
+const CHUNKED: &[&[u8]] = &[
+    b"5\r\nhello\r\n7;note=ignored\r\n world!\r\n0\r\nExpires: never\r\n\r\n",
+    b"3\r\nabc\r\n0\r\n\r\nGET / HTTP/1.1\r\n",
+    b"1a\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\n\r\n",
+    b"0\r\nX: 1\r\nY: 2\r\n\r\n",
+];
+
+#[test]
+fn fuzz_chunked_decoder() {
+    let inputs = Inputs {
+        corpus: CHUNKED,
+        tokens: &[b"ffffffffffffffff", b"0\r\n\r\n", b";ext=1", b"\r\n"],
+        alphabet: b"0123456789abcdefABCDEF;= \r\nxX:",
+    };
+    fuzz_bytes("chunked decoder", 0xC4_0001, &inputs, |input, rng| {
+        // However the bytes are cut, the decoder sees the same body: the
+        // same data, the same end, the same error.
+        let whole = decode_chunked(&[input]);
+        let cut = decode_chunked(&pieces(rng, input));
+        assert_eq!(whole, cut);
+        if let Ok((data, used, _)) = &whole {
+            assert!(data.len() <= *used && *used <= input.len());
+        }
+        // read_chunked, over a stream, agrees with the decoder.
+        let limit = rng.below(64);
+        let mut stream = io::BufReader::new(trickle(rng, input));
+        match (read_chunked(&mut stream, limit), whole) {
+            (Ok(body), Ok((data, _, true))) => assert!(body == data && body.len() <= limit),
+            (Err(error), Ok((data, _, done))) => {
+                let expected = match done {
+                    true if data.len() > limit => io::ErrorKind::InvalidData,
+                    true => panic!("read_chunked refused a body the decoder took"),
+                    false if data.len() > limit => io::ErrorKind::InvalidData,
+                    false => io::ErrorKind::UnexpectedEof,
+                };
+                assert_eq!(error.kind(), expected, "{error}");
+            }
+            (Err(error), Err(_)) => assert_eq!(error.kind(), io::ErrorKind::InvalidData),
+            (Ok(body), whole) => panic!("read_chunked gave {body:?}, the decoder {whole:?}"),
+        }
+    });
+}
+
+/// Decodes a chunked body that arrives in `pieces`: the data, how many
+/// bytes were used, and whether the body ended.
+fn decode_chunked(
+    pieces: &[&[u8]],
+) -> Result<(Vec<u8>, usize, bool), netlessons::http::chunked::ChunkedError> {
+    let mut decoder = ChunkedDecoder::default();
+    let mut out = Vec::new();
+    let mut used = 0;
+    for piece in pieces {
+        let n = decoder.decode(piece, &mut out)?;
+        assert!(n <= piece.len());
+        used += n;
+        if n < piece.len() {
+            assert!(decoder.is_done());
+            break;
+        }
+    }
+    Ok((out, used, decoder.is_done()))
+}
+
+#[test]
+fn fuzz_body_reader() {
+    // The reader a server and a client read bodies with, over a receive
+    // buffer of any size: it must agree with the framing it was given,
+    // and leave exactly the bytes after the body for the next message.
+    let mut corpus: Vec<&[u8]> = CHUNKED.to_vec();
+    corpus.extend([&b"hello"[..], b"GET / HTTP/1.1\r\n\r\n"]);
+    let inputs = Inputs {
+        corpus: &corpus,
+        tokens: &[b"0\r\n\r\n", b"\r\n", b"ffff"],
+        alphabet: b"0123456789abcdef;\r\nx",
+    };
+    fuzz_bytes("body reader", 0xB0D7_0001, &inputs, |input, rng| {
+        let length = match rng.below(4) {
+            0 => BodyLength::Empty,
+            1 => BodyLength::Fixed(rng.between(0, input.len() as u64 + 8)),
+            2 => BodyLength::Chunked,
+            _ => BodyLength::UntilClose,
+        };
+        let limit = rng.below(input.len() + 8);
+        // What should come out (the body, and how many bytes it took), or
+        // the errors that may come instead.
+        let expected: Result<(Vec<u8>, usize), &[&str]> = match length {
+            BodyLength::Empty => Ok((Vec::new(), 0)),
+            BodyLength::Fixed(len) => match usize::try_from(len).unwrap() {
+                len if len.min(input.len()) > limit => Err(&["too large"]),
+                len if len > input.len() => Err(&["truncated"]),
+                len => Ok((input[..len].to_vec(), len)),
+            },
+            BodyLength::Chunked => match decode_chunked(&[input]) {
+                // The data before the error may pass the limit first.
+                Err(_) => Err(&["chunked", "too large"]),
+                Ok((data, _, _)) if data.len() > limit => Err(&["too large"]),
+                Ok((_, _, false)) => Err(&["truncated"]),
+                Ok((data, used, true)) => Ok((data, used)),
+            },
+            BodyLength::UntilClose if input.len() > limit => Err(&["too large"]),
+            BodyLength::UntilClose => Ok((input.to_vec(), input.len())),
+        };
+        let mut buf = RecvBuf::new(trickle(rng, input), rng.below(64) + 1);
+        let result = BodyReader::new(&mut buf, length).read_to_limit(limit);
+        match (result, expected) {
+            (Ok(body), Ok((data, used))) => {
+                assert_eq!(body, data);
+                // The rest: what the buffer holds, then what is still unread.
+                let trickle = buf.get_ref();
+                let rest = [buf.data(), &trickle.data[trickle.at..]].concat();
+                assert_eq!(rest, &input[used..]);
+            }
+            (Err(error), Err(allowed)) => {
+                let kind = match error {
+                    ReadError::TooLarge => "too large",
+                    ReadError::Truncated => "truncated",
+                    ReadError::Chunked(_) => "chunked",
+                    other => panic!("{other}"),
+                };
+                assert!(allowed.contains(&kind), "{kind}, expected {allowed:?}");
+            }
+            (result, expected) => panic!("read {result:?}, expected {expected:?}"),
+        }
+    });
+}
+
+#[test]
+fn chunked_bodies_written_are_read_back() {
+    run("chunked round trip", 0xC4_0002, |rng, wire| {
+        let chunks: Vec<Vec<u8>> = (0..rng.below(5)).map(|_| rng.bytes(40, &[])).collect();
+        for chunk in &chunks {
+            encode_chunk(chunk, wire);
+        }
+        encode_last_chunk(wire);
+        let mut decoder = ChunkedDecoder::default();
+        let mut out = Vec::new();
+        let mut used = 0;
+        for piece in pieces(rng, wire) {
+            used += decoder.decode(piece, &mut out).unwrap();
+        }
+        assert!(decoder.is_done());
+        assert_eq!((out, used), (chunks.concat(), wire.len()));
+    });
+}
+
+// ---------------------------------------------------------------------
+// Dates and ranges.
+
+const DATES: &[&[u8]] = &[
+    b"Sun, 06 Nov 1994 08:49:37 GMT",
+    b"Sunday, 06-Nov-94 08:49:37 GMT",
+    b"Sun Nov  6 08:49:37 1994",
+    b"Fri, 31 Dec 9999 23:59:59 GMT",
+    b"Thu, 01 Jan 1970 00:00:00 GMT",
+    b"Tue, 29 Feb 2000 00:00:00 GMT",
+];
+
+/// 9999-12-31 23:59:59, in seconds since 1970: the last HTTP date.
+const LAST_HTTP_DATE: u64 = 253_402_300_799;
+
+#[test]
+fn fuzz_dates() {
+    let inputs = Inputs {
+        corpus: DATES,
+        tokens: &[b"GMT", b"Nov", b"Feb", b"99", b"9999", b"23:59:60", b"-"],
+        alphabet: b"0123456789 :,-GMTSunNovFeb",
+    };
+    fuzz_bytes("dates", 0xDA7E_0001, &inputs, |input, _| {
+        // A date that parses is one that can be written and read again;
+        // only the leap second at the end of 9999 is written as the one
+        // before it, since the year after has five digits.
+        if let Some(time) = parse_http_date(&text(input)) {
+            let last = UNIX_EPOCH + Duration::from_secs(LAST_HTTP_DATE);
+            let written = format_http_date(time);
+            assert_eq!(parse_http_date(&written), Some(time.min(last)), "{written}");
+        }
+    });
+}
+
+#[test]
+fn dates_written_are_read_back() {
+    // Any second from 1970 to the last one of year 9999.
+    run("dates round trip", 0xDA7E_0002, |rng, input| {
+        let time = UNIX_EPOCH + Duration::from_secs(rng.between(0, LAST_HTTP_DATE));
+        let written = format_http_date(time);
+        input.extend(written.as_bytes());
+        assert_eq!(parse_http_date(&written), Some(time));
+    });
+}
+
+#[test]
+fn fuzz_ranges() {
+    const RANGES: &[&[u8]] = &[
+        b"bytes=0-499",
+        b"bytes=500-",
+        b"bytes=-100",
+        b"bytes=0-1,5-6",
+        b"bytes=99999999999999999999999-",
+    ];
+    let inputs = Inputs {
+        corpus: RANGES,
+        tokens: &[b"bytes=", b"18446744073709551615", b"-"],
+        alphabet: b"0123456789-=, bytes",
+    };
+    let lens = [0, 1, 1000, u64::MAX - 1, u64::MAX];
+    fuzz_bytes("ranges", 0x4A46_0001, &inputs, |input, rng| {
+        let len = match rng.one_in(2) {
+            true => *rng.pick(&lens),
+            false => rng.next_u64() >> rng.below(64),
+        };
+        match answer_range(Some(&text(input)), len) {
+            RangeAnswer::Partial { start, end } => assert!(start <= end && end < len),
+            RangeAnswer::Whole | RangeAnswer::Unsatisfiable => {}
+        }
+    });
+}
+
+// ---------------------------------------------------------------------
+// Paths, URLs and percent-encoding.
+
+const TARGETS: &[&[u8]] = &[
+    b"/",
+    b"/index.html",
+    b"/docs/a%20b.txt?x=1",
+    b"/caf%C3%A9/",
+    b"/../etc/passwd",
+    b"/%2e%2e/%2f",
+    b"http://example.com/abs/form",
+    b"*",
+];
+
+#[test]
+fn fuzz_paths() {
+    let inputs = Inputs {
+        corpus: TARGETS,
+        tokens: &[b"%2e", b"%5c", b"%00", b"http://", b"HTTPS://"],
+        alphabet: b"/.%2eEfF0a?#\\:",
+    };
+    fuzz_bytes("paths", 0x9A74_0001, &inputs, |input, _| {
+        if let Ok(path) = safe_path(&text(input)) {
+            for segment in &path.segments {
+                assert!(!matches!(segment.as_str(), "" | "." | ".."), "{segment:?}");
+                assert!(!segment.contains(['/', '\\', '\0']), "{segment:?}");
+            }
+            // The segments, encoded again, name the same path.
+            let encoded: Vec<String> = path
+                .segments
+                .iter()
+                .map(|segment| percent_encode(segment.as_bytes(), Component::PathSegment))
+                .collect();
+            let again = safe_path(&format!("/{}", encoded.join("/"))).unwrap();
+            assert_eq!(again.segments, path.segments);
+        }
+    });
+}
+
+const URLS: &[&[u8]] = &[
+    b"http://example.com/index.html",
+    b"https://alice:secret@Example.COM:8443/a/b/../c?q=1#top",
+    b"http://[::1]:8080/",
+    b"http://192.0.2.16:80/x%20y",
+    b"ftp://ftp.example.org/pub/",
+    b"mailto:alice@example.com",
+    b"file:///etc/hosts",
+    b"foo:/.//x",
+];
+
+const URL_TOKENS: &[&[u8]] = &[
+    b"://", b"http:", b"[", b"]", b"[::1]", b"[v7.1]", b":", b"@", b"0x7f", b"127.1", b"%25",
+];
+
+#[test]
+fn fuzz_url_parse() {
+    let inputs = Inputs {
+        corpus: URLS,
+        tokens: URL_TOKENS,
+        alphabet: b"htp:/[]@%.?#09aZ",
+    };
+    fuzz_bytes("url parse", 0x0041_0001, &inputs, |input, _| {
+        let input = text(input);
+        if let Ok(url) = Url::parse(&input) {
+            // Display is the inverse of parse.
+            assert_eq!(Url::parse(&url.to_string()), Ok(url.clone()));
+            let _ = (url.redacted(), url.request_target(), url.port_or_default());
+        }
+        let _ = parse_host_port(&input);
+    });
+}
+
+#[test]
+fn urls_written_are_read_back() {
+    // A URL written from random parts, each encoded for its place, parses
+    // into those same parts, and is written back the same.
+    run("url round trip", 0x0041_0003, |rng, input| {
+        let scheme = *rng.pick(&["http", "https", "ftp", "x-y.z+w"]);
+        let encoded = |rng: &mut Rng, component| {
+            percent_encode(&rng.bytes(10, b"aZ0:@/?#%. \xc3\xa9"), component)
+        };
+        let userinfo = rng.one_in(3).then(|| encoded(rng, Component::Userinfo));
+        let host = match rng.below(3) {
+            0 => Ipv4Addr::from(rng.next_u64() as u32).to_string(),
+            1 => format!(
+                "[{}]",
+                Ipv6Addr::from(u128::from(rng.next_u64()) << rng.below(64))
+            ),
+            _ => {
+                // The last label is letters: a number there is refused
+                // as a possible IPv4 address in disguise (RFC 3986 §7.4).
+                let mut labels: Vec<String> = (0..rng.below(3))
+                    .map(|_| text(&rng.bytes(6, b"a0-_~")))
+                    .collect();
+                labels.push(format!("a{}", text(&rng.bytes(5, b"az"))));
+                labels.join(".")
+            }
+        };
+        let port = rng.one_in(2).then(|| rng.next_u64() as u16);
+        let path = match rng.one_in(4) {
+            true => String::new(),
+            false => format!("/{}", encoded(rng, Component::Path)),
+        };
+        let query = rng.one_in(2).then(|| encoded(rng, Component::Query));
+        let fragment = rng.one_in(2).then(|| encoded(rng, Component::Fragment));
+
+        let mut written = format!("{scheme}://");
+        if let Some(userinfo) = &userinfo {
+            written.push_str(&format!("{userinfo}@"));
+        }
+        written.push_str(&host);
+        if let Some(port) = port {
+            written.push_str(&format!(":{port}"));
+        }
+        written.push_str(&path);
+        if let Some(query) = &query {
+            written.push_str(&format!("?{query}"));
+        }
+        if let Some(fragment) = &fragment {
+            written.push_str(&format!("#{fragment}"));
+        }
+        input.extend(written.as_bytes());
+
+        let url = Url::parse(&written).unwrap();
+        assert_eq!(url.scheme(), scheme);
+        assert_eq!(url.userinfo(), userinfo.as_deref());
+        assert_eq!(url.host().map(ToString::to_string), Some(host));
+        assert_eq!(url.port(), port);
+        assert_eq!(url.path(), path);
+        assert_eq!(url.query(), query.as_deref());
+        assert_eq!(url.fragment(), fragment.as_deref());
+        assert_eq!(url.to_string(), written);
+    });
+}
+
+#[test]
+fn fuzz_url_resolve() {
+    const REFERENCES: &[&[u8]] = &[
+        b"../img/logo.png",
+        b"/index.html",
+        b"?page=2",
+        b"#install",
+        b"//other.example/x",
+        b"g:h",
+        b".//x",
+        b"../../../../g",
+    ];
+    let inputs = Inputs {
+        corpus: REFERENCES,
+        tokens: URL_TOKENS,
+        alphabet: b"./?#:g%",
+    };
+    let bases: Vec<Url> = URLS
+        .iter()
+        .map(|url| Url::parse(&text(url)).unwrap())
+        .collect();
+    fuzz_bytes("url resolve", 0x0041_0002, &inputs, |input, rng| {
+        let reference = text(input);
+        let base = rng.pick(&bases);
+        if let Ok(joined) = base.join(&reference) {
+            // §5.2.2: what a reference resolves to has no dot segments left
+            // (but for "" or "#f", which keep the base's path as it is).
+            let clean = |url: &Url| remove_dot_segments(url.path()) == url.path();
+            if joined.has_authority() && clean(base) {
+                assert!(clean(&joined), "{joined}");
+            }
+            assert_eq!(Url::parse(&joined.to_string()), Ok(joined));
+        }
+        let _ = remove_dot_segments(&reference);
+    });
+}
+
+const COMPONENTS: [Component; 6] = [
+    Component::Userinfo,
+    Component::Host,
+    Component::Path,
+    Component::PathSegment,
+    Component::Query,
+    Component::Fragment,
+];
+
+#[test]
+fn fuzz_percent_decoding() {
+    let inputs = Inputs {
+        corpus: &[b"a%20b", b"%2f%2F", b"caf%C3%A9", b"100%", b"%G1"],
+        tokens: &[b"%", b"%4", b"%zz"],
+        alphabet: b"%0123456789abcdefABCDEFgG",
+    };
+    fuzz_bytes("percent decoding", 0x0025_0001, &inputs, |input, rng| {
+        let input = text(input);
+        if let Ok(decoded) = percent_decode(&input) {
+            assert!(decoded.len() <= input.len());
+        }
+        // Whatever the bytes, encoding then decoding gives them back.
+        let component = *rng.pick(&COMPONENTS);
+        let encoded = percent_encode(input.as_bytes(), component);
+        assert_eq!(percent_decode(&encoded).as_deref(), Ok(input.as_bytes()));
+    });
+}
+
+// ---------------------------------------------------------------------
+// JSON, and the REST API's checks of the documents it is sent.
+
+const DOCUMENTS: &[&[u8]] = &[
+    br#"{"id": 7, "text": "buy milk", "done": false, "tags": ["home"], "due": null}"#,
+    br#"[1, -0, 2.5e-3, 1E400, "caf\u00e9", "\ud83d\ude00", true]"#,
+    br#"{"a": {"b": [[[]]], "c": {}}, "d": "\"\\\/\b\f\n\r\t"}"#,
+    br#"{"next_id": 3, "notes": [{"id": 1, "text": "a", "done": true}]}"#,
+    br#"{"text": "x", "id": 9007199254740993}"#,
+    b"  123  ",
+];
+
+#[test]
+fn fuzz_json_parse() {
+    let inputs = Inputs {
+        corpus: DOCUMENTS,
+        tokens: &[
+            b"[[[[[[[[",
+            b"{\"a\":",
+            b"1e",
+            b"1.",
+            b"01",
+            b"true",
+            b"nul",
+        ],
+        alphabet: b"{}[]\":,0123456789.eE+-tfnul \\",
+    };
+    fuzz_bytes("json parse", 0x4A53_0001, &inputs, |input, rng| {
+        if let Ok(value) = json::parse(input) {
+            assert_eq!(json::parse(value.to_string().as_bytes()), Ok(value.clone()));
+            assert_eq!(json::parse(value.to_pretty().as_bytes()), Ok(value.clone()));
+            let _ = value.as_i64();
+            // What the REST API does with a document it is sent.
+            let id = rng.next_u64() >> rng.below(64);
+            let _ = draft_from_json(&value, Some(id).filter(|_| rng.one_in(2)));
+            let _ = patch_from_json(&value, id);
+            let _ = Notes::from_json(&value);
+        }
+        let start = rng.below(input.len() + 2);
+        if let Ok((_, end)) = parse_string_at(input, start) {
+            assert!(start < end && end <= input.len());
+        }
+    });
+}
+
+/// A random JSON value, nested at most `depth` deep.
+fn json_value(rng: &mut Rng, depth: usize) -> Value {
+    let kinds = if depth == 0 { 4 } else { 6 };
+    match rng.below(kinds) {
+        0 => Value::Null,
+        1 => Value::Bool(rng.one_in(2)),
+        2 => Value::Number(json_number(rng)),
+        3 => Value::String(json_string(rng)),
+        4 => Value::Array(
+            (0..rng.below(4))
+                .map(|_| json_value(rng, depth - 1))
+                .collect(),
+        ),
+        _ => {
+            let mut members: Vec<(String, Value)> = Vec::new();
+            for _ in 0..rng.below(4) {
+                let key = json_string(rng);
+                // parse refuses duplicate keys, so a round trip has none.
+                if members.iter().all(|(earlier, _)| *earlier != key) {
+                    members.push((key, json_value(rng, depth - 1)));
+                }
+            }
+            Value::Object(members)
+        }
+    }
+}
+
+fn json_number(rng: &mut Rng) -> f64 {
+    loop {
+        let number = match rng.below(4) {
+            0 => rng.between(0, 1000) as f64 - 500.0,
+            1 => (rng.next_u64() as i64) as f64,
+            2 => rng.next_u64() as f64 / (rng.next_u64() | 1) as f64,
+            _ => f64::from_bits(rng.next_u64()),
+        };
+        // JSON has no NaN or infinity (RFC 8259 §6).
+        if number.is_finite() {
+            return number;
+        }
+    }
+}
+
+fn json_string(rng: &mut Rng) -> String {
+    let pieces = [
+        "a", "Z", " ", "\"", "\\", "/", "\n", "\u{0}", "\u{1f}", "é", "😀", "\u{7f}",
+    ];
+    (0..rng.below(6)).map(|_| *rng.pick(&pieces)).collect()
+}
+
+#[test]
+fn json_written_is_read_back() {
+    run("json round trip", 0x4A53_0002, |rng, input| {
+        let value = json_value(rng, 4);
+        let written = value.to_string();
+        input.extend(written.as_bytes());
+        assert_eq!(json::parse(input), Ok(value.clone()));
+        assert_eq!(json::parse(value.to_pretty().as_bytes()), Ok(value));
+    });
+}
+
+#[test]
+fn fuzz_rest_routes_and_types() {
+    let inputs = Inputs {
+        corpus: &[
+            b"/notes",
+            b"/notes/7?x=1",
+            b"/notes/18446744073709551616",
+            b"application/json; charset=utf-8",
+            b"application/merge-patch+json",
+        ],
+        tokens: &[b"/notes/", b";", b"charset=", b"\"utf-8\""],
+        alphabet: b"/notes0123456789?;= \"",
+    };
+    fuzz_bytes(
+        "rest routes and types",
+        0x4E57_0001,
+        &inputs,
+        |input, rng| {
+            let input = text(input);
+            let _ = route(&input);
+            let _ = is_json_type(Some(&input), rng.one_in(2));
+        },
+    );
+}
+
+#[test]
+fn fuzz_rest_api_in_memory() {
+    // The whole REST API, without sockets: requests as the server would
+    // hand them over, in runs of a few against one collection.
+    const TARGETS: &[&[u8]] = &[
+        b"/notes",
+        b"/notes/1",
+        b"/notes/2?x",
+        b"/notes/9007199254740993",
+    ];
+    let targets = Inputs {
+        corpus: TARGETS,
+        tokens: &[b"/notes/", b"18446744073709551615"],
+        alphabet: b"/notes0123456789?",
+    };
+    let bodies = Inputs {
+        corpus: DOCUMENTS,
+        tokens: &[br#""text":"#, br#""done":"#, br#""id":"#, b"null", b"true"],
+        alphabet: b"{}[]\":,0123456789tfnul",
+    };
+    let methods = [
+        "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "BREW",
+    ];
+    let types = [
+        "application/json",
+        "application/merge-patch+json",
+        "text/plain",
+    ];
+    let peer = SocketAddr::from(([127, 0, 0, 1], 9));
+    run("rest api", 0x4E57_0002, |rng, input| {
+        let api = NotesApi::in_memory();
+        for _ in 0..rng.below(6) + 1 {
+            let mut target = Vec::new();
+            targets.make(rng, &mut target);
+            let mut body = Vec::new();
+            bodies.make(rng, &mut body);
+            let mut headers = Headers::new();
+            if !rng.one_in(4) {
+                headers.append("Content-Type", *rng.pick(&types));
+            }
+            let method = *rng.pick(&methods);
+            let request = Request {
+                head: RequestHead {
+                    method: Method::from_token(method),
+                    target: text(&target),
+                    version: Version::Http11,
+                    headers,
+                },
+                body,
+                peer,
+            };
+            input.extend(format!("{} {}\n", request.head.method, request.head.target).bytes());
+            input.extend(&request.body);
+            input.push(b'\n');
+            let response = api.respond(&request);
+            assert!((100..=599).contains(&response.status));
+        }
+    });
+}
+
+#[test]
+fn fuzz_content_types() {
+    let inputs = Inputs {
+        corpus: &[b"index.html", b"a.tar.gz", b".hidden", b"caf\xc3\xa9.TXT"],
+        tokens: &[b".", b"..", b".html"],
+        alphabet: b"a.HTMLtx\xc3\xa9",
+    };
+    fuzz_bytes("content types", 0x3143_0001, &inputs, |input, _| {
+        let _ = content_type(&text(input));
+    });
+}
+
+// ---------------------------------------------------------------------
+// The transcript, which shows every line the tour's peers exchange.
+
+#[test]
+fn fuzz_transcript() {
+    let inputs = Inputs {
+        corpus: &[
+            b"USER alice\r\nPASS secret\r\n",
+            b"AUTH PLAIN AGFsaWNl\r\n250 ok\r\n",
+        ],
+        tokens: &[b"PASS ", b"AUTH LOGIN ", b"\r\n"],
+        alphabet: b"PASaps \r\n\t\0\xff",
+    };
+    fuzz_bytes("transcript", 0x7EE_0001, &inputs, |input, rng| {
+        let _ = show_line(input);
+        let transcript = Transcript::memory();
+        let mut tee = transcript.tee(trickle(rng, input), Side::Server);
+        let mut received = Vec::new();
+        tee.read_to_end(&mut received).unwrap();
+        tee.finish_lines();
+        assert_eq!(received, input);
+        // One line of transcript per line received, however long.
+        let lines = input
+            .split(|&b| b == b'\n')
+            .filter(|line| !line.is_empty())
+            .count();
+        let shown = transcript.contents();
+        assert!(shown.lines().count() >= lines, "{shown}");
+    });
+}
+
+// ---------------------------------------------------------------------
+// The line protocols' helpers: lines, replies, dot-stuffing.
+
+const LINES: &[&[u8]] = &[
+    b"USER alice\r\nPASS secret\r\n",
+    b"a\nb\r\nc",
+    b"\r\n\r\n",
+    b"a line that is longer than some limits\r\n",
+];
+
+#[test]
+fn fuzz_line_finder() {
+    let inputs = Inputs {
+        corpus: LINES,
+        tokens: &[b"\r\n", b"\r", b"\n"],
+        alphabet: b"ab \r\n",
+    };
+    let max_lens = [
+        0,
+        1,
+        2,
+        5,
+        16,
+        100,
+        usize::MAX - 2,
+        usize::MAX - 1,
+        usize::MAX,
+    ];
+    fuzz_bytes("line finder", 0x11AE_0001, &inputs, |input, rng| {
+        let max_len = *rng.pick(&max_lens);
+        let endings = *rng.pick(&[Endings::Crlf, Endings::CrlfOrLf]);
+        assert_eq!(
+            find_line(input, max_len, endings),
+            find_line_by_the_book(input, max_len, endings)
+        );
+        if let Ok(Status::Complete(line)) = find_line(input, max_len, endings) {
+            assert!(line.len <= max_len && line.len < line.consumed);
+            assert!(line.consumed <= input.len() && input[line.consumed - 1] == b'\n');
+        }
+    });
+}
+
+/// What `find_line` must answer, written the slow and obvious way: look
+/// at the whole buffer for the first LF, and only then apply the rules.
+fn find_line_by_the_book(
+    buf: &[u8],
+    max_len: usize,
+    endings: Endings,
+) -> Result<Status<Line>, LineError> {
+    let too_long = Err(LineError::TooLong { limit: max_len });
+    match buf.iter().position(|&b| b == b'\n') {
+        Some(lf) => {
+            let has_cr = lf > 0 && buf[lf - 1] == b'\r';
+            let len = lf - usize::from(has_cr);
+            if len > max_len {
+                too_long
+            } else if !has_cr && endings == Endings::Crlf {
+                Err(LineError::BareLf)
+            } else {
+                Ok(Status::Complete(Line {
+                    len,
+                    consumed: lf + 1,
+                }))
+            }
+        }
+        // No LF yet: too long already if more than max_len bytes came and
+        // the one after the first max_len is not the CR of a CR LF.
+        None if buf.len() > max_len && (buf.len() - max_len > 1 || buf[max_len] != b'\r') => {
+            too_long
+        }
+        None => Ok(Status::Partial),
+    }
+}
+
+#[test]
+fn fuzz_line_reader() {
+    let inputs = Inputs {
+        corpus: LINES,
+        tokens: &[b"\r\n", b"\r", b"\n"],
+        alphabet: b"ab \r\n",
+    };
+    fuzz_bytes("line reader", 0x11AE_0002, &inputs, |input, rng| {
+        let max_len = rng.below(40);
+        let endings = *rng.pick(&[Endings::Crlf, Endings::CrlfOrLf]);
+        let mut reader = LineReader::new(trickle(rng, input), max_len, endings);
+        // The reader, whose buffer holds one line, reads what find_line
+        // finds in the whole input at once, line after line.
+        let mut read = Vec::new();
+        loop {
+            match reader.read_line() {
+                Ok(Some(line)) => read.push(Ok(line.to_vec())),
+                Ok(None) => break,
+                Err(ReadLineError::Line(error)) => read.push(Err(error.to_string())),
+                Err(ReadLineError::Truncated) => {
+                    read.push(Err("truncated".into()));
+                    break;
+                }
+                Err(ReadLineError::Io(error)) => panic!("{error}"),
+            }
+            assert!(read.len() <= input.len(), "more lines than bytes");
+        }
+        assert_eq!(read, lines_of(input, max_len, endings));
+    });
+}
+
+/// The lines `find_line` finds in `input`, one after the other, as
+/// [`LineReader`] should hand them out: a bad line is reported and
+/// skipped up to its LF; bytes left without one are "truncated".
+fn lines_of(mut input: &[u8], max_len: usize, endings: Endings) -> Vec<Result<Vec<u8>, String>> {
+    let mut lines = Vec::new();
+    while !input.is_empty() {
+        match find_line(input, max_len, endings) {
+            Ok(Status::Complete(line)) => {
+                lines.push(Ok(input[..line.len].to_vec()));
+                input = &input[line.consumed..];
+            }
+            Ok(Status::Partial) => {
+                lines.push(Err("truncated".into()));
+                break;
+            }
+            Err(error) => {
+                lines.push(Err(error.to_string()));
+                match input.iter().position(|&b| b == b'\n') {
+                    Some(lf) => input = &input[lf + 1..],
+                    None => break,
+                }
+            }
+        }
+    }
+    lines
+}
+
+const REPLIES: &[&[u8]] = &[
+    b"250-mail.example.com greets client.example.org\r\n250-SIZE 10240000\r\n250 HELP\r\n",
+    b"211-Features:\r\n EPSV\r\n MDTM\r\n211 End\r\n",
+    b"220 ready\r\n",
+    b"550\r\n",
+];
+
+#[test]
+fn fuzz_reply_parser() {
+    let inputs = Inputs {
+        corpus: REPLIES,
+        tokens: &[b"250-", b"250 ", b"599", b"600", b"099", b"\r\n"],
+        alphabet: b"0123456789- \r\nab",
+    };
+    fuzz_bytes("reply parser", 0x2E91_0001, &inputs, |input, rng| {
+        let style = *rng.pick(&[Style::Strict, Style::Lenient]);
+        for line in input.split(|&b| b == b'\n') {
+            if let Ok((code, _, _)) = parse_reply_line(line) {
+                assert!((100..=599).contains(&code));
+            }
+        }
+        let mut parser = ReplyParser::new(style);
+        for line in input.split(|&b| b == b'\n') {
+            if parser.push_line(line).is_err() {
+                break;
+            }
+        }
+        // However the bytes arrive, the same replies come out.
+        let replies = |rng: &mut Rng| {
+            let mut reader = LineReader::new(trickle(rng, input), 512, Endings::CrlfOrLf);
+            let mut replies = Vec::new();
+            while let Ok(reply) = read_reply(&mut reader, style) {
+                assert!((100..=599).contains(&reply.code) && !reply.lines.is_empty());
+                replies.push(reply);
+            }
+            replies
+        };
+        assert_eq!(replies(rng), replies(rng));
+    });
+}
+
+#[test]
+fn replies_written_are_read_back() {
+    run("reply round trip", 0x2E91_0002, |rng, wire| {
+        let reply = Reply {
+            code: rng.between(100, 599) as u16,
+            lines: (0..rng.below(5) + 1)
+                .map(|_| text(&rng.bytes(12, b"az 09-")))
+                .collect(),
+        };
+        wire.extend(format!("{reply}\r\n").into_bytes());
+        for style in [Style::Strict, Style::Lenient] {
+            let mut reader = LineReader::new(trickle(rng, wire), 512, Endings::Crlf);
+            assert_eq!(read_reply(&mut reader, style).unwrap(), reply);
+        }
+    });
+}
+
+const MESSAGES: &[&[u8]] = &[
+    b"Subject: hi\r\n\r\n..a line that began with a dot\r\n.\r\n",
+    b"one\r\ntwo\r\n.\r\nQUIT\r\n",
+    b".\r\n",
+    b"a\r\n.\n",
+    b"..\r\n.\r\r\n.\r\n",
+];
+
+#[test]
+fn fuzz_dot_decoder() {
+    let inputs = Inputs {
+        corpus: MESSAGES,
+        tokens: &[b"\r\n.\r\n", b"\n.\n", b".", b"\r"],
+        alphabet: b".\r\nab",
+    };
+    fuzz_bytes("dot decoder", 0xD07_0001, &inputs, |input, rng| {
+        // However the bytes are cut, the same message and the same end.
+        let (out, used, done) = decode_dots(&pieces(rng, input));
+        assert_eq!(decode_dots(&[input]), (out.clone(), used, done));
+        // Unstuffing only ever removes bytes.
+        assert!(out.len() <= used);
+    });
+}
+
+/// Decodes a dot-stuffed message that arrives in `pieces`: the message,
+/// how many bytes were used, and whether its end was found.
+fn decode_dots(pieces: &[&[u8]]) -> (Vec<u8>, usize, bool) {
+    let mut decoder = DotDecoder::default();
+    let mut out = Vec::new();
+    let mut used = 0;
+    for piece in pieces {
+        let n = decoder.decode(piece, &mut out);
+        assert!(n <= piece.len());
+        used += n;
+        if n < piece.len() {
+            assert!(decoder.is_done());
+            break;
+        }
+    }
+    (out, used, decoder.is_done())
+}
+
+/// What a message becomes on its way through the wire: every bare LF
+/// turned into CR LF, and a last line ended.
+fn as_sent(message: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, &byte) in message.iter().enumerate() {
+        if byte == b'\n' && (i == 0 || message[i - 1] != b'\r') {
+            out.push(b'\r');
+        }
+        out.push(byte);
+    }
+    match out.last() {
+        None | Some(b'\n') => {}
+        Some(b'\r') => out.push(b'\n'),
+        Some(_) => out.extend_from_slice(b"\r\n"),
+    }
+    out
+}
+
+#[test]
+fn dot_stuffed_messages_are_read_back() {
+    run("dot round trip", 0xD07_0002, |rng, input| {
+        input.extend(rng.bytes(40, b".\r\nab"));
+        let mut wire = Vec::new();
+        let mut encoder = DotEncoder::default();
+        for piece in pieces(rng, input) {
+            encoder.encode(piece, &mut wire);
+        }
+        encoder.finish(&mut wire);
+        wire.extend_from_slice(b"NEXT");
+        let mut decoder = DotDecoder::default();
+        let mut out = Vec::new();
+        let mut used = 0;
+        for piece in pieces(rng, &wire) {
+            used += decoder.decode(piece, &mut out);
+        }
+        assert!(decoder.is_done());
+        assert_eq!(out, as_sent(input), "wire: b\"{}\"", escaped(&wire));
+        assert_eq!(&wire[used..], b"NEXT");
+    });
+}
+
+// ---------------------------------------------------------------------
+// Datagrams and frames.
+
+#[test]
+fn fuzz_udp_ping_parse() {
+    // The pings of a run of five, sent a millisecond apart.
+    let sent: Vec<[u8; PING_LEN]> = (0..5)
+        .map(|seq| {
+            Ping {
+                seq,
+                sent_micros: u64::from(seq) * 1000,
+            }
+            .encode()
+        })
+        .collect();
+    let mut corpus: Vec<&[u8]> = sent.iter().map(|ping| ping.as_slice()).collect();
+    corpus.push(b"PING\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff");
+    let inputs = Inputs {
+        corpus: &corpus,
+        tokens: &[b"PING", b"\xff\xff\xff\xff", b"\0\0\0\0"],
+        alphabet: b"PING\0\x01\xff",
+    };
+    fuzz_bytes("udp ping parse", 0x9146_0001, &inputs, |input, rng| {
+        if let Ok(ping) = Ping::parse(input) {
+            assert_eq!(ping.encode().as_slice(), input);
+        }
+        let mut session = PingSession::new();
+        for seq in 0..5 {
+            session.next_ping(seq * 1000);
+        }
+        // The datagram, then maybe a copy of it: a copy never counts twice.
+        let now = rng.next_u64() >> rng.below(64);
+        let first = session.on_datagram(input, now);
+        let again = session.on_datagram(input, now);
+        if let Outcome::Counted(reply) = first {
+            assert_eq!(again, Outcome::Duplicate(reply));
+        }
+        let stats = session.stats();
+        assert!(stats.received <= stats.transmitted && stats.received <= 1);
+        let _ = stats.to_string();
+    });
+}
+
+#[test]
+fn pings_written_are_read_back() {
+    run("ping round trip", 0x9146_0002, |rng, input| {
+        let ping = Ping {
+            seq: rng.next_u64() as u32,
+            sent_micros: rng.next_u64(),
+        };
+        input.extend(ping.encode());
+        assert_eq!(Ping::parse(input), Ok(ping));
+    });
+}
+
+#[test]
+fn fuzz_tcp_frames() {
+    let mut frame = Vec::new();
+    encode_frame(b"hello", &mut frame);
+    let inputs = Inputs {
+        corpus: &[&frame, b"\0\0\0\0", b"\0\x10\0\0abc"],
+        tokens: &[b"\xff\xff\xff\xff", b"\0\x10\0\x01"],
+        alphabet: b"\0\x01\x10\xffa",
+    };
+    fuzz_bytes("tcp frames", 0xF2A3_0001, &inputs, |input, _| {
+        if let Ok(Status::Complete((payload, used))) = parse_frame(input) {
+            assert!(payload.start == HEADER_LEN && payload.end == used && used <= input.len());
+        }
+    });
+}
+
+#[test]
+fn frames_written_are_read_back() {
+    run("frame round trip", 0xF2A3_0002, |rng, wire| {
+        let payload = rng.bytes(64, &[]);
+        encode_frame(&payload, wire);
+        let Ok(Status::Complete((range, used))) = parse_frame(wire) else {
+            panic!("a frame written does not parse");
+        };
+        assert_eq!((&wire[range], used), (payload.as_slice(), wire.len()));
+    });
+}
