@@ -34,6 +34,7 @@ mod support;
 
 use netlessons::http::body::{content_length, request_body, response_body, BodyLength};
 use netlessons::http::chunked::{encode_chunk, encode_last_chunk, read_chunked, ChunkedDecoder};
+use netlessons::http::conditional::{evaluate, file_etag, Condition, Validators};
 use netlessons::http::conn::{read_head, BodyReader, ReadError, RECV_BUFFER_LEN};
 use netlessons::http::date::{format_http_date, parse_http_date};
 use netlessons::http::head::{
@@ -43,21 +44,25 @@ use netlessons::http::head::{
 use netlessons::http::mime::content_type;
 use netlessons::http::path::safe_path;
 use netlessons::http::range::{answer_range, RangeAnswer};
-use netlessons::http::request::encode_request;
+use netlessons::http::request::{encode_location, encode_request, form_urlencode};
 use netlessons::http::server::{App, Request};
 use netlessons::http::Headers;
 use netlessons::json::{self, parse_string_at, Value};
 use netlessons::rest::api::is_json_type;
+use netlessons::rest::form::parse_form;
+use netlessons::rest::negotiate::{choose, quality};
 use netlessons::rest::store::{draft_from_json, patch_from_json};
 use netlessons::rest::{route, Notes, NotesApi};
-use netlessons::tcp::framing::{encode_frame, parse_frame, HEADER_LEN};
+use netlessons::tcp::framing::{
+    encode_frame, parse_frame, FrameDecoder, HEADER_LEN, MAX_FRAME_LEN,
+};
 use netlessons::transcript::{show_line, Side, Transcript};
 use netlessons::udp::ping::{Outcome, Ping, PingSession, PING_LEN};
 use netlessons::url::{
     parse_host_port, percent_decode, percent_encode, remove_dot_segments, Component, Url,
 };
 use netlessons::wire::buffer::RecvBuf;
-use netlessons::wire::dot::{DotDecoder, DotEncoder};
+use netlessons::wire::dot::{DotDecoder, DotEncoder, DotReader, EndOfData, MessageError};
 use netlessons::wire::line::{find_line, Endings, Line, LineError, LineReader, ReadLineError};
 use netlessons::wire::reply::{parse_reply_line, read_reply, Reply, ReplyParser, Style};
 use netlessons::wire::Status;
@@ -1535,5 +1540,274 @@ fn frames_written_are_read_back() {
             panic!("a frame written does not parse");
         };
         assert_eq!((&wire[range], used), (payload.as_slice(), wire.len()));
+    });
+}
+
+// ---------------------------------------------------------------------
+// The pieces that came after the first fuzz tests: the frame decoder,
+// conditional requests, redirect targets, forms and Accept, both ends of
+// dot-stuffed data.
+
+#[test]
+fn the_frame_decoder_agrees_with_parse_frame_however_bytes_arrive() {
+    let mut frame = Vec::new();
+    encode_frame(b"hello", &mut frame);
+    encode_frame(b"", &mut frame);
+    let inputs = Inputs {
+        corpus: &[&frame, b"\0\0\0\x02hi\0\0\0\x01", b"\0\x10\0\0abc"],
+        tokens: &[b"\xff\xff\xff\xff", b"\0\x10\0\x01", b"\0\0\0\0"],
+        alphabet: b"\0\x01\x02\x10\xffa",
+    };
+    fuzz_bytes("frame decoder", 0xF2A3_0003, &inputs, |input, rng| {
+        // What parse_frame finds, frame after frame, from the whole input.
+        let mut expected = Vec::new();
+        let mut rest = input;
+        let mut refused = false;
+        loop {
+            match parse_frame(rest) {
+                Ok(Status::Complete((payload, used))) => {
+                    expected.push(rest[payload].to_vec());
+                    rest = &rest[used..];
+                }
+                Ok(Status::Partial) => break,
+                Err(_) => {
+                    refused = true;
+                    break;
+                }
+            }
+        }
+        // The decoder, fed the same bytes in random pieces.
+        let mut decoder = FrameDecoder::new();
+        let mut got = Vec::new();
+        let mut failed = false;
+        'feed: for piece in pieces(rng, input) {
+            if decoder.push(piece).is_err() {
+                failed = true;
+                break;
+            }
+            loop {
+                match decoder.next_frame() {
+                    Ok(Some(payload)) => got.push(payload),
+                    Ok(None) => break,
+                    Err(_) => {
+                        failed = true;
+                        break 'feed;
+                    }
+                }
+            }
+            // Bounded: never more than one frame's limit and a piece held.
+            assert!(decoder.buffered() <= MAX_FRAME_LEN + HEADER_LEN + piece.len());
+        }
+        assert_eq!(got, expected);
+        assert_eq!(failed, refused);
+    });
+}
+
+#[test]
+fn fuzz_conditional_requests() {
+    const FIELDS: &[&[u8]] = &[
+        b"\"1a-2b\"",
+        b"W/\"1a-2b\"",
+        b"\"x\", W/\"1a-2b\"",
+        b"*",
+        b"Sun, 06 Nov 1994 08:49:37 GMT",
+        b"Sunday, 06-Nov-94 08:49:37 GMT",
+    ];
+    let inputs = Inputs {
+        corpus: FIELDS,
+        tokens: &[b"\"", b"W/", b",", b"*", b" GMT", b"99999999999999"],
+        alphabet: b"\"W/,* 0123456789abx",
+    };
+    let names = [
+        "if-match",
+        "if-none-match",
+        "if-modified-since",
+        "if-unmodified-since",
+        "if-range",
+    ];
+    let modified = UNIX_EPOCH + Duration::from_secs(784_111_777);
+    let now = modified + Duration::from_secs(3600);
+    fuzz_bytes("conditional", 0xC0D1_0001, &inputs, |input, rng| {
+        let mut headers = Headers::new();
+        for _ in 0..=rng.below(3) {
+            headers.append(*rng.pick(&names), text(input));
+        }
+        let etag = file_etag(0x2b, modified, now);
+        let validators = Validators {
+            etag: rng.one_in(4).then_some(etag.as_str()).or(Some("\"1a-2b\"")),
+            last_modified: (!rng.one_in(4)).then_some(modified),
+        };
+        let method = match rng.below(3) {
+            0 => Method::Get,
+            1 => Method::Head,
+            _ => Method::Put,
+        };
+        let answer = evaluate(&method, &headers, &validators, now);
+        // 304 is only ever the answer to a GET or a HEAD (RFC 9110 §13.1.2).
+        if answer == Condition::NotModified {
+            assert!(matches!(method, Method::Get | Method::Head));
+        }
+    });
+}
+
+#[test]
+fn fuzz_redirect_locations() {
+    const LOCATIONS: &[&[u8]] = &[
+        b"/o k",
+        b"/caf\xc3\xa9?q=\xc3\xa9 t",
+        b"http://example.com/a%20b",
+        b"../up\tand",
+    ];
+    let inputs = Inputs {
+        corpus: LOCATIONS,
+        tokens: &[b" ", b"%", b"\xc3\xa9", b"\r\n", b"\x7f", b"{|}"],
+        alphabet: b"/ %?#ab\xc3\xa9\t",
+    };
+    fuzz_bytes("redirect locations", 0x10CA_0001, &inputs, |input, _| {
+        let location = text(input);
+        let encoded = encode_location(&location);
+        // What is left is ASCII without spaces or controls, but CR and LF,
+        // kept for the URL parser to refuse.
+        for byte in encoded.bytes() {
+            assert!(byte.is_ascii(), "{encoded:?}");
+            assert!(!matches!(byte, b' ' | b'\t' | 0x7f), "{encoded:?}");
+            assert!(
+                byte >= 0x20 || byte == b'\r' || byte == b'\n',
+                "{encoded:?}"
+            );
+        }
+        // Encoding twice changes nothing more.
+        assert_eq!(encode_location(&encoded), encoded);
+    });
+}
+
+#[test]
+fn fuzz_form_bodies() {
+    const FORMS: &[&[u8]] = &[
+        b"text=buy+milk",
+        b"text=caf%C3%A9&done=true",
+        b"a=&b",
+        b"text=%2B%26%3D",
+    ];
+    let inputs = Inputs {
+        corpus: FORMS,
+        tokens: &[b"&", b"=", b"%", b"%ZZ", b"%C3", b"+", b"%00"],
+        alphabet: b"a=&%+0123456789ABCDEF",
+    };
+    fuzz_bytes("form bodies", 0xF0E3_0001, &inputs, |input, _| {
+        if let Ok(pairs) = parse_form(input) {
+            // What was read, written again, reads back the same.
+            let borrowed: Vec<(&str, &str)> = pairs
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            let written = form_urlencode(&borrowed);
+            assert_eq!(parse_form(written.as_bytes()), Ok(pairs));
+        }
+    });
+}
+
+#[test]
+fn forms_written_are_read_back() {
+    run("form round trip", 0xF0E3_0002, |rng, input| {
+        input.extend(rng.bytes(24, b"ab =&+%\xc3\xa9"));
+        let value = text(input);
+        let written = form_urlencode(&[("text", &value), ("done", "true")]);
+        let expected = vec![
+            ("text".to_string(), value.clone()),
+            ("done".to_string(), "true".to_string()),
+        ];
+        assert_eq!(parse_form(written.as_bytes()), Ok(expected));
+    });
+}
+
+#[test]
+fn fuzz_accept_headers() {
+    const ACCEPTS: &[&[u8]] = &[
+        b"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+        b"application/json",
+        b"*/*",
+        b"text/*;q=0.5, application/json;q=0.4",
+        b"text/html;q=0",
+    ];
+    let inputs = Inputs {
+        corpus: ACCEPTS,
+        tokens: &[b";q=", b"1.000", b"0.0001", b"*/*", b",", b"q=99999999999"],
+        alphabet: b"texthmlapjson/*;q=0.,1 ",
+    };
+    let offered = ["application/json", "text/html"];
+    fuzz_bytes("accept", 0xACC3_0001, &inputs, |input, _| {
+        let accept = text(input);
+        let chosen = choose(Some(&accept), &offered);
+        // A weight is at most 1 (1000 thousandths), and the choice has the
+        // best one of those offered.
+        let weights = offered.map(|media_type| quality(&accept, media_type));
+        assert!(
+            weights.iter().all(|&q| q <= 1000),
+            "{accept:?}: {weights:?}"
+        );
+        let best = weights.iter().copied().max().unwrap_or(0);
+        match chosen {
+            None => assert_eq!(best, 0),
+            Some(media_type) => assert_eq!(quality(&accept, media_type), best),
+        }
+    });
+}
+
+#[test]
+fn the_lenient_end_of_data_ends_no_later_than_the_strict_one() {
+    let inputs = Inputs {
+        corpus: MESSAGES,
+        tokens: &[b"\r\n.\r\n", b"\n.\n", b"\n.\r\n", b".", b"\r"],
+        alphabet: b".\r\nab",
+    };
+    fuzz_bytes("dot ends", 0xD07_0003, &inputs, |input, rng| {
+        let mut strict = DotDecoder::new(EndOfData::Strict);
+        let mut lenient = DotDecoder::new(EndOfData::Lenient);
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        let (mut used_strict, mut used_lenient) = (0, 0);
+        for piece in pieces(rng, input) {
+            if !strict.is_done() {
+                used_strict += strict.decode(piece, &mut a);
+            }
+            if !lenient.is_done() {
+                used_lenient += lenient.decode(piece, &mut b);
+            }
+        }
+        // Every end the strict decoder sees, the lenient one sees too.
+        if strict.is_done() {
+            assert!(lenient.is_done() && used_lenient <= used_strict);
+        }
+    });
+}
+
+#[test]
+fn a_dot_reader_with_a_limit_reads_to_the_real_end_and_keeps_no_more() {
+    run("dot reader limit", 0xD07_0004, |rng, input| {
+        input.extend(rng.bytes(200, b".\r\nab"));
+        let mut wire = Vec::new();
+        let mut encoder = DotEncoder::default();
+        encoder.encode(input, &mut wire);
+        encoder.finish(&mut wire);
+        wire.extend_from_slice(b"QUIT\r\n");
+        let limit = rng.below(64) as u64;
+        let capacity = rng.below(32) + 1;
+        let mut stream = io::BufReader::with_capacity(capacity, trickle(rng, &wire));
+        let mut reader = DotReader::new(&mut stream).with_limit(limit);
+        let mut message = Vec::new();
+        let result = reader.read_message(&mut message);
+        let whole = as_sent(input);
+        match result {
+            Ok(()) => assert_eq!(message, whole),
+            Err(MessageError::TooLarge { .. }) => {
+                assert!(whole.len() as u64 > limit && message.len() as u64 <= limit)
+            }
+            Err(error) => panic!("{error}"),
+        }
+        // Either way, what follows the message is the next command.
+        let mut rest = Vec::new();
+        drop(reader);
+        stream.read_to_end(&mut rest).unwrap();
+        assert_eq!(rest, b"QUIT\r\n");
     });
 }
