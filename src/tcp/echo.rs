@@ -17,6 +17,7 @@
 //! a TCP connection and a Unix domain socket (see [`super::unix`]).
 
 use super::framing::{write_frame, FrameReader, READ_LEN};
+use crate::deadline::TimedStream;
 use crate::serve::Handler;
 use crate::wire::line::{find_line, Endings, LineReader, ReadLineError};
 use crate::wire::Status;
@@ -113,59 +114,37 @@ impl Handler for EchoHandler {
 ///
 /// A read timeout bounds one wait: a client that sends a byte every 20 s
 /// never meets a 30 s timeout, and would keep its thread as long as it
-/// likes. So once a line has begun, each read may wait only for what is
-/// left of the line's time. Between lines a read waits the whole timeout,
-/// as a person at a terminal may pause. The socket's timeout is changed
-/// only while a line arrives in pieces: whole lines cost no system call.
+/// likes. So once a line has begun, the shared [`TimedStream`] gets a
+/// deadline, the read timeout from the line's first byte; between lines
+/// there is none, and a read waits the whole timeout, as a person at a
+/// terminal may pause. Whole lines cost no system call.
 struct LineDeadline<'a> {
-    stream: &'a TcpStream,
-    /// The socket's read timeout, as the accept loop set it.
-    timeout: Option<Duration>,
-    /// When the line now arriving began, until its LF comes.
-    line_started: Option<Instant>,
-    /// The socket's timeout is shortened, and must be put back.
-    shortened: bool,
+    stream: TimedStream<'a>,
+    /// How long a line may take from its first byte: the socket's read
+    /// timeout, as the accept loop set it.
+    line_time: Option<Duration>,
 }
 
 impl LineDeadline<'_> {
     fn new(stream: &TcpStream) -> io::Result<LineDeadline<'_>> {
         Ok(LineDeadline {
-            stream,
-            timeout: stream.read_timeout()?,
-            line_started: None,
-            shortened: false,
+            stream: TimedStream::new(stream),
+            line_time: stream.read_timeout()?,
         })
     }
 }
 
 impl Read for LineDeadline<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match (self.line_started, self.timeout) {
-            (Some(started), Some(timeout)) => {
-                let left = timeout.saturating_sub(started.elapsed());
-                if left.is_zero() {
-                    return Err(io::Error::new(
-                        io::ErrorKind::TimedOut,
-                        "the line did not arrive whole within the read timeout",
-                    ));
-                }
-                self.stream.set_read_timeout(Some(left))?;
-                self.shortened = true;
-            }
-            _ if self.shortened => {
-                self.stream.set_read_timeout(self.timeout)?;
-                self.shortened = false;
-            }
-            _ => {}
-        }
-        let n = (&*self.stream).read(buf)?;
+        let n = self.stream.read(buf)?;
+        let line_deadline = || self.line_time.map(|time| Instant::now() + time);
         match buf[..n].iter().rposition(|&byte| byte == b'\n') {
             // The last line received is whole: nothing is pending.
-            Some(lf) if lf + 1 == n => self.line_started = None,
+            Some(lf) if lf + 1 == n => self.stream.set_deadline(None),
             // A new line began after the last LF.
-            Some(_) => self.line_started = Some(Instant::now()),
-            None if n > 0 => {
-                self.line_started.get_or_insert_with(Instant::now);
+            Some(_) => self.stream.set_deadline(line_deadline()),
+            None if n > 0 && self.stream.deadline().is_none() => {
+                self.stream.set_deadline(line_deadline());
             }
             None => {}
         }
