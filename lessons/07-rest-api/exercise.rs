@@ -30,6 +30,9 @@ use netlessons::json::{JsonError, JsonErrorKind};
 /// unescaped = %x20-21 / %x23-5B / %x5D-10FFFF     (no control character, no " or \)
 /// ```
 ///
+/// An error is a `JsonError` (in `src/json/error.rs`, which holds only the
+/// error types): `JsonError { kind: JsonErrorKind::LoneSurrogate, offset: 1 }`.
+///
 /// The errors, each with the offset (from the start of `input`) of:
 /// - `ControlCharacter(byte)`: that byte, a raw byte below 0x20;
 /// - `InvalidEscape(c)`: the backslash, when `c` follows it and starts no escape;
@@ -42,8 +45,8 @@ use netlessons::json::{JsonError, JsonErrorKind};
 fn parse_json_string(input: &[u8]) -> Result<(String, usize), JsonError> {
     let _ = input;
     todo!(
-        "Hint: work on &str (std::str::from_utf8 on the input; see how the reference deals \
-         with bytes that are not UTF-8 if you like) and walk it with an index. \
+        "Hint: work on &str (std::str::from_utf8 on the input: the tests send only UTF-8) \
+         and walk it with an index. \
          Copy plain characters as they are; stop at '\"' (done: return index + 1), \
          at a byte below 0x20 (error), or at '\\' (an escape). For \\uXXXX, u32::from_str_radix \
          on the 4 hex digits; a value in D800..=DBFF needs a second \\uXXXX in DC00..=DFFF, \

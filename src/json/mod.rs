@@ -79,10 +79,12 @@
 //!
 //! The module is pure: no sockets, no threads, no files.
 
+mod error;
 mod parse;
 mod write;
 
-pub use parse::{parse, parse_string_at, JsonError, JsonErrorKind, MAX_DEPTH};
+pub use error::{JsonError, JsonErrorKind};
+pub use parse::{parse, parse_string_at, MAX_DEPTH};
 
 /// The largest integer an `f64` holds exactly, along with every integer
 /// below it: 2^53 − 1, JavaScript's `Number.MAX_SAFE_INTEGER`.
