@@ -3,7 +3,9 @@
 //! beside the tests.
 
 use std::net::UdpSocket;
-use std::path::PathBuf;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 use std::process::{Command, Output};
 
 /// The compiled example `name` (`"03-udp"`): `cargo test` builds every
@@ -15,12 +17,34 @@ fn example(name: &str) -> PathBuf {
         .and_then(|deps| deps.parent())
         .expect("tests run from target/PROFILE/deps");
     let path = profile.join("examples").join(name);
-    assert!(
-        path.is_file(),
-        "{} is not built: run `cargo test` (which builds the examples) or `cargo build --examples`",
-        path.display()
-    );
+    let built = fs::metadata(&path).and_then(|meta| meta.modified());
+    let built = built.unwrap_or_else(|_| panic!("{} is not built: {REBUILD}", path.display()));
+    // `cargo test --test examples` alone does not build the examples: make
+    // sure this is not the program as it was before the last change.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let sources = [root.join("src"), root.join("lessons").join(name)];
+    if let Some(newer) = sources.iter().find_map(|dir| newer_file(dir, built)) {
+        panic!("{} is older than {}: {REBUILD}", path.display(), newer.display());
+    }
     path
+}
+
+/// What to run when an example is missing or out of date.
+const REBUILD: &str = "run `cargo test` (which builds the examples) or `cargo build --examples`";
+
+/// A file under `dir` changed after `time`, if there is one.
+fn newer_file(dir: &Path, time: SystemTime) -> Option<PathBuf> {
+    for entry in fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if let Some(found) = newer_file(&path, time) {
+                return Some(found);
+            }
+        } else if entry.metadata().and_then(|m| m.modified()).is_ok_and(|m| m > time) {
+            return Some(path);
+        }
+    }
+    None
 }
 
 fn run(name: &str, args: &[&str]) -> Output {
