@@ -1,9 +1,11 @@
 //! The lessons quote the source and the output of the demos; these tests
 //! keep the quotes true.
 //!
-//! - Every `{{#include ../../src/FILE:ANCHOR}}` (mdBook's syntax) names a
-//!   file that exists and an anchor that it marks with `// ANCHOR: name`
-//!   and `// ANCHOR_END: name`.
+//! - Every listing, a code block after the comment
+//!   `<!-- listing: src/FILE:ANCHOR -->`, holds what that file marks with
+//!   `// ANCHOR: ANCHOR` and `// ANCHOR_END: ANCHOR` today, so that a lesson
+//!   shows its code wherever it is read and the code shown is the code that
+//!   runs. `UPDATE_LISTINGS=1 cargo test --test lessons` rewrites them.
 //! - Every block of output introduced by the comment
 //!   `<!-- output: cargo run --example NN-topic -->` is what that demo prints
 //!   today, with port numbers and times (which change on every run) left out
@@ -37,38 +39,236 @@ fn lesson_files() -> Vec<(PathBuf, String)> {
     files
 }
 
-#[test]
-fn every_include_names_an_existing_file_and_anchor() {
-    let mut checked = 0;
-    for (path, text) in lesson_files() {
-        for (start, _) in text.match_indices("{{#include ") {
-            let rest = &text[start + "{{#include ".len()..];
-            let end = rest.find("}}").expect("an unclosed {{#include");
-            let target = rest[..end].trim();
-            let (file, anchor) = match target.rsplit_once(':') {
-                Some((file, anchor)) if !anchor.is_empty() => (file, Some(anchor)),
-                _ => (target, None),
-            };
-            let source_path = path.parent().unwrap().join(file);
-            let source = fs::read_to_string(&source_path).unwrap_or_else(|error| {
-                panic!("{}: {{{{#include {target}}}}}: {error}", path.display())
+/// The command that rewrites every listing from the source it names.
+const UPDATE_COMMAND: &str = "UPDATE_LISTINGS=1 cargo test --test lessons";
+
+/// The comment that introduces a listing: the code block after it is the
+/// named part of a source file, copied in so that the lesson shows its code
+/// wherever it is read (a repository page, an editor, the built book).
+const LISTING: &str = "<!-- listing: ";
+
+/// One listing in a lesson: where its code block starts and ends (byte
+/// offsets of the code, between the fence lines), and what it quotes.
+struct Listing {
+    code: std::ops::Range<usize>,
+    /// A path from the repository's root, and the anchor in that file
+    /// (none: the whole file).
+    file: String,
+    anchor: Option<String>,
+}
+
+/// Every listing in `text`; panics, naming `path`, on a malformed one.
+fn listings(path: &Path, text: &str) -> Vec<Listing> {
+    let mut found = Vec::new();
+    for (start, _) in text.match_indices(LISTING) {
+        let rest = &text[start + LISTING.len()..];
+        let close = rest.find(" -->\n").unwrap_or_else(|| {
+            panic!(
+                "{}: a listing comment must end with ` -->` on its line",
+                path.display()
+            )
+        });
+        let target = &rest[..close];
+        let after = start + LISTING.len() + close + " -->\n".len();
+        let fence_end = text[after..]
+            .starts_with("```")
+            .then(|| text[after..].find('\n'))
+            .flatten()
+            .unwrap_or_else(|| {
+                panic!(
+                    "{}: `{LISTING}{target} -->` must be followed by a ``` line",
+                    path.display()
+                )
             });
-            if let Some(anchor) = anchor {
-                for marker in [format!("ANCHOR: {anchor}"), format!("ANCHOR_END: {anchor}")] {
-                    assert!(
-                        source
-                            .lines()
-                            .any(|line| line.trim_end().ends_with(&marker)),
-                        "{}: {} has no `// {marker}`",
-                        path.display(),
-                        file
-                    );
-                }
+        let code_start = after + fence_end + 1;
+        // The block ends at a line that is only the fence: a "/// ```" in
+        // a doc comment of the code is not one.
+        let mut code_len = None;
+        let mut offset = 0;
+        for line in text[code_start..].split_inclusive('\n') {
+            if line.trim_end() == "```" {
+                code_len = Some(offset);
+                break;
             }
-            checked += 1;
+            offset += line.len();
+        }
+        let code_len = code_len.unwrap_or_else(|| {
+            panic!(
+                "{}: the listing of {target} has no closing ```",
+                path.display()
+            )
+        });
+        let (file, anchor) = match target.split_once(':') {
+            Some((file, anchor)) => (file, Some(anchor.to_string())),
+            None => (target, None),
+        };
+        found.push(Listing {
+            code: code_start..code_start + code_len,
+            file: file.to_string(),
+            anchor,
+        });
+    }
+    found
+}
+
+/// The part of `source` between `// ANCHOR: name` and `// ANCHOR_END: name`
+/// (the whole file with no anchor), without the marker lines of other
+/// anchors inside it, and with the indentation its lines share taken off.
+fn anchored(source: &str, anchor: Option<&str>) -> Option<String> {
+    let is_marker = |line: &str| line.contains("ANCHOR: ") || line.contains("ANCHOR_END: ");
+    let lines: Vec<&str> = match anchor {
+        None => source.lines().collect(),
+        Some(anchor) => {
+            let begin = format!("ANCHOR: {anchor}");
+            let end = format!("ANCHOR_END: {anchor}");
+            let mut lines = source.lines();
+            lines
+                .by_ref()
+                .find(|line| line.trim_end().ends_with(&begin))?;
+            let inside: Vec<&str> = lines
+                .by_ref()
+                .take_while(|line| !line.trim_end().ends_with(&end))
+                .collect();
+            inside
+        }
+    };
+    let lines: Vec<&str> = lines.into_iter().filter(|line| !is_marker(line)).collect();
+    let indent = lines
+        .iter()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| line.len() - line.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for line in lines {
+        out.push_str(line.get(indent..).unwrap_or("").trim_end());
+        out.push('\n');
+    }
+    Some(out)
+}
+
+/// What the listing should hold, read from the source it names.
+fn expected_code(lesson: &Path, listing: &Listing) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let name = match &listing.anchor {
+        Some(anchor) => format!("{}:{anchor}", listing.file),
+        None => listing.file.clone(),
+    };
+    let source = fs::read_to_string(root.join(&listing.file))
+        .unwrap_or_else(|error| panic!("{}: listing {name}: {error}", lesson.display()));
+    anchored(&source, listing.anchor.as_deref()).unwrap_or_else(|| {
+        let anchor = listing.anchor.as_deref().unwrap_or_default();
+        panic!(
+            "{}: listing {name}: the file has no `// ANCHOR: {anchor}` ... `// ANCHOR_END: {anchor}`",
+            lesson.display()
+        )
+    })
+}
+
+/// Turns mdBook's `{{#include ../../src/FILE:ANCHOR}}` inside a code block
+/// into a listing comment over the same block, so that the rewrite below
+/// fills it in. (The include showed no code on a repository page.)
+fn includes_to_listings(lesson: &Path, text: &str) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .canonicalize()
+        .unwrap();
+    let dir = lesson.parent().unwrap();
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let include = lines.get(i + 1).and_then(|line| {
+            line.trim_end()
+                .strip_prefix("{{#include ")
+                .and_then(|rest| rest.strip_suffix("}}"))
+        });
+        match include {
+            Some(target) if lines[i].starts_with("```") => {
+                let (file, anchor) = match target.trim().rsplit_once(':') {
+                    Some((file, anchor)) => (file, Some(anchor)),
+                    None => (target.trim(), None),
+                };
+                let source = dir.join(file).canonicalize().unwrap_or_else(|error| {
+                    panic!("{}: {{{{#include {target}}}}}: {error}", lesson.display())
+                });
+                let from_root = source.strip_prefix(&root).unwrap().to_string_lossy();
+                let name = match anchor {
+                    Some(anchor) => format!("{from_root}:{anchor}"),
+                    None => from_root.into_owned(),
+                };
+                out.push_str(&format!("{LISTING}{name} -->\n"));
+                out.push_str(lines[i]);
+                out.push_str("```\n"); // the closing fence: the rewrite fills in the code
+                i += 3;
+            }
+            _ => {
+                out.push_str(lines[i]);
+                i += 1;
+            }
         }
     }
-    assert!(checked > 0, "no lesson includes any source");
+    out
+}
+
+#[test]
+fn every_listing_is_the_source_it_names() {
+    let update = std::env::var_os("UPDATE_LISTINGS").is_some();
+    let mut checked = 0;
+    let mut stale = Vec::new();
+    for (path, text) in lesson_files() {
+        let text = if update {
+            includes_to_listings(&path, &text)
+        } else {
+            text
+        };
+        let mut rewritten = String::new();
+        let mut copied = 0;
+        for listing in listings(&path, &text) {
+            let expected = expected_code(&path, &listing);
+            if text[listing.code.clone()] != expected {
+                stale.push(format!("{}: {}", path.display(), listing.file));
+            }
+            rewritten.push_str(&text[copied..listing.code.start]);
+            rewritten.push_str(&expected);
+            copied = listing.code.end;
+            checked += 1;
+        }
+        rewritten.push_str(&text[copied..]);
+        if update {
+            fs::write(&path, rewritten).unwrap();
+        }
+    }
+    assert!(checked > 0, "no lesson shows any source");
+    assert!(
+        update || stale.is_empty(),
+        "these listings differ from the source they name (rewrite them with `{UPDATE_COMMAND}`):\n{}",
+        stale.join("\n")
+    );
+}
+
+#[test]
+fn no_lesson_hides_its_code_behind_an_include() {
+    if std::env::var_os("UPDATE_LISTINGS").is_some() {
+        return; // the other test is rewriting them
+    }
+    for (path, text) in lesson_files() {
+        assert!(
+            !text.contains("{{#include"),
+            "{}: an {{{{#include}}}} shows no code outside the built book; \
+             `{UPDATE_COMMAND}` turns it into a listing",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn an_anchor_is_cut_out_without_markers_or_shared_indentation() {
+    let source = "fn outer() {\n    // ANCHOR: inner\n    let a = 1;\n    // ANCHOR: nested\n    if a > 0 {\n        b();\n    }\n    // ANCHOR_END: nested\n    // ANCHOR_END: inner\n}\n";
+    assert_eq!(
+        anchored(source, Some("inner")).as_deref(),
+        Some("let a = 1;\nif a > 0 {\n    b();\n}\n")
+    );
+    assert_eq!(anchored(source, Some("missing")), None);
 }
 
 /// Leaves out of a transcript what changes from run to run: the port after
