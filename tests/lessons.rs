@@ -226,7 +226,8 @@ fn every_listing_is_the_source_it_names() {
         for listing in listings(&path, &text) {
             let expected = expected_code(&path, &listing);
             if text[listing.code.clone()] != expected {
-                stale.push(format!("{}: {}", path.display(), listing.file));
+                let lesson = path.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap_or(&path);
+                stale.push(format!("{}: {}", lesson.display(), listing.file));
             }
             rewritten.push_str(&text[copied..listing.code.start]);
             rewritten.push_str(&expected);
