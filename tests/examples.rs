@@ -2,11 +2,11 @@
 //! they print, from the compiled example programs that `cargo test` builds
 //! beside the tests.
 
-use std::net::UdpSocket;
 use std::fs;
+use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 use std::process::{Command, Output};
+use std::time::SystemTime;
 
 /// The compiled example `name` (`"03-udp"`): `cargo test` builds every
 /// example into `target/debug/examples/`, next to the tests' own folder.
@@ -24,7 +24,11 @@ fn example(name: &str) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let sources = [root.join("src"), root.join("lessons").join(name)];
     if let Some(newer) = sources.iter().find_map(|dir| newer_file(dir, built)) {
-        panic!("{} is older than {}: {REBUILD}", path.display(), newer.display());
+        panic!(
+            "{} is older than {}: {REBUILD}",
+            path.display(),
+            newer.display()
+        );
     }
     path
 }
@@ -40,7 +44,11 @@ fn newer_file(dir: &Path, time: SystemTime) -> Option<PathBuf> {
             if let Some(found) = newer_file(&path, time) {
                 return Some(found);
             }
-        } else if entry.metadata().and_then(|m| m.modified()).is_ok_and(|m| m > time) {
+        } else if entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|m| m > time)
+        {
             return Some(path);
         }
     }
