@@ -394,3 +394,38 @@ fn a_client_that_goes_silent_is_closed_without_a_report() {
         server.shutdown();
     }
 }
+
+#[test]
+fn a_client_that_never_reads_is_cut_off_and_reported_in_words() {
+    let config = Config {
+        write_timeout: Duration::from_millis(200),
+        report: remember,
+        ..Config::default()
+    };
+    let server = Server::bind_with("127.0.0.1:0", config)
+        .unwrap()
+        .spawn(EchoHandler::default())
+        .unwrap();
+    let mut stream = connect(server.local_addr(), TIMEOUT).unwrap();
+    let peer = stream.local_addr().unwrap();
+    stream.set_write_timeout(Some(TIMEOUT)).unwrap();
+    // Send, and never read the echoes: the server's writes block, then
+    // time out, and it closes (our writes then fail with a reset).
+    let chunk = vec![b'z'; 64 * 1024];
+    let started = Instant::now();
+    while started.elapsed() < TIMEOUT && stream.write_all(&chunk).is_ok() {}
+    let deadline = Instant::now() + TIMEOUT;
+    while server.live_connections() > 0 && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(5));
+    }
+    let reported = REPORTED.lock().unwrap_or_else(|e| e.into_inner());
+    let about: Vec<&str> = reported
+        .iter()
+        .filter(|(from, _)| *from == peer)
+        .map(|(_, failure)| failure.as_str())
+        .collect();
+    assert_eq!(
+        about,
+        ["ended with an error: the client does not read its echoes"]
+    );
+}
