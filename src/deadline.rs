@@ -199,10 +199,7 @@ impl Pace {
             let allowed = time_allowed(self.grace, self.min_rate, self.credited, pending);
             let left = allowed.saturating_sub(self.started.elapsed());
             if left.is_zero() {
-                return Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    "the peer reads too slowly",
-                ));
+                return Err(too_slow());
             }
             let socket_timeout = match self.socket_timeout {
                 Some(timeout) => timeout,
@@ -221,11 +218,27 @@ impl Pace {
                     bytes = &bytes[n..];
                 }
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                // The timeout ended a write that the peer left blocked: on
+                // Unix the system says "Resource temporarily unavailable"
+                // (WouldBlock), which tells whoever reads it nothing.
+                Err(error)
+                    if matches!(
+                        error.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    return Err(too_slow());
+                }
                 Err(error) => return Err(error),
             }
         }
         Ok(())
     }
+}
+
+/// The error of a reply the peer did not take in time.
+fn too_slow() -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, "the peer reads too slowly")
 }
 
 /// How long, from its start, a reply may take before its next write
@@ -359,15 +372,30 @@ mod tests {
                 break error;
             }
         };
-        assert!(
-            matches!(
-                error.kind(),
-                io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
-            ),
-            "{error}"
-        );
+        // Said in words, whether the pace ran out between two writes or
+        // during one (where the system says only "Resource temporarily
+        // unavailable"): it is what the server reports.
+        assert_eq!(error.kind(), io::ErrorKind::TimedOut, "{error}");
+        assert_eq!(error.to_string(), "the peer reads too slowly");
         let held = started.elapsed();
         assert!(held < 5 * SEC, "held for {held:?}");
+    }
+
+    #[test]
+    fn a_write_that_times_out_says_the_peer_reads_too_slowly() {
+        // The socket's own timeout, shorter than the pace allows, ends a
+        // blocked write: the system says only "Resource temporarily
+        // unavailable", and the server would report those words.
+        let (ours, _peer) = pair();
+        ours.set_write_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        let mut pace = Pace::new(10 * SEC, 64 * 1024);
+        let chunk = vec![0; 64 * 1024];
+        let error = (0..10_000)
+            .find_map(|_| pace.write_all(&ours, &chunk).err())
+            .expect("the buffers filled");
+        assert_eq!(error.kind(), io::ErrorKind::TimedOut, "{error}");
+        assert_eq!(error.to_string(), "the peer reads too slowly");
     }
 
     #[test]

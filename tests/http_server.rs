@@ -411,6 +411,16 @@ fn bad_requests_get_their_status_codes() {
         (&long_target, 414),
         (&many_fields, 431),
         ("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 99999999\r\n\r\n", 413),
+        // A chunk larger than the limit is refused when it is announced,
+        // not after a megabyte of it (or never, if none of it comes).
+        (
+            "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n200000\r\n",
+            413,
+        ),
+        (
+            "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nFFFFFFFFFFFFFFFF\r\n",
+            413,
+        ),
         (
             "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
             400,

@@ -344,3 +344,88 @@ fn mistake_a_server_without_threads() {
         let _ = mistakes::serve_one_at_a_time(listener);
     })));
 }
+
+/// The peers the reporter of the test below was told about.
+static REPORTED: std::sync::Mutex<Vec<(std::net::SocketAddr, String)>> =
+    std::sync::Mutex::new(Vec::new());
+
+fn remember(peer: std::net::SocketAddr, failure: &netlessons::serve::Failure) {
+    let mut reported = REPORTED.lock().unwrap_or_else(|e| e.into_inner());
+    reported.push((peer, failure.to_string()));
+}
+
+#[test]
+fn a_client_that_goes_silent_is_closed_without_a_report() {
+    // An idle client, or one whose cable was cut, meets the read timeout:
+    // the server ends it as HTTP does an idle keep-alive, with an
+    // end-of-file, and nothing on stderr ("Resource temporarily
+    // unavailable" there would send a reader looking for a bug).
+    let config = Config {
+        read_timeout: Duration::from_millis(200),
+        report: remember,
+        ..Config::default()
+    };
+    for framing in [Framing::Raw, Framing::Lines, Framing::Frames] {
+        let server = Server::bind_with("127.0.0.1:0", config.clone())
+            .unwrap()
+            .spawn(EchoHandler { framing })
+            .unwrap();
+        // One sends nothing; one stops in the middle of a message.
+        let half: &[u8] = match framing {
+            Framing::Frames => b"\0\0\0\x09half",
+            _ => b"half a li",
+        };
+        for start in [&b""[..], half] {
+            let mut stream = connect(server.local_addr(), TIMEOUT).unwrap();
+            let peer = stream.local_addr().unwrap();
+            stream.write_all(start).unwrap();
+            let mut rest = Vec::new();
+            stream.read_to_end(&mut rest).unwrap();
+            // The report, if any, is made before the connection stops
+            // counting as live.
+            let deadline = Instant::now() + TIMEOUT;
+            while server.live_connections() > 0 && Instant::now() < deadline {
+                thread::sleep(Duration::from_millis(5));
+            }
+            let reported = REPORTED.lock().unwrap_or_else(|e| e.into_inner());
+            let about: Vec<_> = reported.iter().filter(|(from, _)| *from == peer).collect();
+            assert!(about.is_empty(), "{framing} after {start:?}: {about:?}");
+        }
+        server.shutdown();
+    }
+}
+
+#[test]
+fn a_client_that_never_reads_is_cut_off_and_reported_in_words() {
+    let config = Config {
+        write_timeout: Duration::from_millis(200),
+        report: remember,
+        ..Config::default()
+    };
+    let server = Server::bind_with("127.0.0.1:0", config)
+        .unwrap()
+        .spawn(EchoHandler::default())
+        .unwrap();
+    let mut stream = connect(server.local_addr(), TIMEOUT).unwrap();
+    let peer = stream.local_addr().unwrap();
+    stream.set_write_timeout(Some(TIMEOUT)).unwrap();
+    // Send, and never read the echoes: the server's writes block, then
+    // time out, and it closes (our writes then fail with a reset).
+    let chunk = vec![b'z'; 64 * 1024];
+    let started = Instant::now();
+    while started.elapsed() < TIMEOUT && stream.write_all(&chunk).is_ok() {}
+    let deadline = Instant::now() + TIMEOUT;
+    while server.live_connections() > 0 && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(5));
+    }
+    let reported = REPORTED.lock().unwrap_or_else(|e| e.into_inner());
+    let about: Vec<&str> = reported
+        .iter()
+        .filter(|(from, _)| *from == peer)
+        .map(|(_, failure)| failure.as_str())
+        .collect();
+    assert_eq!(
+        about,
+        ["ended with an error: the client does not read its echoes"]
+    );
+}

@@ -140,6 +140,17 @@ impl ChunkedDecoder {
         Ok(used)
     }
 
+    /// How many bytes of the current chunk's data are still to come (0
+    /// outside chunk data): a reader with a limit refuses a chunk that
+    /// cannot fit as soon as its size is read, rather than after reading
+    /// up to the limit of it.
+    pub fn data_left(&self) -> u64 {
+        match self.state {
+            State::Data(left) => left,
+            _ => 0,
+        }
+    }
+
     /// Whether the whole body, trailers included, has been decoded.
     pub fn is_done(&self) -> bool {
         self.state == State::Done

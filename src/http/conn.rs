@@ -147,6 +147,9 @@ enum Kind {
         decoder: ChunkedDecoder,
         decoded: Vec<u8>,
         handed_out: usize,
+        /// Data decoded so far, and the most there may be.
+        received: u64,
+        limit: u64,
     },
     UntilClose,
 }
@@ -161,6 +164,8 @@ impl<'a, R: Read> BodyReader<'a, R> {
                 decoder: ChunkedDecoder::default(),
                 decoded: Vec::new(),
                 handed_out: 0,
+                received: 0,
+                limit: u64::MAX,
             },
             BodyLength::UntilClose => Kind::UntilClose,
         };
@@ -173,6 +178,7 @@ impl<'a, R: Read> BodyReader<'a, R> {
         if let Kind::Fixed { left: 0 } = self.kind {
             return Ok(body); // most requests: nothing to read, nothing to allocate
         }
+        self.limit_chunks(u64::try_from(limit).unwrap_or(u64::MAX));
         let mut piece = [0; 16 * 1024];
         loop {
             let n = self.read_piece(&mut piece)?;
@@ -189,6 +195,7 @@ impl<'a, R: Read> BodyReader<'a, R> {
     /// Reads and throws away the rest of the body, so that the next message
     /// can be read; refuses to go on past `limit` bytes.
     pub fn drain(&mut self, limit: u64) -> Result<(), ReadError> {
+        self.limit_chunks(limit);
         let mut piece = [0; 16 * 1024];
         let mut total = 0u64;
         loop {
@@ -208,6 +215,14 @@ impl<'a, R: Read> BodyReader<'a, R> {
         match &self.kind {
             Kind::Chunked { decoder, .. } if decoder.is_done() => Some(decoder.trailers()),
             _ => None,
+        }
+    }
+
+    /// A chunked body: refuse a chunk that would take it past `limit`
+    /// as soon as the chunk's size is read.
+    fn limit_chunks(&mut self, new_limit: u64) {
+        if let Kind::Chunked { limit, .. } = &mut self.kind {
+            *limit = new_limit;
         }
     }
 
@@ -242,6 +257,8 @@ impl<'a, R: Read> BodyReader<'a, R> {
                 decoder,
                 decoded,
                 handed_out,
+                received,
+                limit,
             } => {
                 while *handed_out == decoded.len() {
                     if decoder.is_done() {
@@ -256,6 +273,10 @@ impl<'a, R: Read> BodyReader<'a, R> {
                         .decode(self.buf.data(), decoded)
                         .map_err(ReadError::Chunked)?;
                     self.buf.consume(used);
+                    *received += decoded.len() as u64;
+                    if received.saturating_add(decoder.data_left()) > *limit {
+                        return Err(ReadError::TooLarge);
+                    }
                 }
                 let n = (decoded.len() - *handed_out).min(out.len());
                 out[..n].copy_from_slice(&decoded[*handed_out..*handed_out + n]);

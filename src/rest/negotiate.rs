@@ -9,6 +9,7 @@
 //! ```text
 //! Accept      = #( media-range [ weight ] )
 //! media-range = ( "*/*" / ( type "/*" ) / ( type "/" subtype ) ) parameters
+//! parameters  = *( OWS ";" OWS [ parameter ] )                   (RFC 9110 §5.6.6)
 //! weight      = OWS ";" OWS "q=" qvalue
 //! qvalue      = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )
 //!
@@ -119,6 +120,11 @@ fn parse_range(element: &str) -> Option<Range<'_>> {
     }
     let mut q = 1000;
     for parameter in parts {
+        // `parameters = *( OWS ";" OWS [ parameter ] )` (RFC 9110 §5.6.6):
+        // `text/html;` and `;;` hold empty ones, which say nothing.
+        if parameter.trim().is_empty() {
+            continue;
+        }
         let (name, value) = parameter.split_once('=')?;
         if name.trim().eq_ignore_ascii_case("q") {
             q = parse_qvalue(value.trim())?;
@@ -196,6 +202,10 @@ mod tests {
             ("text/html;q=0, */*", HTML, 0),
             ("application/json ; q=0.9", JSON, 900),
             ("text/html;level=1;q=0.2", HTML, 200),
+            // Empty parameters are allowed (RFC 9110 §5.6.6), and say nothing.
+            ("text/html;", HTML, 1000),
+            ("text/html;;q=0.5", HTML, 500),
+            ("text/html ; ; q=0.5 ;", HTML, 500),
             // Equally specific: the first counts.
             ("text/html;q=0.4, text/html;q=0.9", HTML, 400),
             // Ranges that do not parse are left out.

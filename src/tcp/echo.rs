@@ -91,9 +91,10 @@ impl Handler for EchoHandler {
         // Replies are small and the client waits for each: send them at
         // once instead of letting Nagle's algorithm hold them back.
         stream.set_nodelay(true)?;
+        let writer = SaysWhyItTimedOut(&stream);
         match self.framing {
-            Framing::Lines => echo_lines(LineDeadline::new(&stream)?, &stream)?,
-            framing => echo(framing, &stream, &stream)?,
+            Framing::Lines => echo_lines(EndOnTimeout(LineDeadline::new(&stream)?), writer)?,
+            framing => echo(framing, EndOnTimeout(&stream), writer)?,
         }
         // We are done writing: tell the client with a FIN (end-of-file on
         // its side) rather than leaving it to wait for more.
@@ -106,6 +107,62 @@ impl Handler for EchoHandler {
             writeln!(stream, "{BUSY_LINE}")?;
         }
         Ok(())
+    }
+}
+
+/// A reader for which the read timeout is the end of the stream.
+///
+/// A client that sends nothing for the read timeout has gone quiet, or
+/// gone without a word (a cable cut, a laptop closed): the server ends the
+/// connection as if the client had closed it, with a FIN, as the HTTP
+/// server ends an idle keep-alive connection. That is the limit doing its
+/// job, not a failure for the accept loop to report (on Linux it would
+/// read "Resource temporarily unavailable", and send someone looking for
+/// a bug). A message cut short this way is dropped, as at an end-of-file.
+struct EndOnTimeout<R>(R);
+
+impl<R: Read> Read for EndOnTimeout<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.0.read(buf) {
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                Ok(0)
+            }
+            other => other,
+        }
+    }
+}
+
+/// A writer whose write the timeout ends says why, in words.
+///
+/// A client that sends and never reads what comes back fills the
+/// buffers, and the server's write waits for the write timeout. Then it
+/// must end: the client keeps a thread and reads nothing. That one is
+/// reported, but as what happened, not as the system's "Resource
+/// temporarily unavailable".
+struct SaysWhyItTimedOut<W>(W);
+
+impl<W: Write> Write for SaysWhyItTimedOut<W> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.write(bytes).map_err(not_reading)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush().map_err(not_reading)
+    }
+}
+
+fn not_reading(error: io::Error) -> io::Error {
+    match error.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => io::Error::new(
+            io::ErrorKind::TimedOut,
+            "the client does not read its echoes",
+        ),
+        _ => error,
     }
 }
 

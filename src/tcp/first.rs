@@ -6,7 +6,9 @@
 //!
 //! - no timeouts: a client that connects and says nothing keeps its thread
 //!   forever;
-//! - no cap: ten thousand clients make ten thousand threads;
+//! - no cap: ten thousand clients make ten thousand threads, and once they
+//!   hold every file descriptor the process may open, `accept` fails and
+//!   the `?` below ends the whole server;
 //! - a new thread for every connection, which costs as much as a short request;
 //! - no way to stop it.
 
