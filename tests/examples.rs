@@ -74,6 +74,29 @@ fn help_exits_0_and_prints_the_usage_on_stdout() {
     }
 }
 
+#[cfg(unix)]
+#[test]
+fn help_to_a_closed_stdout_exits_0_without_a_panic() {
+    use std::os::fd::OwnedFd;
+    use std::os::unix::net::UnixStream;
+    // As `--help | head -1` leaves it: the reader of standard output has
+    // gone, and every write fails with a broken pipe. The reader is closed
+    // before the example starts, so there is no race.
+    let examples = ["01-addresses", "02-tcp", "03-udp", "05-http-client"];
+    for name in examples.into_iter().chain(["06-http-server", "07-rest-api"]) {
+        let (writer, reader) = UnixStream::pair().expect("a socket pair");
+        drop(reader);
+        let output = Command::new(example(name))
+            .arg("--help")
+            .stdout(OwnedFd::from(writer))
+            .output()
+            .expect("the example starts");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{name}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+    }
+}
+
 #[test]
 fn a_ping_that_gets_no_reply_exits_1_after_its_statistics() {
     // A bound socket that never answers: every ping is lost, nothing fails.
