@@ -2,11 +2,11 @@
 //! they print, from the compiled example programs that `cargo test` builds
 //! beside the tests.
 
-use std::net::UdpSocket;
 use std::fs;
+use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 use std::process::{Command, Output};
+use std::time::SystemTime;
 
 /// The compiled example `name` (`"03-udp"`): `cargo test` builds every
 /// example into `target/debug/examples/`, next to the tests' own folder.
@@ -21,10 +21,20 @@ fn example(name: &str) -> PathBuf {
     let built = built.unwrap_or_else(|_| panic!("{} is not built: {REBUILD}", path.display()));
     // `cargo test --test examples` alone does not build the examples: make
     // sure this is not the program as it was before the last change.
+    // Its sources are the crate and its own main.rs: not the lesson or the
+    // exercise beside it, which a learner edits and which no build of the
+    // example would ever make older than it.
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let sources = [root.join("src"), root.join("lessons").join(name)];
-    if let Some(newer) = sources.iter().find_map(|dir| newer_file(dir, built)) {
-        panic!("{} is older than {}: {REBUILD}", path.display(), newer.display());
+    let sources = [
+        root.join("src"),
+        root.join("lessons").join(name).join("main.rs"),
+    ];
+    if let Some(newer) = sources.iter().find_map(|source| newer_file(source, built)) {
+        panic!(
+            "{} is older than {}: {REBUILD}",
+            path.display(),
+            newer.display()
+        );
     }
     path
 }
@@ -32,15 +42,23 @@ fn example(name: &str) -> PathBuf {
 /// What to run when an example is missing or out of date.
 const REBUILD: &str = "run `cargo test` (which builds the examples) or `cargo build --examples`";
 
-/// A file under `dir` changed after `time`, if there is one.
-fn newer_file(dir: &Path, time: SystemTime) -> Option<PathBuf> {
-    for entry in fs::read_dir(dir).ok()?.flatten() {
+/// `path`, or a file under it if it is a folder, changed after `time`.
+fn newer_file(path: &Path, time: SystemTime) -> Option<PathBuf> {
+    if path.is_file() {
+        let changed = fs::metadata(path).and_then(|m| m.modified());
+        return changed.is_ok_and(|m| m > time).then(|| path.to_path_buf());
+    }
+    for entry in fs::read_dir(path).ok()?.flatten() {
         let path = entry.path();
         if path.is_dir() {
             if let Some(found) = newer_file(&path, time) {
                 return Some(found);
             }
-        } else if entry.metadata().and_then(|m| m.modified()).is_ok_and(|m| m > time) {
+        } else if entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|m| m > time)
+        {
             return Some(path);
         }
     }
@@ -82,8 +100,15 @@ fn help_to_a_closed_stdout_exits_0_without_a_panic() {
     // As `--help | head -1` leaves it: the reader of standard output has
     // gone, and every write fails with a broken pipe. The reader is closed
     // before the example starts, so there is no race.
-    let examples = ["01-addresses", "02-tcp", "03-udp", "05-http-client"];
-    for name in examples.into_iter().chain(["06-http-server", "07-rest-api"]) {
+    let examples = [
+        "01-addresses",
+        "02-tcp",
+        "03-udp",
+        "05-http-client",
+        "06-http-server",
+        "07-rest-api",
+    ];
+    for name in examples {
         let (writer, reader) = UnixStream::pair().expect("a socket pair");
         drop(reader);
         let output = Command::new(example(name))
