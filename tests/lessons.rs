@@ -226,7 +226,9 @@ fn every_listing_is_the_source_it_names() {
         for listing in listings(&path, &text) {
             let expected = expected_code(&path, &listing);
             if text[listing.code.clone()] != expected {
-                let lesson = path.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap_or(&path);
+                let lesson = path
+                    .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+                    .unwrap_or(&path);
                 stale.push(format!("{}: {}", lesson.display(), listing.file));
             }
             rewritten.push_str(&text[copied..listing.code.start]);
