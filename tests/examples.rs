@@ -21,14 +21,15 @@ fn example(name: &str) -> PathBuf {
     let built = built.unwrap_or_else(|_| panic!("{} is not built: {REBUILD}", path.display()));
     // `cargo test --test examples` alone does not build the examples: make
     // sure this is not the program as it was before the last change.
+    // Its sources are the crate and its own main.rs: not the lesson or the
+    // exercise beside it, which a learner edits and which no build of the
+    // example would ever make older than it.
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    // The lesson's text and exercise are not part of the program: a change
-    // to them rebuilds nothing, and must not make the program look stale.
     let sources = [
         root.join("src"),
         root.join("lessons").join(name).join("main.rs"),
     ];
-    if let Some(newer) = sources.iter().find_map(|dir| newer_file(dir, built)) {
+    if let Some(newer) = sources.iter().find_map(|source| newer_file(source, built)) {
         panic!(
             "{} is older than {}: {REBUILD}",
             path.display(),
@@ -43,11 +44,11 @@ const REBUILD: &str = "run `cargo test` (which builds the examples) or `cargo bu
 
 /// `path`, or a file under it if it is a folder, changed after `time`.
 fn newer_file(path: &Path, time: SystemTime) -> Option<PathBuf> {
-    let Ok(entries) = fs::read_dir(path) else {
-        let modified = fs::metadata(path).and_then(|meta| meta.modified());
-        return modified.is_ok_and(|m| m > time).then(|| path.to_path_buf());
-    };
-    for entry in entries.flatten() {
+    if path.is_file() {
+        let changed = fs::metadata(path).and_then(|m| m.modified());
+        return changed.is_ok_and(|m| m > time).then(|| path.to_path_buf());
+    }
+    for entry in fs::read_dir(path).ok()?.flatten() {
         let path = entry.path();
         if path.is_dir() {
             if let Some(found) = newer_file(&path, time) {
@@ -88,6 +89,36 @@ fn help_exits_0_and_prints_the_usage_on_stdout() {
         let output = run("03-udp", args);
         assert_eq!(output.status.code(), Some(0), "{args:?}");
         assert!(output.stdout.starts_with(b"usage: 03-udp"), "{args:?}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn help_to_a_closed_stdout_exits_0_without_a_panic() {
+    use std::os::fd::OwnedFd;
+    use std::os::unix::net::UnixStream;
+    // As `--help | head -1` leaves it: the reader of standard output has
+    // gone, and every write fails with a broken pipe. The reader is closed
+    // before the example starts, so there is no race.
+    let examples = [
+        "01-addresses",
+        "02-tcp",
+        "03-udp",
+        "05-http-client",
+        "06-http-server",
+        "07-rest-api",
+    ];
+    for name in examples {
+        let (writer, reader) = UnixStream::pair().expect("a socket pair");
+        drop(reader);
+        let output = Command::new(example(name))
+            .arg("--help")
+            .stdout(OwnedFd::from(writer))
+            .output()
+            .expect("the example starts");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{name}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{name}: {stderr}");
     }
 }
 

@@ -15,6 +15,7 @@ use netlessons::cli::Args;
 use netlessons::tour;
 use netlessons::transcript::Transcript;
 use netlessons::url::{parse_host_port, Url};
+use std::io::Write;
 use std::process::ExitCode;
 
 const USAGE: &str = "\
@@ -37,7 +38,8 @@ fn main() -> ExitCode {
         Err(error) => return usage_error(&error.to_string()),
     };
     if args.flag("help") || args.positional().first().is_some_and(|word| word == "-h") {
-        println!("{USAGE}");
+        // A closed standard output (`--help | head -1`) is not worth a panic.
+        let _ = writeln!(std::io::stdout(), "{USAGE}");
         return ExitCode::SUCCESS;
     }
     if let Err(error) = args.only(&["base"]) {

@@ -32,7 +32,8 @@ usage: 02-tcp                      run the chapter's demo
        02-tcp client HOST:PORT [--trace]
                                    send each line typed to an echo server (raw or lines)
        02-tcp load HOST:PORT [--connections N] [--seconds S] [--reconnect]
-                                   measure round trips per second against an echo server";
+                                   measure round trips per second against an echo server
+                                   (raw or lines: it sends lines, so frames count errors)";
 
 fn main() -> ExitCode {
     example_main(

@@ -30,6 +30,13 @@ use std::time::Duration;
 
 // ---- Your code: replace the todo!() ----
 
+// What each reply in `replies` holds:
+//
+//     pub struct Reply {
+//         pub seq: u32,      // the sequence number of the ping it answers
+//         pub rtt: Duration, // from sending that ping to receiving this reply
+//     }
+//
 // The types you fill in (the lesson's section "The statistics" shows them
 // with their docs; `src/udp/ping.rs` holds the reference right below them):
 //

@@ -70,7 +70,8 @@ fn main() -> ExitCode {
         args.remove(0);
     }
     if args.iter().any(|arg| arg == "-h" || arg == "--help") {
-        println!("{USAGE}");
+        // A closed standard output (`--help | head -1`) is not worth a panic.
+        let _ = writeln!(io::stdout(), "{USAGE}");
         return ExitCode::SUCCESS;
     }
     match parse(args) {

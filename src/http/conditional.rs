@@ -93,7 +93,8 @@ pub fn evaluate(
 ) -> Condition {
     let etag = validators.etag;
     let modified = validators.last_modified;
-    // A date later than our clock is invalid, and ignored (§13.1.3).
+    // A date later than our clock comes from a wrong clock, and is ignored:
+    // RFC 2616 §14.25 called it invalid (RFC 9110 §13.1.3 no longer says so).
     let date = |name: &str| {
         headers
             .get(name)
