@@ -37,13 +37,18 @@ impl std::error::Error for UsageError {}
 pub struct Args {
     options: Vec<(String, Option<String>)>,
     positional: Vec<String>,
+    /// An option that wants a value came last, with none: an error that
+    /// [`Args::only`] reports, once it has ruled out a misspelt name.
+    missing_value: Option<String>,
 }
 
 impl Args {
     /// Splits `args` into options and positional words. `flags` names the
     /// options that take no value (`--verbose`); every other `--name`
-    /// takes the next word as its value.
-    pub fn parse<I>(args: I, flags: &[&str]) -> Result<Args, UsageError>
+    /// takes the next word as its value. One left without a value, at the
+    /// end, is reported by [`Args::only`]: `--frob` there is more likely a
+    /// misspelt flag than an option missing its value.
+    pub fn parse<I>(args: I, flags: &[&str]) -> Args
     where
         I: IntoIterator<Item = String>,
     {
@@ -61,13 +66,14 @@ impl Args {
             } else if flags.contains(&name) || name == "help" {
                 parsed.options.push((name.to_string(), None));
             } else {
-                let value = args
-                    .next()
-                    .ok_or_else(|| UsageError(format!("--{name} needs a value")))?;
-                parsed.options.push((name.to_string(), Some(value)));
+                let value = args.next();
+                if value.is_none() {
+                    parsed.missing_value = Some(name.to_string());
+                }
+                parsed.options.push((name.to_string(), value));
             }
         }
-        Ok(parsed)
+        parsed
     }
 
     /// The last value given for `--name`, if any.
@@ -121,15 +127,17 @@ impl Args {
         })
     }
 
-    /// Refuses any option not in `known`, so that a typo is not silently ignored.
+    /// Refuses any option not in `known`, so that a typo is not silently
+    /// ignored, and then an option left without its value.
     pub fn only(&self, known: &[&str]) -> Result<(), UsageError> {
-        match self
+        let unknown = self
             .options
             .iter()
-            .find(|(name, _)| !known.contains(&name.as_str()) && name != "help")
-        {
-            Some((name, _)) => Err(UsageError(format!("unknown option --{name}"))),
-            None => Ok(()),
+            .find(|(name, _)| !known.contains(&name.as_str()) && name != "help");
+        match (unknown, &self.missing_value) {
+            (Some((name, _)), _) => Err(UsageError(format!("unknown option --{name}"))),
+            (None, Some(name)) => Err(UsageError(format!("--{name} needs a value"))),
+            (None, None) => Ok(()),
         }
     }
 }
@@ -158,12 +166,12 @@ pub fn example_main<T: Termination>(
 ) -> ExitCode {
     let mut words = std::env::args().skip(1);
     let command = words.next();
-    let result = match (command.as_deref(), Args::parse(words, flags)) {
-        (Some("--help" | "-h" | "help"), _) => print_usage(usage),
-        (_, Ok(args)) if args.flag("help") => print_usage(usage),
-        (None, _) => run_demo(chapter),
-        (Some(command), Ok(args)) => run(command, &args).map(Termination::report),
-        (_, Err(error)) => Err(error.into()),
+    let args = Args::parse(words, flags);
+    let result = match command.as_deref() {
+        Some("--help" | "-h" | "help") => print_usage(usage),
+        _ if args.flag("help") => print_usage(usage),
+        None => run_demo(chapter),
+        Some(command) => run(command, &args).map(Termination::report),
     };
     match result {
         Ok(code) => code,
@@ -243,13 +251,13 @@ pub fn unknown_command(command: &str) -> Box<dyn Error> {
 mod tests {
     use super::*;
 
-    fn parse(words: &str, flags: &[&str]) -> Result<Args, UsageError> {
+    fn parse(words: &str, flags: &[&str]) -> Args {
         Args::parse(words.split_whitespace().map(String::from), flags)
     }
 
     #[test]
     fn options_take_the_next_word_flags_do_not() {
-        let args = parse("--port 7007 --verbose 127.0.0.1:7", &["verbose"]).unwrap();
+        let args = parse("--port 7007 --verbose 127.0.0.1:7", &["verbose"]);
         assert_eq!(args.value("port"), Some("7007"));
         assert!(args.flag("verbose"));
         assert_eq!(args.positional(), ["127.0.0.1:7"]);
@@ -257,14 +265,23 @@ mod tests {
 
     #[test]
     fn an_option_may_be_written_with_an_equals_sign() {
-        assert_eq!(parse("--port=80", &[]).unwrap().value("port"), Some("80"));
+        assert_eq!(parse("--port=80", &[]).value("port"), Some("80"));
     }
 
     #[test]
     fn an_option_without_its_value_is_an_error() {
         assert_eq!(
-            parse("--port", &[]),
+            parse("--port", &[]).only(&["port"]),
             Err(UsageError("--port needs a value".into()))
+        );
+    }
+
+    #[test]
+    fn an_unknown_option_last_is_unknown_not_missing_its_value() {
+        // `serve --frob`: a misspelt flag, not an option without its value.
+        assert_eq!(
+            parse("--port 80 --frob", &[]).only(&["port"]),
+            Err(UsageError("unknown option --frob".into()))
         );
     }
 
@@ -277,9 +294,9 @@ mod tests {
             ("--host 0.0.0.0", "0.0.0.0:0"),
         ];
         for (words, expected) in table {
-            assert_eq!(parse(words, &[]).unwrap().bind_address().unwrap(), expected);
+            assert_eq!(parse(words, &[]).bind_address().unwrap(), expected);
         }
-        assert!(parse("--port 70000", &[]).unwrap().bind_address().is_err());
+        assert!(parse("--port 70000", &[]).bind_address().is_err());
     }
 
     #[test]
@@ -297,7 +314,7 @@ mod tests {
 
     #[test]
     fn unknown_options_are_refused() {
-        let args = parse("--prot 80", &[]).unwrap();
+        let args = parse("--prot 80", &[]);
         assert_eq!(
             args.only(&["port"]),
             Err(UsageError("unknown option --prot".into()))

@@ -33,10 +33,7 @@ exit status: 0 if everything parsed or resolved, 1 if a URL or name failed,
 2 if the command line was wrong.";
 
 fn main() -> ExitCode {
-    let args = match Args::parse(std::env::args().skip(1), &[]) {
-        Ok(args) => args,
-        Err(error) => return usage_error(&error.to_string()),
-    };
+    let args = Args::parse(std::env::args().skip(1), &[]);
     if args.flag("help") || args.positional().first().is_some_and(|word| word == "-h") {
         // A closed standard output (`--help | head -1`) is not worth a panic.
         let _ = writeln!(std::io::stdout(), "{USAGE}");
