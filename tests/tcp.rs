@@ -232,6 +232,35 @@ fn the_client_shows_a_reply_without_a_line_ending_then_says_it_is_unfinished() {
 }
 
 #[test]
+fn the_client_counts_a_busy_reply_as_not_an_echo() {
+    let config = Config {
+        max_connections: 1,
+        ..Config::default()
+    };
+    let handler = EchoHandler {
+        framing: Framing::Lines,
+    };
+    let server = Server::bind_with("127.0.0.1:0", config)
+        .unwrap()
+        .spawn(handler)
+        .unwrap();
+    let mut first = EchoClient::new(connect(server.local_addr(), TIMEOUT).unwrap());
+    assert_eq!(first.echo_line("in").unwrap(), "in");
+    // The second client's line is answered by the busy reply, not echoed.
+    let mut second = EchoClient::new(connect(server.local_addr(), TIMEOUT).unwrap());
+    let mut shown = Vec::new();
+    let not_echoes = second.echo_each_line(&b"x\n"[..], &mut shown).unwrap();
+    assert_eq!(not_echoes, 1);
+    assert_eq!(
+        String::from_utf8(shown).unwrap(),
+        "busy: too many connections, try again later\n"
+    );
+    // And an echo is no such reply.
+    let mut shown = Vec::new();
+    assert_eq!(first.echo_each_line(&b"a\nb\n"[..], &mut shown).unwrap(), 0);
+}
+
+#[test]
 fn a_frame_announcing_four_gigabytes_closes_the_connection() {
     let server = server(Framing::Frames);
     let mut stream = connect(server.local_addr(), TIMEOUT).unwrap();

@@ -89,13 +89,19 @@ fn client(args: &Args) -> Result<(), Box<dyn Error>> {
     };
     let mut client = EchoClient::new(transcript.tee(stream, Side::Client));
     let stdin = io::stdin().lock();
-    if args.flag("trace") {
+    let not_echoes = if args.flag("trace") {
         // The transcript shows the replies already.
-        client.echo_each_line(stdin, io::sink())?;
+        client.echo_each_line(stdin, io::sink())?
     } else {
-        client.echo_each_line(stdin, io::stdout().lock())?;
+        client.echo_each_line(stdin, io::stdout().lock())?
+    };
+    match not_echoes {
+        0 => Ok(()),
+        1 => Err(format!("1 reply was not the line sent: is {addr} a line echo server?").into()),
+        n => Err(
+            format!("{n} replies were not the lines sent: is {addr} a line echo server?").into(),
+        ),
     }
-    Ok(())
 }
 
 fn load(args: &Args) -> Result<(), Box<dyn Error>> {

@@ -98,7 +98,9 @@ impl<S: Read + Write> EchoClient<S> {
     }
 
     /// The example's `client` command: sends each line of `input`, and
-    /// writes each reply to `output` on a line of its own.
+    /// writes each reply to `output` on a line of its own. Returns how many
+    /// replies were not the line sent: from an echo server, none; the busy
+    /// reply of a full server, or any other server's answer, is one.
     ///
     /// A reply cut short (the server closed, or went quiet, before the end
     /// of its line) is written too, before the error that says so: many a
@@ -107,12 +109,19 @@ impl<S: Read + Write> EchoClient<S> {
         &mut self,
         input: impl BufRead,
         mut output: impl Write,
-    ) -> io::Result<()> {
+    ) -> io::Result<usize> {
+        let mut not_echoes = 0;
         for line in input.lines() {
-            let reply = self.echo_line(&line?);
+            let line = line?;
+            let reply = self.echo_line(&line);
             let arrived = self.unfinished_reply();
             match reply {
-                Ok(reply) => writeln!(output, "{reply}")?,
+                Ok(reply) => {
+                    writeln!(output, "{reply}")?;
+                    if reply != line {
+                        not_echoes += 1;
+                    }
+                }
                 // InvalidData: a reply over the limit, not worth showing.
                 Err(error) if arrived.is_empty() || error.kind() == io::ErrorKind::InvalidData => {
                     return Err(error)
@@ -124,7 +133,7 @@ impl<S: Read + Write> EchoClient<S> {
                 }
             }
         }
-        Ok(())
+        Ok(not_echoes)
     }
 
     /// Sends one frame and returns the frame the server sends back.
