@@ -505,11 +505,12 @@ fn unsupported(content_type: Option<&str>, accepted: &str) -> Response {
 // ANCHOR: prefers_html
 /// Whether the client would rather have the page than JSON.
 ///
-/// JSON is offered first, so it wins every tie: `Accept: */*` (curl,
+/// JSON is offered first, so it wins every true tie: `Accept: */*` (curl,
 /// python's `requests`), no `Accept` at all, and an `Accept` that accepts
 /// neither (the server then sends JSON anyway, as RFC 9110 §12.5.1 lets
 /// it, rather than a 406 that helps nobody). A browser's
-/// `text/html,...,*/*;q=0.8` gives HTML 1 and JSON 0.8: the page.
+/// `text/html,...,*/*;q=0.8` gives HTML 1 and JSON 0.8: the page; so does
+/// w3m's, which weighs both 1 but names only `text/html` itself.
 fn prefers_html(request: &Request) -> bool {
     // A client may split Accept over several lines; they are one list
     // (RFC 9110 §5.3).

@@ -21,7 +21,11 @@
 //! matches it: `text/html` before `text/*` before `*/*`. So for the browser
 //! above, `text/html` weighs 1 and `application/json` 0.8 (only `*/*`
 //! matches it): HTML wins. For `*/*`, both weigh 1, and the server's own
-//! order breaks the tie. A weight of 0 means "not acceptable".
+//! order breaks the tie; but when two types weigh the same and the client
+//! named one of them precisely (w3m's `text/html, text/*;q=0.5, image/*,
+//! application/*` names `text/html`, and `application/json` only through
+//! `application/*`), the one named wins. A weight of 0 means "not
+//! acceptable".
 //!
 //! Simplifications, each harmless here: a range's parameters other than
 //! `q` are not compared (neither representation of this API has any that
@@ -44,7 +48,10 @@ pub type Quality = u16;
 /// `Accept` is `accept`; `None` if the client accepts none of them.
 ///
 /// No `Accept` at all means any type will do (§12.5.1): the first offered.
-/// Ties go to the earlier offered type.
+/// Between two types of the same weight, the one the client named more
+/// precisely wins (`text/html` itself over `application/*`): the client
+/// took the trouble to name it. Ties that remain (both matched by `*/*`)
+/// go to the earlier offered type.
 ///
 /// ```
 /// use netlessons::rest::negotiate::choose;
@@ -58,12 +65,15 @@ pub fn choose<'a>(accept: Option<&str>, offered: &[&'a str]) -> Option<&'a str> 
     let Some(accept) = accept else {
         return offered.first().copied();
     };
-    let mut best: Option<(&str, Quality)> = None;
+    // (media type, (weight, specificity)) of the best offer so far.
+    let mut best: Option<(&str, (Quality, u8))> = None;
     for &media_type in offered {
-        let q = quality(accept, media_type);
+        let Some((specificity, q)) = weigh(accept, media_type) else {
+            continue;
+        };
         // Strictly greater: on a tie the earlier offer stays.
-        if q > 0 && best.is_none_or(|(_, best_q)| q > best_q) {
-            best = Some((media_type, q));
+        if q > 0 && best.is_none_or(|(_, best)| (q, specificity) > best) {
+            best = Some((media_type, (q, specificity)));
         }
     }
     best.map(|(media_type, _)| media_type)
@@ -75,6 +85,13 @@ pub fn choose<'a>(accept: Option<&str>, offered: &[&'a str]) -> Option<&'a str> 
 /// the most specific range that matches it, or 0 if none does. Among
 /// ranges equally specific, the first counts.
 pub fn quality(accept: &str, media_type: &str) -> Quality {
+    weigh(accept, media_type).map_or(0, |(_, q)| q)
+}
+
+/// The specificity (0 for `*/*`, 1 for `type/*`, 2 for `type/subtype`) and
+/// the weight of the most specific range of `accept` that matches
+/// `media_type`, if one does.
+fn weigh(accept: &str, media_type: &str) -> Option<(u8, Quality)> {
     let (wanted_type, wanted_subtype) = media_type.split_once('/').unwrap_or((media_type, ""));
     // (specificity, weight) of the best match so far.
     let mut best: Option<(u8, Quality)> = None;
@@ -94,7 +111,7 @@ pub fn quality(accept: &str, media_type: &str) -> Quality {
             best = Some((specificity, range.q));
         }
     }
-    best.map_or(0, |(_, q)| q)
+    best
 }
 // ANCHOR_END: quality
 
@@ -226,7 +243,7 @@ mod tests {
     }
 
     #[test]
-    fn the_client_chooses_and_ties_go_to_the_servers_order() {
+    fn the_client_chooses_and_true_ties_go_to_the_servers_order() {
         let offered = [JSON, HTML];
         // What Chromium 156 sends to load a page or submit a form.
         let chromium = "text/html,application/xhtml+xml,application/xml;q=0.9,\
@@ -241,6 +258,14 @@ mod tests {
             (Some("application/json"), Some(JSON)),
             (Some("text/html;q=0.9, application/json;q=0.8"), Some(HTML)),
             (Some("text/html, application/json"), Some(JSON)),
+            // w3m: the same weight, but text/html named and JSON only by
+            // a wildcard: the page.
+            (
+                Some("text/html, text/*;q=0.5, image/*, application/*"),
+                Some(HTML),
+            ),
+            (Some("application/*, text/html"), Some(HTML)),
+            (Some("text/*, application/json"), Some(JSON)),
             (Some("text/*"), Some(HTML)),
             (Some("*/*, application/json;q=0"), Some(HTML)),
             (Some("image/png"), None),
