@@ -41,7 +41,6 @@
 //! [`AtomicFile::create_in`] gives each file a name of its own.)
 
 use crate::atomic_file::{AtomicFile, CommitError};
-use std::fmt;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -55,44 +54,12 @@ use std::path::{Path, PathBuf};
 /// it fills memory.
 pub const MAX_FILE_LEN: u64 = 4 * super::store::MAX_COLLECTION_JSON as u64;
 
-/// Why [`save`] failed, and so what the file holds now.
-#[derive(Debug)]
-pub enum SaveError {
-    /// Writing, syncing or renaming the temporary file failed (steps 1-3):
-    /// the file holds its old contents, and the change was not made.
-    NotWritten(io::Error),
-    /// The rename happened but the directory could not be synced (step 4):
-    /// the file holds the new contents, which every reader sees, but the
-    /// disk did not confirm that they would survive a power cut.
-    NotDurable(io::Error),
-}
-
-impl fmt::Display for SaveError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SaveError::NotWritten(error) => write!(f, "not written: {error}"),
-            SaveError::NotDurable(error) => {
-                write!(f, "written, but not confirmed on disk: {error}")
-            }
-        }
-    }
-}
-
-impl std::error::Error for SaveError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            SaveError::NotWritten(error) | SaveError::NotDurable(error) => Some(error),
-        }
-    }
-}
-
-impl From<SaveError> for io::Error {
-    fn from(error: SaveError) -> io::Error {
-        match error {
-            SaveError::NotWritten(error) | SaveError::NotDurable(error) => error,
-        }
-    }
-}
+/// Why [`save`] failed, and so what the file holds now: the shared
+/// [`CommitError`] of [`crate::atomic_file`]. `NotWritten` (steps 1-3): the
+/// file holds its old contents, and the change was not made. `NotDurable`
+/// (step 4): the file holds the new contents, which every reader sees, but
+/// the disk did not confirm that they would survive a power cut.
+pub type SaveError = CommitError;
 
 /// The temporary file a save writes first: `notes.json` → `.notes.json.tmp`,
 /// in the same directory (a rename is only atomic within one file system,
@@ -124,10 +91,7 @@ pub fn save(path: &Path, contents: &[u8]) -> Result<(), SaveError> {
     file.write_all(contents).map_err(SaveError::NotWritten)?;
     // 2-4: fsync it, rename it over `path`, fsync the directory. Until the
     // rename succeeds, the file at `path` is untouched.
-    file.commit(path).map_err(|error| match error {
-        CommitError::NotWritten(error) => SaveError::NotWritten(error),
-        CommitError::NotDurable(error) => SaveError::NotDurable(error),
-    })
+    file.commit(path)
 }
 // ANCHOR_END: save
 
