@@ -12,6 +12,8 @@
 //!   of the comparison.
 
 use netlessons::tour;
+mod support;
+
 use netlessons::transcript::Transcript;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -22,21 +24,12 @@ fn lessons_dir() -> PathBuf {
 
 /// Every Markdown file under lessons/, with its text.
 fn lesson_files() -> Vec<(PathBuf, String)> {
-    let mut files = Vec::new();
-    let mut dirs = vec![lessons_dir()];
-    while let Some(dir) = dirs.pop() {
-        for entry in fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|ext| ext == "md") {
-                let text = fs::read_to_string(&path).unwrap();
-                files.push((path, text));
-            }
-        }
-    }
-    files.sort();
-    files
+    let files = support::markdown::markdown_files(&lessons_dir());
+    let read = |path: PathBuf| {
+        let text = fs::read_to_string(&path).unwrap();
+        (path, text)
+    };
+    files.into_iter().map(read).collect()
 }
 
 /// The command that rewrites every listing from the source it names.

@@ -4,6 +4,8 @@
 //! broken, since the built book has no page for a folder: link its
 //! `README.md`.
 
+mod support;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -14,18 +16,7 @@ fn root() -> &'static Path {
 /// README.md and every Markdown file under lessons/.
 fn markdown_files() -> Vec<PathBuf> {
     let mut files = vec![root().join("README.md")];
-    let mut dirs = vec![root().join("lessons")];
-    while let Some(dir) = dirs.pop() {
-        for entry in fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|ext| ext == "md") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
+    files.extend(support::markdown::markdown_files(&root().join("lessons")));
     files
 }
 

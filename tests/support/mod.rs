@@ -5,4 +5,5 @@
 #![allow(dead_code)]
 
 pub mod chaos;
+pub mod markdown;
 pub mod prng;
