@@ -11,9 +11,9 @@
 //!   today, with port numbers and times (which change on every run) left out
 //!   of the comparison.
 
-use netlessons::tour;
 mod support;
 
+use netlessons::tour;
 use netlessons::transcript::Transcript;
 use std::fs;
 use std::path::{Path, PathBuf};
