@@ -45,8 +45,11 @@
 //! Every listing line ends with CR LF on the data connection. The
 //! functions here format and parse one line, without its line end; the
 //! I/O part writes `\r\n` after each line, and reads lines with
-//! [`wire::line`](crate::wire::line), which bounds their length. Times are
-//! shown in UTC (vsftpd's default too).
+//! [`wire::line`](crate::wire::line), which bounds their length. Lines
+//! written with CR LF are the same bytes whatever `TYPE` is set
+//! ([`ToNetwork`](super::ascii::ToNetwork) leaves a CR LF alone), and
+//! RFC 3659 §7.2 sends `MLSD` as binary in any case. Times are shown in
+//! UTC (vsftpd's default too).
 //!
 //! The parsers take `&str`, and a listing is bytes in no declared
 //! encoding (RFC 2640 asks for UTF-8; old servers send Latin-1). The
@@ -61,9 +64,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// The longest listing line accepted or written, line end excluded: room
 /// for a name of `PATH_MAX` (4096 bytes on Linux, the longest a symbolic
 /// link's target can be, which `LIST` may show after the name) twice over,
-/// with the columns. No real listing line comes near it; past it, a line
-/// is refused, so a hostile server cannot make a client build a huge
-/// entry.
+/// with the columns. RFC 3659 §7.2 sets no maximum and asks clients to
+/// expect "arbitrarily long lines"; no real listing line comes near this
+/// one, and past it a line is refused, so that a hostile server cannot
+/// make a client build a huge entry.
 pub const MAX_LIST_LINE_LEN: usize = 8 * 1024;
 
 /// How far back `LIST` shows the time of day instead of the year: half of
@@ -338,6 +342,18 @@ struct Civil {
 }
 
 impl Civil {
+    /// A date and time from its fields, as yet unchecked.
+    fn new(year: i64, month: u32, day: u32, hour: u32, minute: u32, second: u32) -> Civil {
+        Civil {
+            year,
+            month,
+            day,
+            hour,
+            minute,
+            second,
+        }
+    }
+
     /// The UTC date and time `secs` seconds after 1970 began.
     fn from_seconds(secs: i64) -> Civil {
         let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
@@ -446,41 +462,41 @@ impl ListTime {
     /// December's files without a year). `None` if there is no such date
     /// (February 29 in a year that has none).
     pub fn resolve(&self, now: SystemTime) -> Option<SystemTime> {
-        let at = |year, month, day, hour, minute| {
-            Civil {
-                year,
+        let (year, month, day, hour, minute) = self.fields();
+        let at = |year| Civil::new(year, month, day, hour, minute, 0).to_seconds();
+        let secs = match year {
+            Some(year) => at(year)?,
+            None => {
+                let now = listed_seconds(now);
+                let this_year = Civil::from_seconds(now).year;
+                match at(this_year) {
+                    Some(secs) if secs <= now + FUTURE_SLACK => secs,
+                    _ => at(this_year - 1)?,
+                }
+            }
+        };
+        system_time(secs, 0)
+    }
+
+    /// The year if the line gave one, then month, day, hour and minute
+    /// (midnight if the line gave no time).
+    fn fields(&self) -> (Option<i64>, u32, u32, u32, u32) {
+        match *self {
+            ListTime::NoYear {
                 month,
                 day,
                 hour,
                 minute,
-                second: 0,
-            }
-            .to_seconds()
-        };
-        let secs = match *self {
-            ListTime::NoTime { year, month, day } => at(year, month, day, 0, 0)?,
+            } => (None, month, day, hour, minute),
+            ListTime::NoTime { year, month, day } => (Some(year), month, day, 0, 0),
             ListTime::Minute {
                 year,
                 month,
                 day,
                 hour,
                 minute,
-            } => at(year, month, day, hour, minute)?,
-            ListTime::NoYear {
-                month,
-                day,
-                hour,
-                minute,
-            } => {
-                let now = listed_seconds(now);
-                let this_year = Civil::from_seconds(now).year;
-                match at(this_year, month, day, hour, minute) {
-                    Some(secs) if secs <= now + FUTURE_SLACK => secs,
-                    _ => at(this_year - 1, month, day, hour, minute)?,
-                }
-            }
-        };
-        system_time(secs, 0)
+            } => (Some(year), month, day, hour, minute),
+        }
     }
 }
 
@@ -619,33 +635,11 @@ fn unix_date(month: &str, day: &str, time: &str) -> Option<Result<ListTime, List
     Some(check_time(time))
 }
 
-/// `time` if it names a real date and time (February 29 allowed without
-/// a year, since some years have one).
+/// `time` if it names a real date and time. Without a year, February 29
+/// may be right (some years have one), so a leap year stands in.
 fn check_time(time: ListTime) -> Result<ListTime, ListError> {
-    let (year, month, day, hour, minute) = match time {
-        ListTime::NoYear {
-            month,
-            day,
-            hour,
-            minute,
-        } => (2000, month, day, hour, minute),
-        ListTime::NoTime { year, month, day } => (year, month, day, 0, 0),
-        ListTime::Minute {
-            year,
-            month,
-            day,
-            hour,
-            minute,
-        } => (year, month, day, hour, minute),
-    };
-    let civil = Civil {
-        year,
-        month,
-        day,
-        hour,
-        minute,
-        second: 0,
-    };
+    let (year, month, day, hour, minute) = time.fields();
+    let civil = Civil::new(year.unwrap_or(2000), month, day, hour, minute, 0);
     civil.to_seconds().map(|_| time).ok_or(ListError::BadDate)
 }
 
@@ -828,11 +822,13 @@ pub struct MlsxEntry {
 // ANCHOR: parse_mlsx_line
 /// Reads one `MLSD` line: `fact=value;fact=value; name`.
 ///
-/// Fact names are case-insensitive, and facts this parser does not know
-/// (`unique`, `lang`, `UNIX.owner`…) are skipped, as RFC 3659 §7.1 asks.
-/// The name is everything after the first space, kept exactly, spaces and
-/// semicolons included: fact values hold neither (§7.2). A line end at
-/// the end of `line` is ignored.
+/// Fact names are case-insensitive (RFC 3659 §7.5), and facts this
+/// parser does not know (`unique`, `lang`, `UNIX.owner`…) are skipped: a
+/// server may send any facts, in any order (§7.2). The name is everything
+/// after the first space, kept exactly, spaces and semicolons included:
+/// "the set of facts must not contain any spaces" (§7.2). A line end at
+/// the end of `line` is ignored. An `MLST` reply line starts with one
+/// more space (`250-` then ` type=file; name`): the caller removes it.
 pub fn parse_mlsx_line(line: &str) -> Result<MlsxEntry, ListError> {
     let line = without_line_end(line);
     if line.len() > MAX_LIST_LINE_LEN {
