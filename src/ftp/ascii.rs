@@ -14,10 +14,11 @@
 //!         ToNetwork                FromNetwork
 //! ```
 //!
-//! Image mode (`TYPE I`, "binary") sends the bytes as they are. Every
-//! modern client (curl, lftp, FileZilla, browsers) asks for `TYPE I`
-//! before any transfer, because the text conversion corrupts every file
-//! that is not text, and most files are not. The PNG signature is the
+//! Image mode (`TYPE I`, "binary") sends the bytes as they are. Modern
+//! clients (curl, lftp, browsers) ask for `TYPE I` before they transfer a
+//! file, because the text conversion corrupts every file that is not
+//! text, and most files are not; FileZilla's "auto" mode still picks
+//! ASCII for a list of text extensions. The PNG signature is the
 //! textbook case; it was designed to show exactly this damage. Sent in
 //! ASCII mode from Unix to Unix:
 //!
