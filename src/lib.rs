@@ -37,6 +37,7 @@ pub mod atomic_file;
 pub mod cli;
 pub mod deadline;
 pub mod demo;
+pub mod ftp;
 pub mod http;
 pub mod json;
 pub mod rest;

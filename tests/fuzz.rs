@@ -32,6 +32,11 @@
 
 mod support;
 
+use netlessons::ftp::ascii::{FromNetwork, ToNetwork};
+use netlessons::ftp::listing::{
+    format_list_line, format_mlsx_line, parse_list_line, parse_mlsx_line, DirEntry, Kind,
+    MlsxEntry, MlsxType, PERM_LETTERS, SIX_MONTHS,
+};
 use netlessons::http::body::{content_length, request_body, response_body, BodyLength};
 use netlessons::http::chunked::{encode_chunk, encode_last_chunk, read_chunked, ChunkedDecoder};
 use netlessons::http::conditional::{evaluate, file_etag, Condition, Validators};
@@ -69,7 +74,7 @@ use netlessons::wire::Status;
 use std::io::{self, Read};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::panic::{self, AssertUnwindSafe};
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use support::prng::{escaped, mutate, Rng};
 
 /// Inputs per test when `FUZZ_ITERATIONS` is not set: enough to find the
@@ -1811,5 +1816,249 @@ fn a_dot_reader_with_a_limit_reads_to_the_real_end_and_keeps_no_more() {
         drop(reader);
         stream.read_to_end(&mut rest).unwrap();
         assert_eq!(rest, b"QUIT\r\n");
+    });
+}
+
+// ---------------------------------------------------------------------
+// FTP: text-mode (TYPE A) conversion and directory listings.
+
+const TEXT_FILES: &[&[u8]] = &[
+    b"a\nb\n",
+    b"dos\r\nline\r\n",
+    b"mac\rold\r",
+    b"\r\r\n\n\r",
+    b"\x89PNG\r\n\x1a\n",
+    b"no end",
+];
+
+/// `input`, fed in `pieces` to a fresh `ToNetwork`.
+fn to_network(pieces: &[&[u8]]) -> Vec<u8> {
+    let mut converter = ToNetwork::default();
+    let mut out = Vec::new();
+    for piece in pieces {
+        converter.encode(piece, &mut out);
+    }
+    converter.finish(&mut out);
+    out
+}
+
+/// `input`, fed in `pieces` to a fresh `FromNetwork`.
+fn from_network(pieces: &[&[u8]]) -> Vec<u8> {
+    let mut converter = FromNetwork::default();
+    let mut out = Vec::new();
+    for piece in pieces {
+        converter.encode(piece, &mut out);
+    }
+    converter.finish(&mut out);
+    out
+}
+
+#[test]
+fn the_ascii_converters_give_the_same_bytes_however_the_input_is_cut() {
+    let inputs = Inputs {
+        corpus: TEXT_FILES,
+        tokens: &[b"\r", b"\n", b"\r\n", b"\r\r", b"\n\r"],
+        alphabet: b"\r\nab",
+    };
+    fuzz_bytes("ascii converters", 0xA5C1_0001, &inputs, |input, rng| {
+        let wire = to_network(&[input]);
+        assert_eq!(to_network(&pieces(rng, input)), wire);
+        assert!(wire.len() <= 2 * input.len());
+        // On the wire, every LF ends a CR LF.
+        for (i, &byte) in wire.iter().enumerate() {
+            assert!(byte != b'\n' || (i > 0 && wire[i - 1] == b'\r'));
+        }
+        let file = from_network(&[input]);
+        assert_eq!(from_network(&pieces(rng, input)), file);
+        assert!(file.len() <= input.len());
+    });
+}
+
+#[test]
+fn ascii_text_without_cr_lf_comes_back_as_it_was() {
+    run("ascii round trip", 0xA5C1_0002, |rng, input| {
+        // Any bytes, but no CR LF pair: that alone arrives changed, as LF.
+        for _ in 0..rng.below(65) {
+            let byte = *rng.pick(b"\r\nab\xc3");
+            if !(byte == b'\n' && input.last() == Some(&b'\r')) {
+                input.push(byte);
+            }
+        }
+        let wire = to_network(&pieces(rng, input));
+        assert_eq!(from_network(&pieces(rng, &wire)), *input);
+    });
+}
+
+/// 2026-12-01 09:00:00 UTC: the time the listings below are read.
+const LISTED_AT: u64 = 1_796_115_600;
+
+const LIST_LINES: &[&[u8]] = &[
+    b"-rw-r--r--    1 ftp      ftp          1024 Dec 01 08:15 notes.txt",
+    b"drwxr-xr-x 2 alice staff 4096 Jan  5  2025 old photos",
+    b"lrwxrwxrwx 1 ftp ftp 11 Dec 01 08:15 latest -> v2/a",
+    b"-rwsr-Sr-t+ 1 alice 5 Dec 1 08:15  two  spaces \r\n",
+    b"total 12",
+    b"12-01-26  08:15AM       <DIR>          photos",
+    b"12-01-26  12:05PM                 1024 notes 2.txt",
+];
+
+#[test]
+fn fuzz_list_lines() {
+    let inputs = Inputs {
+        corpus: LIST_LINES,
+        tokens: &[
+            b" -> ", b"Feb 29", b"<DIR>", b"12:00PM", b" 2025 ", b"-rw", b"total",
+        ],
+        alphabet: b"-rwxdl 0123456789:DecJan",
+    };
+    let now = UNIX_EPOCH + Duration::from_secs(LISTED_AT);
+    fuzz_bytes("list lines", 0x7157_0001, &inputs, |input, _| {
+        // The caller turns the bytes into text as the module asks.
+        let Ok(Some(entry)) = parse_list_line(&text(input)) else {
+            return;
+        };
+        // What was read, listed again, reads back with the same name,
+        // kind, size and permissions.
+        let again = DirEntry {
+            name: entry.name.clone(),
+            kind: entry.kind,
+            size: entry.size,
+            modified: entry.time.resolve(now).unwrap_or(UNIX_EPOCH),
+            permissions: entry.permissions.unwrap_or(0o644),
+        };
+        if let Ok(line) = format_list_line(&again, now) {
+            let read = parse_list_line(&line).unwrap().unwrap();
+            assert_eq!(
+                (&read.name, read.kind, read.size),
+                (&again.name, again.kind, again.size)
+            );
+            assert_eq!(read.permissions, Some(again.permissions), "{line}");
+        }
+    });
+}
+
+/// A directory entry with a name of bytes that break listings, any size,
+/// any mode bits, and a time near `now` more often than not.
+fn dir_entry(rng: &mut Rng, now: u64) -> DirEntry {
+    let mut name = text(&rng.bytes(24, b"ab ;.->=\t\xc3\xa9"));
+    if name.is_empty() {
+        name.push('x');
+    }
+    let size = match rng.below(3) {
+        0 => rng.between(0, 9),
+        1 => rng.next_u64(),
+        _ => u64::MAX,
+    };
+    let six_months = SIX_MONTHS as u64;
+    let modified = match rng.below(4) {
+        0 => rng.between(0, LAST_HTTP_DATE),
+        // Around the six-month edge, to the second.
+        1 => (now + rng.between(0, 120)).saturating_sub(six_months + 60),
+        _ => (now + rng.between(0, 2 * six_months)).saturating_sub(3 * six_months / 2),
+    };
+    DirEntry {
+        name,
+        kind: *rng.pick(&[Kind::File, Kind::Dir, Kind::Symlink]),
+        size,
+        modified: UNIX_EPOCH + Duration::from_secs(modified.min(LAST_HTTP_DATE)),
+        permissions: rng.next_u64() as u32,
+    }
+}
+
+fn seconds(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH).unwrap().as_secs()
+}
+
+#[test]
+fn list_lines_written_are_read_back() {
+    run("list round trip", 0x7157_0002, |rng, input| {
+        let now = match rng.one_in(2) {
+            true => LISTED_AT,
+            false => rng.between(0, LAST_HTTP_DATE),
+        };
+        let entry = dir_entry(rng, now);
+        input.extend(entry.name.as_bytes());
+        let line = format_list_line(&entry, UNIX_EPOCH + Duration::from_secs(now)).unwrap();
+        let read = parse_list_line(&line).unwrap().unwrap();
+        // A link's name ends at the first " -> ": the form cannot say more.
+        let name = match entry.kind {
+            Kind::Symlink => entry.name.split(" -> ").next().unwrap(),
+            _ => &entry.name,
+        };
+        assert_eq!(
+            (read.name.as_str(), read.kind, read.size),
+            (name, entry.kind, entry.size)
+        );
+        assert_eq!(read.permissions, Some(entry.permissions & 0o7777));
+        // The minute of a change in the six months before now; the day of
+        // any other, read as its midnight.
+        let modified = seconds(entry.modified);
+        let recent = modified <= now && now - modified < SIX_MONTHS as u64;
+        let expected = match recent {
+            true => modified - modified % 60,
+            false => modified - modified % 86_400,
+        };
+        let resolved = read.time.resolve(UNIX_EPOCH + Duration::from_secs(now));
+        assert_eq!(resolved.map(seconds), Some(expected), "{line}");
+    });
+}
+
+const MLSX_LINES: &[&[u8]] = &[
+    b"type=file;size=1024;modify=20261201081500;perm=r;UNIX.mode=0644; notes.txt",
+    b"Type=cdir;Modify=20250105000000.123; /pub",
+    b"type=OS.unix=slink:/x;unique=8;; a;b c",
+    b" bare",
+    b"type=dir;perm=el;UNIX.mode=755; my dir\r\n",
+];
+
+#[test]
+fn fuzz_mlsx_lines() {
+    let inputs = Inputs {
+        corpus: MLSX_LINES,
+        tokens: &[
+            b"size=",
+            b"modify=",
+            b"type=",
+            b";",
+            b"=",
+            b" ",
+            b".999999999999",
+        ],
+        alphabet: b"typesizmodf=;. 0123456789",
+    };
+    fuzz_bytes("mlsx lines", 0x7157_0003, &inputs, |input, _| {
+        let line = text(input);
+        let Ok(entry) = parse_mlsx_line(&line) else {
+            return;
+        };
+        // The name is all that follows the first space, less a line end.
+        let after_space = line.split_once(' ').unwrap().1;
+        let after_space = after_space.strip_suffix('\n').unwrap_or(after_space);
+        let after_space = after_space.strip_suffix('\r').unwrap_or(after_space);
+        assert_eq!(entry.name, after_space);
+    });
+}
+
+#[test]
+fn mlsx_lines_written_are_read_back() {
+    run("mlsx round trip", 0x7157_0004, |rng, input| {
+        let entry = dir_entry(rng, LISTED_AT);
+        input.extend(entry.name.as_bytes());
+        let perm: String = PERM_LETTERS.chars().filter(|_| rng.one_in(2)).collect();
+        let line = format_mlsx_line(&entry, &perm).unwrap();
+        let kind = match entry.kind {
+            Kind::File => MlsxType::File,
+            Kind::Dir => MlsxType::Dir,
+            Kind::Symlink => MlsxType::Symlink,
+        };
+        let expected = MlsxEntry {
+            name: entry.name.clone(),
+            kind: Some(kind),
+            size: (entry.kind != Kind::Dir).then_some(entry.size),
+            modified: Some(entry.modified),
+            perm: Some(perm),
+            mode: Some(entry.permissions & 0o7777),
+        };
+        assert_eq!(parse_mlsx_line(&line), Ok(expected), "{line}");
     });
 }

@@ -1,0 +1,4 @@
+//! FTP (RFC 959).
+
+pub mod ascii;
+pub mod listing;
