@@ -29,7 +29,8 @@ const MONTH_NAMES: [&str; 12] = [
 
 // ANCHOR: civil
 /// The date (year, month 1-12, day 1-31) of a day counted from 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
+/// (Crate-wide: FTP's `MDTM` times use the same calendar.)
+pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468; // days from 0000-03-01 to 1970-01-01
     let era = z.div_euclid(146_097);
     let day_of_era = z.rem_euclid(146_097); // 0..=146096
@@ -48,7 +49,7 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 }
 
 /// The number of days from 1970-01-01 to a date: the inverse of [`civil_from_days`].
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+pub(crate) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let year = if month <= 2 { year - 1 } else { year };
     let era = year.div_euclid(400);
     let year_of_era = year.rem_euclid(400);
