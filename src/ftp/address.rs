@@ -157,8 +157,9 @@ impl std::error::Error for AddressError {}
 
 // ANCHOR: host_port
 /// Parses the argument of `PORT`: `h1,h2,h3,h4,p1,p2`, exactly six
-/// numbers from 0 to 255, nothing around them.
-pub fn parse_host_port(text: &str) -> Result<SocketAddrV4, AddressError> {
+/// numbers from 0 to 255, nothing around them. (RFC 959 calls this a
+/// `<host-port>`; a URL's `host:port` is [`crate::url::parse_host_port`].)
+pub fn parse_host_port_numbers(text: &str) -> Result<SocketAddrV4, AddressError> {
     let mut bytes = [0u8; 6];
     let mut numbers = text.split(',');
     for byte in bytes.iter_mut() {
@@ -174,7 +175,7 @@ pub fn parse_host_port(text: &str) -> Result<SocketAddrV4, AddressError> {
 
 /// Formats an address as `PORT` and the 227 reply write it:
 /// `127,0,0,1,195,140`.
-pub fn format_host_port(address: SocketAddrV4) -> String {
+pub fn format_host_port_numbers(address: SocketAddrV4) -> String {
     let [h1, h2, h3, h4] = address.ip().octets();
     let [p1, p2] = address.port().to_be_bytes();
     format!("{h1},{h2},{h3},{h4},{p1},{p2}")
@@ -214,14 +215,17 @@ fn is_digits(text: &str) -> bool {
 pub fn parse_pasv_reply(text: &str) -> Result<SocketAddrV4, AddressError> {
     text.split(|c: char| !c.is_ascii_digit() && c != ',')
         .map(|run| run.trim_matches(','))
-        .find_map(|run| parse_host_port(run).ok())
+        .find_map(|run| parse_host_port_numbers(run).ok())
         .ok_or(AddressError::NoPassiveAddress)
 }
 
 /// The text of a 227 reply for `address`, without the code:
 /// `Entering Passive Mode (127,0,0,1,195,140)`, the wording of RFC 959 §4.2.2.
 pub fn format_pasv_reply(address: SocketAddrV4) -> String {
-    format!("Entering Passive Mode ({})", format_host_port(address))
+    format!(
+        "Entering Passive Mode ({})",
+        format_host_port_numbers(address)
+    )
 }
 // ANCHOR_END: pasv_reply
 
@@ -407,7 +411,7 @@ mod tests {
             ("", Err(NotSixNumbers)),
         ];
         for (text, expected) in table {
-            assert_eq!(parse_host_port(text), *expected, "{text:?}");
+            assert_eq!(parse_host_port_numbers(text), *expected, "{text:?}");
         }
     }
 
@@ -418,24 +422,28 @@ mod tests {
             v4(127, 0, 0, 1, 50060),
             v4(1, 2, 3, 4, 65535),
         ] {
-            let text = format_host_port(address);
-            assert_eq!(parse_host_port(&text), Ok(address), "{text}");
+            let text = format_host_port_numbers(address);
+            assert_eq!(parse_host_port_numbers(&text), Ok(address), "{text}");
             assert_eq!(parse_pasv_reply(&format_pasv_reply(address)), Ok(address));
         }
         assert_eq!(
-            format_host_port(v4(127, 0, 0, 1, 50060)),
+            format_host_port_numbers(v4(127, 0, 0, 1, 50060)),
             "127,0,0,1,195,140"
         );
     }
 
     #[test]
-    fn every_prefix_of_a_host_port_is_refused() {
+    fn a_prefix_of_host_port_numbers_is_six_numbers_or_refused() {
         let text = "127,0,0,1,195,140";
         for end in 0..text.len() {
             // A prefix that ends in a digit is six numbers only if it has
             // five commas; "127,0,0,1,195,14" is a real, other address.
             let expected_ok = text[..end].matches(',').count() == 5 && !text[..end].ends_with(',');
-            assert_eq!(parse_host_port(&text[..end]).is_ok(), expected_ok, "{end}");
+            assert_eq!(
+                parse_host_port_numbers(&text[..end]).is_ok(),
+                expected_ok,
+                "{end}"
+            );
         }
     }
 

@@ -33,7 +33,7 @@
 //! 502 for a command of FTP this server does not implement, 504 for an
 //! argument it does not support, 522 for a network protocol it does not use.
 
-use super::address::{self, AddressError, NetworkProtocol};
+use super::address::{self, parse_eprt, parse_host_port_numbers, AddressError, NetworkProtocol};
 use std::fmt;
 use std::net::{SocketAddr, SocketAddrV4};
 
@@ -301,22 +301,16 @@ pub fn parse_command(line: &[u8]) -> Result<Command, CommandError> {
     let argument = std::str::from_utf8(argument).map_err(|_| CommandError::NotUtf8)?;
     // "NOOP " is NOOP: an empty argument is no argument.
     let argument = Some(argument).filter(|argument| !argument.is_empty());
-    // ASCII letters and padding: always UTF-8.
-    let verb = std::str::from_utf8(&verb).unwrap_or_default().trim_end();
-    command_of(verb, argument)
+    command_of(&verb, argument)
 }
 
 /// The verb in capitals, if it is one to four ASCII letters (RFC 959 §5.3:
-/// upper and lower case are the same). Padded with spaces.
-fn uppercase_verb(verb: &[u8]) -> Option<[u8; MAX_VERB_LEN]> {
-    if verb.is_empty() || verb.len() > MAX_VERB_LEN || !verb.iter().all(u8::is_ascii_alphabetic) {
-        return None;
-    }
-    let mut upper = [b' '; MAX_VERB_LEN];
-    for (to, from) in upper.iter_mut().zip(verb) {
-        *to = from.to_ascii_uppercase();
-    }
-    Some(upper)
+/// upper and lower case are the same).
+fn uppercase_verb(verb: &[u8]) -> Option<String> {
+    let is_verb =
+        !verb.is_empty() && verb.len() <= MAX_VERB_LEN && verb.iter().all(u8::is_ascii_alphabetic);
+    // ASCII letters only: the lossy conversion loses nothing.
+    is_verb.then(|| String::from_utf8_lossy(verb).to_ascii_uppercase())
 }
 
 /// Telnet commands (IAC, byte 255, and one more byte) before the verb:
@@ -361,10 +355,11 @@ fn command_of(verb: &str, argument: Option<&str>) -> Result<Command, CommandErro
         "STRU" => parse_stru(argument),
         "PASV" => takes_none(argument, Pasv),
         "EPSV" => Ok(Epsv(parse_epsv(argument)?)),
-        "PORT" => Ok(Port(address::parse_host_port(needs_text(
-            argument, "PORT",
-        )?)?)),
-        "EPRT" => Ok(Eprt(address::parse_eprt(needs_text(argument, "EPRT")?)?)),
+        "PORT" => {
+            let numbers = needs_text(argument, "PORT")?;
+            Ok(Port(parse_host_port_numbers(numbers)?))
+        }
+        "EPRT" => Ok(Eprt(parse_eprt(needs_text(argument, "EPRT")?)?)),
         "LIST" => Ok(List(argument.and_then(without_ls_options))),
         "NLST" => Ok(Nlst(argument.and_then(without_ls_options))),
         "MLSD" => Ok(Mlsd(argument.map(String::from))),
@@ -612,7 +607,7 @@ impl Command {
             Epsv(EpsvRequest::Any) => None,
             Epsv(EpsvRequest::All) => Some("ALL".into()),
             Epsv(EpsvRequest::Protocol(protocol)) => Some(protocol.number().to_string()),
-            Port(address) => Some(address::format_host_port(*address)),
+            Port(address) => Some(address::format_host_port_numbers(*address)),
             Eprt(address) => Some(address::format_eprt(*address)),
             Rest(offset) => Some(offset.to_string()),
             Syst | Feat | Pwd | Cdup | Pasv | Stou | Abor | Noop | Quit => None,
