@@ -19,7 +19,7 @@
 //! may hold spaces, leading ones too, so nothing is trimmed. It may not hold
 //! NUL (a C library below would cut the name there), nor CR or LF (RFC 959
 //! §5.3.2: `<char>` is any ASCII character but CR and LF); and it must be
-//! UTF-8, the encoding of path names since RFC 2640 §2.2.
+//! UTF-8, the encoding of path names since RFC 2640 §2.
 //!
 //! The commands are those RFC 1123 §4.1.2.13 requires of every server,
 //! with the extensions that clients use today: EPRT and EPSV (RFC 2428),
@@ -127,7 +127,9 @@ pub enum Command {
     /// `FEAT`: the extensions the server supports (RFC 2389 §3).
     Feat,
     /// `OPTS command [options]`: options of a command (RFC 2389 §4),
-    /// such as `OPTS UTF8 ON` (RFC 2640 §3.1).
+    /// such as `OPTS UTF8 ON`, which many clients send to ask for UTF-8
+    /// names (RFC 2640 defines UTF-8 names; this command to switch them on
+    /// never left the drafts, but clients expect a 200).
     Opts {
         /// The command the options are for, in capitals.
         command: String,
@@ -503,7 +505,7 @@ fn parse_epsv(argument: Option<&str>) -> Result<EpsvRequest, CommandError> {
     }
 }
 
-/// `REST 1*DIGIT` (RFC 3659 §5.3): a byte offset, digits only, checked
+/// `REST 1*DIGIT` (RFC 3659 §5): a byte offset, digits only, checked
 /// so that no number of digits can overflow.
 fn parse_offset(argument: &str) -> Result<u64, CommandError> {
     const FORM: &str = "a byte offset in decimal digits, below 2^64";

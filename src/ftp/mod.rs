@@ -59,6 +59,29 @@
 //! | [`reply`] | the reply codes a server sends, one-line and multi-line replies, paths quoted for 257 |
 //! | [`time`] | the times of `MDTM` and `MLSD`: `YYYYMMDDHHMMSS`, in UTC |
 //!
+//! In a few lines, one exchange from both ends:
+//!
+//! ```
+//! use netlessons::ftp::address::{format_epsv_reply, parse_epsv_reply};
+//! use netlessons::ftp::command::{parse_command, Command, EpsvRequest};
+//! use netlessons::ftp::reply::{one_line, ENTERING_EXTENDED_PASSIVE_MODE};
+//!
+//! // The server: a line in, a command out, a reply back.
+//! let command = parse_command(b"epsv").unwrap();
+//! assert_eq!(command, Command::Epsv(EpsvRequest::Any));
+//! let reply = one_line(ENTERING_EXTENDED_PASSIVE_MODE, &format_epsv_reply(50060));
+//! assert_eq!(reply, "229 Entering Extended Passive Mode (|||50060|)");
+//!
+//! // The client: the text of the reply, after its code, holds the port.
+//! let text = "Entering Extended Passive Mode (|||50060|)";
+//! assert_eq!(parse_epsv_reply(text), Ok(50060));
+//!
+//! // A line that is no command the server can carry out knows its reply.
+//! let error = parse_command(b"TYPE E").unwrap_err();
+//! let reply = one_line(error.reply_code(), &error.to_string());
+//! assert_eq!(reply, "504 TYPE supports only A, A N, I and L 8");
+//! ```
+//!
 //! The client reads replies with the crate's one reply parser,
 //! [`crate::wire::reply`], in its lenient style; the server writes them
 //! with [`reply`], and the two are tested against each other.
@@ -67,7 +90,8 @@
 //!
 //! TLS (`AUTH TLS`, RFC 4217: see chapter 13), block and compressed modes,
 //! record structure, EBCDIC, and the 110 restart markers of block mode.
-//! `SITE`, `ALLO`, `REIN` and `SMNT` are answered 502.
+//! `SITE`, `ALLO`, `REIN`, `SMNT` and `AUTH` parse as known but not
+//! implemented, for a 502.
 //!
 //! # Further reading
 //!
@@ -78,7 +102,7 @@
 //! - RFC 2428, *FTP Extensions for IPv6 and NATs*: EPRT and EPSV.
 //! - RFC 2389, *Feature negotiation*: FEAT and OPTS.
 //! - RFC 3659, *Extensions to FTP*: SIZE, MDTM, REST STREAM, MLST and MLSD.
-//! - RFC 2640, *Internationalization of FTP*: UTF-8 path names, `OPTS UTF8 ON`.
+//! - RFC 2640, *Internationalization of FTP*: UTF-8 path names.
 //! - RFC 2577, *FTP Security Considerations*: the bounce attack (§3).
 
 pub mod address;

@@ -144,7 +144,8 @@ pub fn multi_line(code: u16, lines: &[&str]) -> String {
 }
 
 /// Formats `reply` as an FTP server writes it: the inverse of
-/// [`crate::wire::reply::ReplyParser`] in the lenient style.
+/// [`crate::wire::reply::ReplyParser`] in the lenient style, for lines
+/// without CR or LF (those become spaces).
 pub fn format_reply(reply: &Reply) -> String {
     let lines: Vec<&str> = reply.lines.iter().map(String::as_str).collect();
     multi_line(reply.code, &lines)

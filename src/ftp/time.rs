@@ -15,7 +15,7 @@
 //! `SystemTime` needs a calendar; std has none, and this crate already has
 //! one, in [`crate::http::date`]: both formats use it.
 //!
-//! A time is written to the second, as vsftpd and ProFTPD write it; the
+//! A time is written to the second, as vsftpd writes it; the
 //! fraction, when a peer sends one, is read to the nanosecond. The year has
 //! four digits, so the times that can be written run from 0000-01-01
 //! 00:00:00 to 9999-12-31 23:59:59; a file time outside is written as the
@@ -189,7 +189,7 @@ mod tests {
     fn time_table() {
         use TimeError::*;
         let table: &[(&str, Result<SystemTime, TimeError>)] = &[
-            // RFC 3659 §3.4's example reply, to the millisecond.
+            // The example reply of RFC 3659's MDTM (§3), to the millisecond.
             ("19980615100045.014", Ok(at(897_904_845, 14_000_000))),
             ("19980615100045", Ok(at(897_904_845, 0))),
             ("19700101000000", Ok(UNIX_EPOCH)),
