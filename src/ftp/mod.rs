@@ -15,17 +15,17 @@
 //! from the client to the server, which firewalls and NAT let through:
 //!
 //! ```text
-//!   client                                          server
-//!     |---- control: connect to port 21 ---------------->|
-//!     |<--- 220 Service ready ---------------------------|
-//!     |---- EPSV --------------------------------------->|  listens on
-//!     |<--- 229 Entering Extended Passive Mode (|||50060|)  port 50060
-//!     |==== data: connect to port 50060 ================>|
-//!     |---- RETR notes.txt ----------------------------->|
-//!     |<--- 150 Opening data connection -----------------|
-//!     |<=== the bytes of notes.txt ======================|
-//!     |<=== close: the end of the file ==================|
-//!     |<--- 226 Transfer complete -----------------------|
+//!   client                                                   server
+//!     |---- control: connect to port 21 ------------------------>|
+//!     |<--- 220 Service ready -----------------------------------|
+//!     |---- EPSV ----------------------------------------------->|  listens on
+//!     |<--- 229 Entering Extended Passive Mode (|||50060|) ------|  port 50060
+//!     |==== data: connect to port 50060 ========================>|
+//!     |---- RETR notes.txt ------------------------------------->|
+//!     |<--- 150 Opening data connection -------------------------|
+//!     |<=== the bytes of notes.txt ==============================|
+//!     |<=== close: the end of the file ==========================|
+//!     |<--- 226 Transfer complete -------------------------------|
 //! ```
 //!
 //! In **active mode** (`PORT`, or `EPRT`) the client listens and the server
@@ -34,15 +34,15 @@
 //! the client has no business sending it (the bounce attack, RFC 2577):
 //!
 //! ```text
-//!   client                                          server
-//!     |  (listens on port 50060)                         |
-//!     |---- PORT 127,0,0,1,195,140 --------------------->|  195*256+140
-//!     |<--- 200 PORT command successful -----------------|  = 50060
-//!     |---- RETR notes.txt ----------------------------->|
-//!     |<--- 150 Opening data connection -----------------|
-//!     |<=== data: the server connects to port 50060 =====|
-//!     |<=== the bytes of notes.txt, then close ==========|
-//!     |<--- 226 Transfer complete -----------------------|
+//!   client                                                   server
+//!     |  (listens on port 50060)                                 |
+//!     |---- PORT 127,0,0,1,195,140 ----------------------------->|  195*256+140
+//!     |<--- 200 PORT command successful -------------------------|  = 50060
+//!     |---- RETR notes.txt ------------------------------------->|
+//!     |<--- 150 Opening data connection -------------------------|
+//!     |<=== data: the server connects to port 50060 =============|
+//!     |<=== the bytes of notes.txt, then close ==================|
+//!     |<--- 226 Transfer complete -------------------------------|
 //! ```
 //!
 //! (`---` is the control connection, `===` the data connection.)
