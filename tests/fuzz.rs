@@ -37,6 +37,13 @@ use netlessons::ftp::listing::{
     format_list_line, format_mlsx_line, parse_list_line, parse_mlsx_line, DirEntry, Kind,
     MlsxEntry, MlsxType, PERM_LETTERS, SIX_MONTHS,
 };
+use netlessons::ftp::address::{
+    check_port_target, format_eprt, format_epsv_reply, format_host_port_numbers, format_pasv_reply,
+    parse_eprt, parse_epsv_reply, parse_host_port_numbers, parse_pasv_reply,
+};
+use netlessons::ftp::command::{parse_command, CommandError};
+use netlessons::ftp::reply::{format_reply, quote_path, unquote_path};
+use netlessons::ftp::time::{format_time, parse_time};
 use netlessons::http::body::{content_length, request_body, response_body, BodyLength};
 use netlessons::http::chunked::{encode_chunk, encode_last_chunk, read_chunked, ChunkedDecoder};
 use netlessons::http::conditional::{evaluate, file_etag, Condition, Validators};
@@ -72,7 +79,7 @@ use netlessons::wire::line::{find_line, Endings, Line, LineError, LineReader, Re
 use netlessons::wire::reply::{parse_reply_line, read_reply, Reply, ReplyParser, Style};
 use netlessons::wire::Status;
 use std::io::{self, Read};
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4};
 use std::panic::{self, AssertUnwindSafe};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use support::prng::{escaped, mutate, Rng};
@@ -1933,6 +1940,122 @@ fn fuzz_list_lines() {
                 (&again.name, again.kind, again.size)
             );
             assert_eq!(read.permissions, Some(again.permissions), "{line}");
+// FTP: commands, addresses of data connections, replies, times.
+
+const FTP_COMMANDS: &[&[u8]] = &[
+    b"USER alice",
+    b"PASS hunter2",
+    b"OPTS UTF8 ON",
+    b"TYPE A N",
+    b"type l 8",
+    b"MODE S",
+    b"STRU F",
+    b"EPSV ALL",
+    b"PORT 127,0,0,1,195,140",
+    b"EPRT |1|132.235.1.2|6275|",
+    b"EPRT |2|1080::8:800:200C:417A|5282|",
+    b"LIST -la /pub",
+    b"NLST -l my dir",
+    b"MLSD /pub",
+    b"RETR  notes for monday.txt",
+    b"REST 18446744073709551615",
+    b"XPWD",
+    b"\xff\xf4\xff\xf2ABOR",
+    b"STAT",
+    b"SITE CHMOD 600 x",
+];
+
+#[test]
+fn fuzz_ftp_commands() {
+    let inputs = Inputs {
+        corpus: FTP_COMMANDS,
+        tokens: &[
+            b"RETR ",
+            b"LIST ",
+            b"EPRT ",
+            b"PORT ",
+            b"TYPE ",
+            b"REST ",
+            b"-la ",
+            b"|",
+            b"||",
+            b",",
+            b"255",
+            b"256",
+            b"99999999999999999999",
+            b"\xff\xf4",
+            b"::1",
+        ],
+        alphabet: b"ABCDEILNOPRSTUVXYabelrst -|,.:0123456789",
+    };
+    fuzz_bytes("ftp commands", 0xF7C0_0001, &inputs, |input, _| {
+        match parse_command(input) {
+            // What parses is written in a form that parses to the same
+            // command, and that is one clean line.
+            Ok(command) => {
+                let written = command.to_string();
+                assert!(!written.bytes().any(|b| matches!(b, b'\0' | b'\r' | b'\n')));
+                assert_eq!(
+                    parse_command(written.as_bytes()),
+                    Ok(command),
+                    "{written:?}"
+                );
+            }
+            Err(error) => {
+                assert!(
+                    [500, 501, 502, 504, 522].contains(&error.reply_code()),
+                    "{error:?}"
+                );
+                assert!(!error.to_string().is_empty());
+                if let CommandError::Unknown(verb) = &error {
+                    assert!(verb.len() <= 16 && verb.bytes().all(|b| b.is_ascii_graphic()));
+                }
+            }
+        }
+    });
+}
+
+const FTP_ADDRESSES: &[&[u8]] = &[
+    b"127,0,0,1,195,140",
+    b"255,255,255,255,255,255",
+    b"Entering Passive Mode (192,168,1,2,195,140).",
+    b"|1|132.235.1.2|6275|",
+    b"|2|1080::8:800:200C:417A|5282|",
+    b"!2!::ffff:127.0.0.1!1025!",
+    b"Entering Extended Passive Mode (|||6446|)",
+    b"(!!!65535!)",
+];
+
+#[test]
+fn fuzz_ftp_addresses() {
+    let inputs = Inputs {
+        corpus: FTP_ADDRESSES,
+        tokens: &[
+            b",", b"|", b"(", b")", b"255", b"256", b"65536", b"::", b"ffff",
+        ],
+        alphabet: b"0123456789,.:|!()abcdef ",
+    };
+    let client: SocketAddr = "127.0.0.1:40000".parse().unwrap();
+    fuzz_bytes("ftp addresses", 0xF7AD_0001, &inputs, |input, _| {
+        let text = text(input);
+        // Whatever each parser finds, its writer writes in a form that
+        // parses to the same address.
+        if let Ok(address) = parse_host_port_numbers(&text) {
+            assert_eq!(
+                parse_host_port_numbers(&format_host_port_numbers(address)),
+                Ok(address)
+            );
+            let _ = check_port_target(address.into(), client);
+        }
+        if let Ok(address) = parse_pasv_reply(&text) {
+            assert_eq!(parse_pasv_reply(&format_pasv_reply(address)), Ok(address));
+        }
+        if let Ok(address) = parse_eprt(&text) {
+            assert_eq!(parse_eprt(&format_eprt(address)), Ok(address));
+            let _ = check_port_target(address, client);
+        }
+        if let Ok(port) = parse_epsv_reply(&text) {
+            assert_eq!(parse_epsv_reply(&format_epsv_reply(port)), Ok(port));
         }
     });
 }
@@ -2036,6 +2159,94 @@ fn fuzz_mlsx_lines() {
         let after_space = after_space.strip_suffix('\n').unwrap_or(after_space);
         let after_space = after_space.strip_suffix('\r').unwrap_or(after_space);
         assert_eq!(entry.name, after_space);
+#[test]
+fn ftp_addresses_written_are_read_back() {
+    run("ftp address round trip", 0xF7AD_0002, |rng, input| {
+        let port = rng.next_u64() as u16;
+        let v4 = SocketAddrV4::new(Ipv4Addr::from(rng.next_u64() as u32), port);
+        let v6 = SocketAddr::new(
+            Ipv6Addr::from(u128::from(rng.next_u64()) << rng.below(65)).into(),
+            port,
+        );
+        input.extend(format_eprt(v6).as_bytes());
+        assert_eq!(
+            parse_host_port_numbers(&format_host_port_numbers(v4)),
+            Ok(v4)
+        );
+        assert_eq!(parse_pasv_reply(&format_pasv_reply(v4)), Ok(v4));
+        assert_eq!(parse_eprt(&format_eprt(v4.into())), Ok(v4.into()));
+        assert_eq!(parse_eprt(&format_eprt(v6)), Ok(v6));
+        assert_eq!(parse_epsv_reply(&format_epsv_reply(port)), Ok(port));
+    });
+}
+
+#[test]
+fn ftp_replies_written_are_read_back() {
+    // The server's writer against the client's reader, lenient style:
+    // lines of free text, some starting with digits or the code itself.
+    run("ftp reply round trip", 0xF7E9_0001, |rng, wire| {
+        let code = rng.between(100, 599) as u16;
+        let reply = Reply {
+            code,
+            lines: (0..rng.below(6) + 1)
+                .map(|_| match rng.below(4) {
+                    0 => format!("{code}{}", text(&rng.bytes(6, b" -ab"))),
+                    _ => text(&rng.bytes(12, b"az 09-\"")),
+                })
+                .collect(),
+        };
+        wire.extend(format!("{}\r\n", format_reply(&reply)).into_bytes());
+        let mut reader = LineReader::new(trickle(rng, wire), 512, Endings::Crlf);
+        assert_eq!(read_reply(&mut reader, Style::Lenient).unwrap(), reply);
+    });
+}
+
+#[test]
+fn ftp_quoted_paths_are_read_back() {
+    run("ftp quoted paths", 0xF7E9_0002, |rng, input| {
+        let path = text(&rng.bytes(16, b"/a \"\"."));
+        input.extend(path.as_bytes());
+        let reply = format!("{} is the current directory", quote_path(&path));
+        assert_eq!(unquote_path(&reply), Some(path));
+    });
+}
+
+const FTP_TIMES: &[&[u8]] = &[
+    b"19980615100045.014",
+    b"19700101000000",
+    b"00000101000000",
+    b"99991231235959",
+    b"20000229235960",
+    b"19691231235959.999999999999",
+];
+
+/// 0000-01-01 00:00:00 and 9999-12-31 23:59:59, in seconds from 1970: the
+/// first and last times with a four-digit year.
+const FIRST_FTP_TIME: i64 = -62_167_219_200;
+const LAST_FTP_TIME: i64 = 253_402_300_799;
+
+fn ftp_time(seconds: i64) -> SystemTime {
+    match u64::try_from(seconds) {
+        Ok(after) => UNIX_EPOCH + Duration::from_secs(after),
+        Err(_) => UNIX_EPOCH - Duration::from_secs(seconds.unsigned_abs()),
+    }
+}
+
+#[test]
+fn fuzz_ftp_times() {
+    let inputs = Inputs {
+        corpus: FTP_TIMES,
+        tokens: &[b"60", b"99", b"00", b"9999", b"0229", b".", b"1231"],
+        alphabet: b"0123456789.",
+    };
+    fuzz_bytes("ftp times", 0xF771_0001, &inputs, |input, _| {
+        let text = text(input);
+        // A time that parses is written to the second, and that reads back
+        // as the time without its fraction.
+        if let Ok(time) = parse_time(&text) {
+            let whole = text.split('.').next().unwrap_or_default();
+            assert_eq!(parse_time(&format_time(time)), parse_time(whole), "{text}");
+        }
     });
 }
 
@@ -2060,5 +2271,12 @@ fn mlsx_lines_written_are_read_back() {
             mode: Some(entry.permissions & 0o7777),
         };
         assert_eq!(parse_mlsx_line(&line), Ok(expected), "{line}");
+fn ftp_times_written_are_read_back() {
+    run("ftp time round trip", 0xF771_0002, |rng, input| {
+        let offset = rng.between(0, (LAST_FTP_TIME - FIRST_FTP_TIME) as u64);
+        let time = ftp_time(FIRST_FTP_TIME + offset as i64);
+        let written = format_time(time);
+        input.extend(written.as_bytes());
+        assert_eq!(parse_time(&written), Ok(time));
     });
 }

@@ -29,6 +29,7 @@ pub(crate) const MONTH_NAMES: [&str; 12] = [
 
 // ANCHOR: civil
 /// The date (year, month 1-12, day 1-31) of a day counted from 1970-01-01.
+/// (Crate-wide: FTP's `MDTM` times use the same calendar.)
 pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468; // days from 0000-03-01 to 1970-01-01
     let era = z.div_euclid(146_097);
