@@ -32,16 +32,16 @@
 
 mod support;
 
-use netlessons::ftp::ascii::{FromNetwork, ToNetwork};
-use netlessons::ftp::listing::{
-    format_list_line, format_mlsx_line, parse_list_line, parse_mlsx_line, DirEntry, Kind,
-    MlsxEntry, MlsxType, PERM_LETTERS, SIX_MONTHS,
-};
 use netlessons::ftp::address::{
     check_port_target, format_eprt, format_epsv_reply, format_host_port_numbers, format_pasv_reply,
     parse_eprt, parse_epsv_reply, parse_host_port_numbers, parse_pasv_reply,
 };
+use netlessons::ftp::ascii::{FromNetwork, ToNetwork};
 use netlessons::ftp::command::{parse_command, CommandError};
+use netlessons::ftp::listing::{
+    format_list_line, format_mlsx_line, parse_list_line, parse_mlsx_line, DirEntry, Kind,
+    MlsxEntry, MlsxType, PERM_LETTERS, SIX_MONTHS,
+};
 use netlessons::ftp::reply::{format_reply, quote_path, unquote_path};
 use netlessons::ftp::time::{format_time, parse_time};
 use netlessons::http::body::{content_length, request_body, response_body, BodyLength};
@@ -1940,6 +1940,137 @@ fn fuzz_list_lines() {
                 (&again.name, again.kind, again.size)
             );
             assert_eq!(read.permissions, Some(again.permissions), "{line}");
+        }
+    });
+}
+
+/// A directory entry with a name of bytes that break listings, any size,
+/// any mode bits, and a time near `now` more often than not.
+fn dir_entry(rng: &mut Rng, now: u64) -> DirEntry {
+    let mut name = text(&rng.bytes(24, b"ab ;.->=\t\xc3\xa9"));
+    if name.is_empty() {
+        name.push('x');
+    }
+    let size = match rng.below(3) {
+        0 => rng.between(0, 9),
+        1 => rng.next_u64(),
+        _ => u64::MAX,
+    };
+    let six_months = SIX_MONTHS as u64;
+    let modified = match rng.below(4) {
+        0 => rng.between(0, LAST_HTTP_DATE),
+        // Around the six-month edge, to the second.
+        1 => (now + rng.between(0, 120)).saturating_sub(six_months + 60),
+        _ => (now + rng.between(0, 2 * six_months)).saturating_sub(3 * six_months / 2),
+    };
+    DirEntry {
+        name,
+        kind: *rng.pick(&[Kind::File, Kind::Dir, Kind::Symlink]),
+        size,
+        modified: UNIX_EPOCH + Duration::from_secs(modified.min(LAST_HTTP_DATE)),
+        permissions: rng.next_u64() as u32,
+    }
+}
+
+fn seconds(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH).unwrap().as_secs()
+}
+
+#[test]
+fn list_lines_written_are_read_back() {
+    run("list round trip", 0x7157_0002, |rng, input| {
+        let now = match rng.one_in(2) {
+            true => LISTED_AT,
+            false => rng.between(0, LAST_HTTP_DATE),
+        };
+        let entry = dir_entry(rng, now);
+        input.extend(entry.name.as_bytes());
+        let line = format_list_line(&entry, UNIX_EPOCH + Duration::from_secs(now)).unwrap();
+        let read = parse_list_line(&line).unwrap().unwrap();
+        // A link's name ends at the first " -> ": the form cannot say more.
+        let name = match entry.kind {
+            Kind::Symlink => entry.name.split(" -> ").next().unwrap(),
+            _ => &entry.name,
+        };
+        assert_eq!(
+            (read.name.as_str(), read.kind, read.size),
+            (name, entry.kind, entry.size)
+        );
+        assert_eq!(read.permissions, Some(entry.permissions & 0o7777));
+        // The minute of a change in the six months before now; the day of
+        // any other, read as its midnight.
+        let modified = seconds(entry.modified);
+        let recent = modified <= now && now - modified < SIX_MONTHS as u64;
+        let expected = match recent {
+            true => modified - modified % 60,
+            false => modified - modified % 86_400,
+        };
+        let resolved = read.time.resolve(UNIX_EPOCH + Duration::from_secs(now));
+        assert_eq!(resolved.map(seconds), Some(expected), "{line}");
+    });
+}
+
+const MLSX_LINES: &[&[u8]] = &[
+    b"type=file;size=1024;modify=20261201081500;perm=r;UNIX.mode=0644; notes.txt",
+    b"Type=cdir;Modify=20250105000000.123; /pub",
+    b"type=OS.unix=slink:/x;unique=8;; a;b c",
+    b" bare",
+    b"type=dir;perm=el;UNIX.mode=755; my dir\r\n",
+];
+
+#[test]
+fn fuzz_mlsx_lines() {
+    let inputs = Inputs {
+        corpus: MLSX_LINES,
+        tokens: &[
+            b"size=",
+            b"modify=",
+            b"type=",
+            b";",
+            b"=",
+            b" ",
+            b".999999999999",
+        ],
+        alphabet: b"typesizmodf=;. 0123456789",
+    };
+    fuzz_bytes("mlsx lines", 0x7157_0003, &inputs, |input, _| {
+        let line = text(input);
+        let Ok(entry) = parse_mlsx_line(&line) else {
+            return;
+        };
+        // The name is all that follows the first space, less a line end.
+        let after_space = line.split_once(' ').unwrap().1;
+        let after_space = after_space.strip_suffix('\n').unwrap_or(after_space);
+        let after_space = after_space.strip_suffix('\r').unwrap_or(after_space);
+        assert_eq!(entry.name, after_space);
+    });
+}
+
+#[test]
+fn mlsx_lines_written_are_read_back() {
+    run("mlsx round trip", 0x7157_0004, |rng, input| {
+        let entry = dir_entry(rng, LISTED_AT);
+        input.extend(entry.name.as_bytes());
+        let perm: String = PERM_LETTERS.chars().filter(|_| rng.one_in(2)).collect();
+        let line = format_mlsx_line(&entry, &perm).unwrap();
+        let kind = match entry.kind {
+            Kind::File => MlsxType::File,
+            Kind::Dir => MlsxType::Dir,
+            Kind::Symlink => MlsxType::Symlink,
+        };
+        let expected = MlsxEntry {
+            name: entry.name.clone(),
+            kind: Some(kind),
+            size: (entry.kind != Kind::Dir).then_some(entry.size),
+            modified: Some(entry.modified),
+            perm: Some(perm),
+            mode: Some(entry.permissions & 0o7777),
+        };
+        assert_eq!(parse_mlsx_line(&line), Ok(expected), "{line}");
+    });
+}
+
+// ---------------------------------------------------------------------
 // FTP: commands, addresses of data connections, replies, times.
 
 const FTP_COMMANDS: &[&[u8]] = &[
@@ -2060,105 +2191,6 @@ fn fuzz_ftp_addresses() {
     });
 }
 
-/// A directory entry with a name of bytes that break listings, any size,
-/// any mode bits, and a time near `now` more often than not.
-fn dir_entry(rng: &mut Rng, now: u64) -> DirEntry {
-    let mut name = text(&rng.bytes(24, b"ab ;.->=\t\xc3\xa9"));
-    if name.is_empty() {
-        name.push('x');
-    }
-    let size = match rng.below(3) {
-        0 => rng.between(0, 9),
-        1 => rng.next_u64(),
-        _ => u64::MAX,
-    };
-    let six_months = SIX_MONTHS as u64;
-    let modified = match rng.below(4) {
-        0 => rng.between(0, LAST_HTTP_DATE),
-        // Around the six-month edge, to the second.
-        1 => (now + rng.between(0, 120)).saturating_sub(six_months + 60),
-        _ => (now + rng.between(0, 2 * six_months)).saturating_sub(3 * six_months / 2),
-    };
-    DirEntry {
-        name,
-        kind: *rng.pick(&[Kind::File, Kind::Dir, Kind::Symlink]),
-        size,
-        modified: UNIX_EPOCH + Duration::from_secs(modified.min(LAST_HTTP_DATE)),
-        permissions: rng.next_u64() as u32,
-    }
-}
-
-fn seconds(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH).unwrap().as_secs()
-}
-
-#[test]
-fn list_lines_written_are_read_back() {
-    run("list round trip", 0x7157_0002, |rng, input| {
-        let now = match rng.one_in(2) {
-            true => LISTED_AT,
-            false => rng.between(0, LAST_HTTP_DATE),
-        };
-        let entry = dir_entry(rng, now);
-        input.extend(entry.name.as_bytes());
-        let line = format_list_line(&entry, UNIX_EPOCH + Duration::from_secs(now)).unwrap();
-        let read = parse_list_line(&line).unwrap().unwrap();
-        // A link's name ends at the first " -> ": the form cannot say more.
-        let name = match entry.kind {
-            Kind::Symlink => entry.name.split(" -> ").next().unwrap(),
-            _ => &entry.name,
-        };
-        assert_eq!(
-            (read.name.as_str(), read.kind, read.size),
-            (name, entry.kind, entry.size)
-        );
-        assert_eq!(read.permissions, Some(entry.permissions & 0o7777));
-        // The minute of a change in the six months before now; the day of
-        // any other, read as its midnight.
-        let modified = seconds(entry.modified);
-        let recent = modified <= now && now - modified < SIX_MONTHS as u64;
-        let expected = match recent {
-            true => modified - modified % 60,
-            false => modified - modified % 86_400,
-        };
-        let resolved = read.time.resolve(UNIX_EPOCH + Duration::from_secs(now));
-        assert_eq!(resolved.map(seconds), Some(expected), "{line}");
-    });
-}
-
-const MLSX_LINES: &[&[u8]] = &[
-    b"type=file;size=1024;modify=20261201081500;perm=r;UNIX.mode=0644; notes.txt",
-    b"Type=cdir;Modify=20250105000000.123; /pub",
-    b"type=OS.unix=slink:/x;unique=8;; a;b c",
-    b" bare",
-    b"type=dir;perm=el;UNIX.mode=755; my dir\r\n",
-];
-
-#[test]
-fn fuzz_mlsx_lines() {
-    let inputs = Inputs {
-        corpus: MLSX_LINES,
-        tokens: &[
-            b"size=",
-            b"modify=",
-            b"type=",
-            b";",
-            b"=",
-            b" ",
-            b".999999999999",
-        ],
-        alphabet: b"typesizmodf=;. 0123456789",
-    };
-    fuzz_bytes("mlsx lines", 0x7157_0003, &inputs, |input, _| {
-        let line = text(input);
-        let Ok(entry) = parse_mlsx_line(&line) else {
-            return;
-        };
-        // The name is all that follows the first space, less a line end.
-        let after_space = line.split_once(' ').unwrap().1;
-        let after_space = after_space.strip_suffix('\n').unwrap_or(after_space);
-        let after_space = after_space.strip_suffix('\r').unwrap_or(after_space);
-        assert_eq!(entry.name, after_space);
 #[test]
 fn ftp_addresses_written_are_read_back() {
     run("ftp address round trip", 0xF7AD_0002, |rng, input| {
@@ -2251,26 +2283,6 @@ fn fuzz_ftp_times() {
 }
 
 #[test]
-fn mlsx_lines_written_are_read_back() {
-    run("mlsx round trip", 0x7157_0004, |rng, input| {
-        let entry = dir_entry(rng, LISTED_AT);
-        input.extend(entry.name.as_bytes());
-        let perm: String = PERM_LETTERS.chars().filter(|_| rng.one_in(2)).collect();
-        let line = format_mlsx_line(&entry, &perm).unwrap();
-        let kind = match entry.kind {
-            Kind::File => MlsxType::File,
-            Kind::Dir => MlsxType::Dir,
-            Kind::Symlink => MlsxType::Symlink,
-        };
-        let expected = MlsxEntry {
-            name: entry.name.clone(),
-            kind: Some(kind),
-            size: (entry.kind != Kind::Dir).then_some(entry.size),
-            modified: Some(entry.modified),
-            perm: Some(perm),
-            mode: Some(entry.permissions & 0o7777),
-        };
-        assert_eq!(parse_mlsx_line(&line), Ok(expected), "{line}");
 fn ftp_times_written_are_read_back() {
     run("ftp time round trip", 0xF771_0002, |rng, input| {
         let offset = rng.between(0, (LAST_FTP_TIME - FIRST_FTP_TIME) as u64);
