@@ -60,6 +60,7 @@
 //! | [`time`] | the times of `MDTM` and `MLSD`: `YYYYMMDDHHMMSS`, in UTC |
 //! | [`listing`] | directory entries as `LIST` (`ls -l`), `NLST` and `MLSD` lines, written and read |
 //! | [`ascii`] | `TYPE A`: line ends converted to CR LF and back, however the bytes are cut |
+//! | [`session`] | the server's control connection: logins, order rules and replies, its I/O asked for as actions |
 //!
 //! In a few lines, one exchange from both ends:
 //!
@@ -112,4 +113,5 @@ pub mod ascii;
 pub mod command;
 pub mod listing;
 pub mod reply;
+pub mod session;
 pub mod time;

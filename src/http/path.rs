@@ -90,11 +90,10 @@ pub fn safe_path(target: &str) -> Result<SafePath, PathError> {
     for raw in path.split('/') {
         let decoded = percent_decode(raw).map_err(|_| PathError::BadEncoding)?;
         let segment = String::from_utf8(decoded).map_err(|_| PathError::BadEncoding)?;
-        match segment.as_str() {
-            "" | "." => continue,
-            ".." => return Err(PathError::DotDot),
-            _ if segment.contains(['/', '\\', '\0']) => return Err(PathError::BadSegment),
-            _ => segments.push(segment),
+        match classify_segment(&segment)? {
+            Segment::Same => continue,
+            Segment::Parent => return Err(PathError::DotDot),
+            Segment::Name(_) => segments.push(segment),
         }
     }
     Ok(SafePath {
@@ -104,6 +103,33 @@ pub fn safe_path(target: &str) -> Result<SafePath, PathError> {
     })
 }
 // ANCHOR_END: safe_path
+
+/// What one path segment, already decoded, means to a path kept under a
+/// root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Segment<'a> {
+    /// `""` or `.`: the same directory, so nothing to add.
+    Same,
+    /// `..`: the parent. HTTP refuses it; FTP, whose clients send
+    /// `CWD ..`, climbs one level, never above the root.
+    Parent,
+    /// A name, safe to join to a path on disk.
+    Name(&'a str),
+}
+
+// ANCHOR: classify_segment
+/// The one rule for a segment, shared by HTTP targets and FTP paths: a
+/// segment that holds a `/`, a `\` or a NUL is refused, for it would be
+/// more than one name to the file system below (or end the name early).
+pub fn classify_segment(segment: &str) -> Result<Segment<'_>, PathError> {
+    match segment {
+        "" | "." => Ok(Segment::Same),
+        ".." => Ok(Segment::Parent),
+        _ if segment.contains(['/', '\\', '\0']) => Err(PathError::BadSegment),
+        _ => Ok(Segment::Name(segment)),
+    }
+}
+// ANCHOR_END: classify_segment
 
 #[cfg(test)]
 mod tests {
@@ -155,6 +181,23 @@ mod tests {
         ];
         for (target, error) in table {
             assert_eq!(segments(target), Err(error), "{target}");
+        }
+    }
+
+    #[test]
+    fn segments_are_classified_once_for_every_protocol() {
+        let table = [
+            ("", Ok(Segment::Same)),
+            (".", Ok(Segment::Same)),
+            ("..", Ok(Segment::Parent)),
+            ("...", Ok(Segment::Name("..."))),
+            ("a b.txt", Ok(Segment::Name("a b.txt"))),
+            ("a/b", Err(PathError::BadSegment)),
+            ("a\\b", Err(PathError::BadSegment)),
+            ("a\0b", Err(PathError::BadSegment)),
+        ];
+        for (segment, expected) in table {
+            assert_eq!(classify_segment(segment), expected, "{segment:?}");
         }
     }
 
