@@ -797,6 +797,9 @@ impl FtpSession {
         if !matches!(self.local.ip().to_canonical(), IpAddr::V4(_)) {
             return reply(CANT_OPEN_DATA_CONNECTION, "PASV is IPv4 only; use EPSV");
         }
+        // The I/O part drops the listener before: if no new one can be
+        // bound, no data connection is set up.
+        self.data = DataMode::Unset;
         self.pending = Some(Pending::Passive { extended: false });
         act(Action::OpenPassive { v6: false })
     }
@@ -818,6 +821,7 @@ impl FtpSession {
             }
             _ => {}
         }
+        self.data = DataMode::Unset;
         self.pending = Some(Pending::Passive { extended: true });
         act(Action::OpenPassive { v6 })
     }
@@ -1055,5 +1059,646 @@ impl Session for FtpSession {
             SERVICE_NOT_AVAILABLE,
             "Idle for too long; closing",
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ftp::listing::{DirEntry, Kind};
+    use std::time::UNIX_EPOCH;
+
+    const PEER: &str = "127.0.0.1:40000";
+    const LOCAL: &str = "127.0.0.1:2121";
+
+    fn users() -> Users {
+        Users::new().with_user("alice", "secret").with_anonymous()
+    }
+
+    fn fresh() -> FtpSession {
+        FtpSession::new(users(), PEER.parse().unwrap(), LOCAL.parse().unwrap())
+    }
+
+    /// A session where `user` has logged in.
+    fn logged_in(user: &str) -> FtpSession {
+        let mut session = fresh();
+        let now = Instant::now();
+        session.on_line(format!("USER {user}").as_bytes(), now);
+        let output = session.on_line(b"PASS secret", now);
+        assert_eq!(output, reply(LOGGED_IN, "Logged in"));
+        session
+    }
+
+    /// The I/O part of a server where everything goes well: one file of
+    /// 1024 bytes, changed 2026-12-01 08:15:00 UTC, wherever one looks.
+    fn happy(action: &Action) -> Outcome {
+        let modified = UNIX_EPOCH + Duration::from_secs(1_796_112_900);
+        match action {
+            Action::Delay(_) => Outcome::Waited,
+            Action::OpenPassive { v6: false } => {
+                Outcome::Listening("127.0.0.1:50060".parse().unwrap())
+            }
+            Action::OpenPassive { v6: true } => Outcome::Listening("[::1]:50060".parse().unwrap()),
+            Action::Transfer(transfer) => Outcome::Opened {
+                name: (transfer.kind == TransferKind::StoreUnique).then(|| "stou.1".into()),
+            },
+            Action::OpenData => Outcome::Transferred,
+            Action::File { op, .. } => match op {
+                FileOp::Size => Outcome::Size(1024),
+                FileOp::ModificationTime => Outcome::Modified(modified),
+                FileOp::Facts => Outcome::Entry(DirEntry {
+                    name: "notes.txt".into(),
+                    kind: Kind::File,
+                    size: 1024,
+                    modified,
+                    permissions: 0o644,
+                }),
+                FileOp::Status => {
+                    Outcome::Lines(vec!["-rw-r--r-- 1 ftp ftp 1024 Dec 01 08:15 a".into()])
+                }
+                _ => Outcome::Done,
+            },
+        }
+    }
+
+    /// Sends `line`, plays the I/O part with `io` for every action, and
+    /// returns all the bytes sent, as text, and whether it closed.
+    fn converse(
+        session: &mut FtpSession,
+        line: &str,
+        io: &mut dyn FnMut(&Action) -> Outcome,
+    ) -> (String, bool) {
+        let now = Instant::now();
+        let mut output = session.on_line(line.as_bytes(), now);
+        let mut sent = String::new();
+        loop {
+            sent.push_str(std::str::from_utf8(&output.send).unwrap());
+            output = match output.next {
+                Next::Read => return (sent, false),
+                Next::Close => return (sent, true),
+                Next::Act(action) => session.finish(io(&action), now),
+            };
+        }
+    }
+
+    /// The bytes `line` makes a happy server send.
+    fn sent(session: &mut FtpSession, line: &str) -> String {
+        converse(session, line, &mut happy).0
+    }
+
+    /// The code of the last reply `line` brings.
+    fn last_code(session: &mut FtpSession, line: &str) -> u16 {
+        let sent = sent(session, line);
+        let last = sent.trim_end().rsplit("\r\n").next().unwrap();
+        last[..3].parse().unwrap()
+    }
+
+    #[test]
+    fn before_login_only_the_login_and_questions_about_the_server() {
+        // RFC 959 §5.4: 530 for what needs a login, 503 for PASS first.
+        let table = [
+            ("RETR a.txt", 530),
+            ("STOR a.txt", 530),
+            ("LIST", 530),
+            ("CWD /", 530),
+            ("PWD", 530),
+            ("PASV", 530),
+            ("PORT 127,0,0,1,195,140", 530),
+            ("REST 10", 530),
+            ("RNTO b", 530),
+            ("STAT", 530),
+            ("ACCT x", 530),
+            ("PASS secret", 503),
+            ("SYST", 215),
+            ("FEAT", 211),
+            ("HELP", 214),
+            ("NOOP", 200),
+            ("OPTS UTF8 ON", 200),
+            ("AUTH TLS", 502),
+            ("XYZZ", 500),
+            ("USER alice", 331),
+            ("QUIT", 221),
+        ];
+        for (line, code) in table {
+            assert_eq!(last_code(&mut fresh(), line), code, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn logged_in_order_rules() {
+        let table = [
+            ("PASS secret", 503),
+            ("RNTO b", 503),
+            ("RETR a.txt", 425),
+            ("STOR a.txt", 425),
+            ("LIST", 425),
+            ("MLSD", 425),
+            ("STOU", 425),
+            ("TYPE I", 200),
+            ("MODE S", 200),
+            ("MODE B", 504),
+            ("STRU F", 200),
+            ("STRU R", 504),
+            ("ACCT x", 202),
+            ("ABOR", 226),
+            ("STAT", 211),
+            ("REST 10", 350),
+            ("RNFR a", 350),
+            ("CWD ..", 550),
+            ("CDUP", 550),
+            ("CWD pub", 250),
+            ("MKD new", 257),
+            ("RMD new", 250),
+            ("DELE a", 250),
+            ("SIZE a", 213),
+            ("MDTM a", 213),
+            ("MLST a", 250),
+            ("STAT a", 213),
+            ("PASV", 227),
+            ("EPSV", 229),
+            ("EPSV 2", 522),
+            ("PORT 127,0,0,1,195,140", 200),
+            ("EPRT |1|127.0.0.1|50060|", 200),
+            ("USER bob", 331),
+            ("QUIT", 221),
+        ];
+        for (line, code) in table {
+            assert_eq!(last_code(&mut logged_in("alice"), line), code, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn a_whole_conversation() {
+        // The client's lines and the server's bytes, both literal, in the
+        // style of Go's smtp_test.go.
+        let script: &[(&str, &str)] = &[
+            ("USER alice", "331 Password required\r\n"),
+            ("PASS secret", "230 Logged in\r\n"),
+            ("SYST", "215 UNIX Type: L8\r\n"),
+            ("PWD", "257 \"/\" is the current directory\r\n"),
+            ("TYPE I", "200 Type set to I\r\n"),
+            ("EPSV", "229 Entering Extended Passive Mode (|||50060|)\r\n"),
+            (
+                "RETR notes.txt",
+                "150 Opening BINARY mode data connection\r\n226 Transfer complete\r\n",
+            ),
+            ("MKD say \"hi\"", "257 \"/say \"\"hi\"\"\" created\r\n"),
+            (
+                "CWD say \"hi\"",
+                "250 Directory changed to \"/say \"\"hi\"\"\"\r\n",
+            ),
+            (
+                "PWD",
+                "257 \"/say \"\"hi\"\"\" is the current directory\r\n",
+            ),
+            ("CDUP", "250 Directory changed to \"/\"\r\n"),
+            ("SIZE notes.txt", "213 1024\r\n"),
+            ("MDTM notes.txt", "213 20261201081500\r\n"),
+            ("RETR notes.txt", "425 Use PORT or PASV first\r\n"),
+            ("QUIT", "221 Goodbye\r\n"),
+        ];
+        let mut session = fresh();
+        let greeting = session.greeting(Instant::now());
+        assert_eq!(greeting.send, b"220 netlessons FTP server ready\r\n");
+        for (index, (line, expected)) in script.iter().enumerate() {
+            let (sent, closed) = converse(&mut session, line, &mut happy);
+            assert_eq!(sent, *expected, "{line:?}");
+            assert_eq!(closed, index == script.len() - 1, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn multi_line_replies() {
+        let mut session = logged_in("alice");
+        assert_eq!(
+            sent(&mut session, "FEAT"),
+            "211-Features:\r\n EPRT\r\n EPSV\r\n MDTM\r\n \
+             MLST type*;size*;modify*;perm*;UNIX.mode*;\r\n REST STREAM\r\n SIZE\r\n UTF8\r\n\
+             211 End\r\n"
+        );
+        assert_eq!(
+            sent(&mut session, "MLST notes.txt"),
+            "250-Listing /notes.txt\r\n \
+             type=file;size=1024;modify=20261201081500;perm=adfrw;UNIX.mode=0644; /notes.txt\r\n\
+             250 End\r\n"
+        );
+        assert_eq!(
+            sent(&mut session, "STAT"),
+            "211-FTP server status:\r\n Logged in as alice\r\n \
+             TYPE: ASCII; MODE: Stream; STRU: File\r\n Data connection: none\r\n \
+             Current directory: \"/\"\r\n211 End of status\r\n"
+        );
+        assert!(sent(&mut session, "HELP").starts_with("214-"));
+    }
+
+    /// The one action that `line` asks for.
+    fn action_of(session: &mut FtpSession, line: &str) -> Action {
+        match session.on_line(line.as_bytes(), Instant::now()) {
+            Output {
+                send,
+                next: Next::Act(action),
+            } if send.is_empty() => action,
+            other => panic!("{line:?}: no action but {other:?}"),
+        }
+    }
+
+    fn offset_of(action: Action) -> u64 {
+        match action {
+            Action::Transfer(transfer) => transfer.offset,
+            other => panic!("not a transfer: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn rest_is_for_the_next_command_alone() {
+        // RFC 3659 §5: REST is "the last command issued before the data
+        // transfer command"; anything between forgets it.
+        for verb in ["RETR", "STOR", "APPE"] {
+            let mut session = logged_in("alice");
+            sent(&mut session, "PASV");
+            assert_eq!(
+                sent(&mut session, "REST 100"),
+                "350 Restarting at 100; now RETR, STOR or APPE\r\n"
+            );
+            assert_eq!(
+                offset_of(action_of(&mut session, &format!("{verb} a"))),
+                100,
+                "{verb}"
+            );
+        }
+        // (Each transfer below fails at once, to free the session.)
+        let gone = Outcome::Failed(Failure::NotFound);
+        let mut session = logged_in("alice");
+        sent(&mut session, "PASV");
+        sent(&mut session, "REST 100");
+        sent(&mut session, "NOOP");
+        assert_eq!(offset_of(action_of(&mut session, "RETR a")), 0);
+        session.finish(gone, Instant::now());
+        // A bad line is a command too.
+        sent(&mut session, "PASV");
+        sent(&mut session, "REST 100");
+        session.on_bad_line(LineError::TooLong { limit: 10 }, Instant::now());
+        assert_eq!(offset_of(action_of(&mut session, "RETR a")), 0);
+    }
+
+    #[test]
+    fn rnto_must_follow_rnfr_at_once() {
+        let mut session = logged_in("alice");
+        assert_eq!(sent(&mut session, "RNFR a"), "350 Ready for RNTO\r\n");
+        assert_eq!(
+            action_of(&mut session, "RNTO b"),
+            Action::File {
+                op: FileOp::RenameTo {
+                    from: VirtualPath::root().resolve("a").unwrap()
+                },
+                path: VirtualPath::root().resolve("b").unwrap(),
+            }
+        );
+        let mut session = logged_in("alice");
+        sent(&mut session, "RNFR a");
+        sent(&mut session, "PWD");
+        assert_eq!(
+            sent(&mut session, "RNTO b"),
+            "503 RNFR must come right before RNTO\r\n"
+        );
+        // An RNFR of a file that is not there leaves nothing to rename.
+        let mut session = logged_in("alice");
+        let (sent, _) = converse(&mut session, "RNFR gone", &mut |_| {
+            Outcome::Failed(Failure::NotFound)
+        });
+        assert_eq!(sent, "550 No such file or directory\r\n");
+        assert_eq!(last_code(&mut session, "RNTO b"), 503);
+    }
+
+    #[test]
+    fn anonymous_may_read_but_not_write() {
+        let refused = "550 Permission denied\r\n";
+        for line in [
+            "STOR a", "APPE a", "STOU", "DELE a", "MKD d", "RMD d", "RNFR a",
+        ] {
+            let mut session = logged_in("anonymous");
+            sent(&mut session, "PASV");
+            assert_eq!(sent(&mut session, line), refused, "{line:?}");
+        }
+        let mut session = logged_in("Anonymous");
+        sent(&mut session, "PASV");
+        assert_eq!(last_code(&mut session, "RETR a"), 226);
+        assert_eq!(
+            sent(&mut session, "MLST a"),
+            "250-Listing /a\r\n \
+             type=file;size=1024;modify=20261201081500;perm=r;UNIX.mode=0644; /a\r\n\
+             250 End\r\n"
+        );
+    }
+
+    #[test]
+    fn paths_resolve_under_the_root() {
+        let pub_dir = VirtualPath::root().resolve("/pub").unwrap();
+        let table = [
+            ("../x", Ok("/x")),
+            ("/../x", Err(PathError::AboveRoot)),
+            ("a/../../x", Ok("/x")),
+            ("a/../../../x", Err(PathError::AboveRoot)),
+            ("..", Ok("/")),
+            ("../..", Err(PathError::AboveRoot)),
+            ("//x", Ok("/x")),
+            (".", Ok("/pub")),
+            ("./", Ok("/pub")),
+            ("/", Ok("/")),
+            ("x/./y//", Ok("/pub/x/y")),
+            ("my file.txt", Ok("/pub/my file.txt")),
+            (" leading space", Ok("/pub/ leading space")),
+            ("...", Ok("/pub/...")),
+            ("a\\..\\b", Err(PathError::BadName)),
+        ];
+        for (argument, expected) in table {
+            let resolved = pub_dir.resolve(argument).map(|path| path.to_string());
+            assert_eq!(resolved, expected.map(String::from), "{argument:?}");
+        }
+        let long = "a/".repeat(MAX_PATH_LEN / 2 + 1);
+        assert_eq!(VirtualPath::root().resolve(&long), Err(PathError::TooLong));
+        assert_eq!(
+            pub_dir.resolve("x y/z").unwrap().segments(),
+            ["pub", "x y", "z"]
+        );
+    }
+
+    #[test]
+    fn a_path_above_the_root_is_550_without_any_io() {
+        let mut session = logged_in("alice");
+        sent(&mut session, "PASV");
+        for line in ["RETR ../etc/passwd", "CWD /..", "SIZE a/../../b", "LIST .."] {
+            let text = "550 '..' cannot climb above the root\r\n";
+            let output = session.on_line(line.as_bytes(), Instant::now());
+            assert_eq!(output.send, text.as_bytes(), "{line:?}");
+            assert_eq!(output.next, Next::Read, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn after_epsv_all_only_epsv_sets_up_data_connections() {
+        // RFC 2428 §4: the server MUST reject the other ones.
+        let mut session = logged_in("alice");
+        assert_eq!(last_code(&mut session, "EPSV ALL"), 200);
+        for (line, text) in [
+            ("PASV", "503 PASV not allowed after EPSV ALL\r\n"),
+            (
+                "PORT 127,0,0,1,195,140",
+                "503 PORT not allowed after EPSV ALL\r\n",
+            ),
+            (
+                "EPRT |1|127.0.0.1|50060|",
+                "503 PORT not allowed after EPSV ALL\r\n",
+            ),
+            (
+                "EPRT |2|::1|50060|",
+                "503 EPRT not allowed after EPSV ALL\r\n",
+            ),
+        ] {
+            assert_eq!(sent(&mut session, line), text, "{line:?}");
+        }
+        assert_eq!(last_code(&mut session, "EPSV"), 229);
+    }
+
+    #[test]
+    fn port_to_another_host_or_a_low_port_is_refused() {
+        // RFC 2577 §3, the bounce attack.
+        let table = [
+            (
+                "PORT 10,0,0,1,195,140",
+                "504 data connections go only to the address the commands come from\r\n",
+            ),
+            (
+                "EPRT |1|192.0.2.1|50060|",
+                "504 data connections go only to the address the commands come from\r\n",
+            ),
+            (
+                "PORT 127,0,0,1,0,25",
+                "504 data connections go only to ports from 1024 up\r\n",
+            ),
+        ];
+        for (line, text) in table {
+            let mut session = logged_in("alice");
+            assert_eq!(sent(&mut session, line), text, "{line:?}");
+            assert_eq!(session.data_mode(), DataMode::Unset, "{line:?}");
+        }
+        let mut session = logged_in("alice");
+        sent(&mut session, "PORT 127,0,0,1,195,140");
+        let Action::Transfer(transfer) = action_of(&mut session, "RETR a") else {
+            panic!("no transfer");
+        };
+        assert_eq!(
+            transfer.data,
+            DataConnection::Active("127.0.0.1:50060".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn a_failed_login_waits_and_says_the_same_for_any_reason() {
+        // RFC 2577 §4, §5: no hint, in words or time, of which names exist.
+        let now = Instant::now();
+        for user in ["alice", "nobody"] {
+            let mut session = fresh();
+            session.on_line(format!("USER {user}").as_bytes(), now);
+            let output = session.on_line(b"PASS wrong", now);
+            let delay = Action::Delay(now + LOGIN_FAILURE_DELAY);
+            assert_eq!(output, act(delay), "{user}");
+            let output = session.finish(Outcome::Waited, now + LOGIN_FAILURE_DELAY);
+            assert_eq!(output, Output::reply("530 Login incorrect"), "{user}");
+            assert_eq!(session.state(), &State::AwaitingUser, "{user}");
+        }
+    }
+
+    #[test]
+    fn too_many_failed_logins_close_the_connection() {
+        let mut session = fresh();
+        for attempt in 1..=MAX_LOGIN_FAILURES {
+            sent(&mut session, "USER alice");
+            let (sent, closed) = converse(&mut session, "PASS wrong", &mut happy);
+            let last = attempt == MAX_LOGIN_FAILURES;
+            let expected = match last {
+                true => "421 Too many failed logins; closing\r\n",
+                false => "530 Login incorrect\r\n",
+            };
+            assert_eq!(
+                (sent.as_str(), closed),
+                (expected, last),
+                "attempt {attempt}"
+            );
+        }
+    }
+
+    #[test]
+    fn passwords_do_not_show_in_debug() {
+        let mut session = fresh();
+        sent(&mut session, "USER alice");
+        let shown = format!("{session:?}");
+        assert!(shown.contains("alice"), "{shown}");
+        assert!(!shown.contains("secret"), "{shown}");
+    }
+
+    #[test]
+    fn pasv_gives_the_address_the_io_part_bound() {
+        let mut session = logged_in("alice");
+        assert_eq!(
+            action_of(&mut session, "PASV"),
+            Action::OpenPassive { v6: false }
+        );
+        let bound = "127.0.0.1:50060".parse().unwrap();
+        let output = session.finish(Outcome::Listening(bound), Instant::now());
+        assert_eq!(
+            output,
+            Output::reply("227 Entering Passive Mode (127,0,0,1,195,140)")
+        );
+        assert_eq!(session.data_mode(), DataMode::Passive);
+        // A port that cannot be bound leaves no data connection set up.
+        action_of(&mut session, "PASV");
+        let output = session.finish(Outcome::Failed(Failure::DataConnection), Instant::now());
+        assert_eq!(output, Output::reply("425 Can't open data connection"));
+        assert_eq!(session.data_mode(), DataMode::Unset);
+    }
+
+    #[test]
+    fn retr_sends_150_only_once_the_file_is_open() {
+        let now = Instant::now();
+        let mut session = logged_in("alice");
+        sent(&mut session, "PASV");
+        let action = action_of(&mut session, "RETR notes.txt");
+        let expected = Transfer {
+            kind: TransferKind::Retrieve,
+            path: VirtualPath::root().resolve("notes.txt").unwrap(),
+            data: DataConnection::Passive,
+            offset: 0,
+            transfer_type: TransferType::Ascii,
+        };
+        assert_eq!(action, Action::Transfer(expected));
+        let output = session.finish(Outcome::Opened { name: None }, now);
+        assert_eq!(
+            output,
+            Output::reply("150 Opening ASCII mode data connection")
+                .then(Next::Act(Action::OpenData))
+        );
+        let output = session.finish(Outcome::Transferred, now);
+        assert_eq!(output, Output::reply("226 Transfer complete"));
+        // The PASV served that transfer; the next needs its own.
+        assert_eq!(last_code(&mut session, "RETR notes.txt"), 425);
+    }
+
+    #[test]
+    fn transfer_failures_and_their_replies() {
+        // RFC 959 §5.4: 550 instead of 150; 425, 426 or 451 after it.
+        let table: [(&[Outcome], &str); 4] = [
+            (
+                &[Outcome::Failed(Failure::NotFound)],
+                "550 No such file or directory\r\n",
+            ),
+            (
+                &[
+                    Outcome::Opened { name: None },
+                    Outcome::Failed(Failure::DataConnection),
+                ],
+                "150 Opening ASCII mode data connection\r\n425 Can't open data connection\r\n",
+            ),
+            (
+                &[
+                    Outcome::Opened { name: None },
+                    Outcome::Failed(Failure::Aborted),
+                ],
+                "150 Opening ASCII mode data connection\r\n\
+                 426 Connection closed; transfer aborted\r\n",
+            ),
+            (
+                &[
+                    Outcome::Opened { name: None },
+                    Outcome::Failed(Failure::LocalError),
+                ],
+                "150 Opening ASCII mode data connection\r\n451 Local error in processing\r\n",
+            ),
+        ];
+        for (outcomes, expected) in table {
+            let mut session = logged_in("alice");
+            sent(&mut session, "PASV");
+            let mut outcomes = outcomes.iter().cloned();
+            let (sent, _) = converse(&mut session, "RETR a", &mut |_| outcomes.next().unwrap());
+            assert_eq!(sent, expected);
+        }
+    }
+
+    #[test]
+    fn stou_names_the_file_it_stores() {
+        // RFC 1123 §4.1.2.9.
+        let mut session = logged_in("alice");
+        sent(&mut session, "PASV");
+        assert_eq!(
+            sent(&mut session, "STOU"),
+            "150 FILE: stou.1\r\n226 Transfer complete\r\n"
+        );
+    }
+
+    #[test]
+    fn ipv6_control_connections_use_epsv() {
+        let mut session = FtpSession::new(
+            users(),
+            "[::1]:40000".parse().unwrap(),
+            "[::1]:21".parse().unwrap(),
+        );
+        sent(&mut session, "USER alice");
+        sent(&mut session, "PASS secret");
+        assert_eq!(
+            sent(&mut session, "PASV"),
+            "425 PASV is IPv4 only; use EPSV\r\n"
+        );
+        assert_eq!(
+            sent(&mut session, "EPSV 1"),
+            "522 Network protocol not supported, use (2)\r\n"
+        );
+        assert_eq!(
+            action_of(&mut session, "EPSV"),
+            Action::OpenPassive { v6: true }
+        );
+        let bound = "[::1]:50060".parse().unwrap();
+        let output = session.finish(Outcome::Listening(bound), Instant::now());
+        assert_eq!(
+            output,
+            Output::reply("229 Entering Extended Passive Mode (|||50060|)")
+        );
+        assert_eq!(
+            sent(&mut session, "EPRT |2|::1|50060|"),
+            "200 PORT command successful\r\n"
+        );
+    }
+
+    #[test]
+    fn a_new_user_logs_the_old_one_out() {
+        let mut session = logged_in("alice");
+        sent(&mut session, "CWD pub");
+        assert_eq!(
+            sent(&mut session, "USER anonymous"),
+            "331 Password required\r\n"
+        );
+        assert_eq!(last_code(&mut session, "PWD"), 530);
+        assert_eq!(session.current_directory(), &VirtualPath::root());
+    }
+
+    #[test]
+    fn bad_lines_and_silence() {
+        let now = Instant::now();
+        let mut session = fresh();
+        let output = session.on_bad_line(LineError::TooLong { limit: 4608 }, now);
+        assert_eq!(output, Output::reply("500 line longer than 4608 bytes"));
+        assert_eq!(
+            session.on_timeout(now),
+            Output::close("421 Idle for too long; closing")
+        );
+    }
+
+    #[test]
+    fn an_outcome_nobody_asked_for_is_a_local_error_not_a_panic() {
+        let mut session = logged_in("alice");
+        let output = session.finish(Outcome::Transferred, Instant::now());
+        assert_eq!(output, Output::reply("451 Local error in processing"));
+        action_of(&mut session, "SIZE a");
+        let output = session.finish(Outcome::Transferred, Instant::now());
+        assert_eq!(output, Output::reply("451 Local error in processing"));
     }
 }
