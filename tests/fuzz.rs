@@ -43,6 +43,7 @@ use netlessons::ftp::listing::{
     MlsxEntry, MlsxType, PERM_LETTERS, SIX_MONTHS,
 };
 use netlessons::ftp::reply::{format_reply, quote_path, unquote_path};
+use netlessons::ftp::session as ftp_session;
 use netlessons::ftp::time::{format_time, parse_time};
 use netlessons::http::body::{content_length, request_body, response_body, BodyLength};
 use netlessons::http::chunked::{encode_chunk, encode_last_chunk, read_chunked, ChunkedDecoder};
@@ -2290,5 +2291,130 @@ fn ftp_times_written_are_read_back() {
         let written = format_time(time);
         input.extend(written.as_bytes());
         assert_eq!(parse_time(&written), Ok(time));
+    });
+}
+
+const FTP_SESSION_LINES: &[&[u8]] = &[
+    b"USER alice\nPASS secret",
+    b"USER nobody\nPASS wrong",
+    b"PASV\nRETR notes.txt",
+    b"EPSV\nREST 100\nSTOR a b.txt",
+    b"PORT 127,0,0,1,195,140\nLIST -la",
+    b"EPRT |2|::1|50060|\nMLSD",
+    b"EPSV ALL\nPASV",
+    b"RNFR a\nRNTO b",
+    b"RNFR a\nNOOP\nRNTO b",
+    b"CWD ../..\nCDUP\nPWD",
+    b"MKD say \"hi\"\nCWD say \"hi\"\nPWD",
+    b"MLST\nSTAT\nSTAT /\nSIZE x\nMDTM x",
+    b"STOU\nAPPE log\nDELE x\nRMD d",
+    b"TYPE I\nMODE S\nSTRU F\nFEAT\nHELP\nSYST\nABOR",
+    b"OPTS UTF8 ON\nACCT x\nQUIT",
+];
+
+/// An outcome for an FTP session's action, at random: the right one or
+/// not, and with text that no reply line may carry (CR, LF, digits first).
+fn ftp_outcome(rng: &mut Rng) -> ftp_session::Outcome {
+    use ftp_session::{Failure, Outcome};
+    let text = |rng: &mut Rng| text(&rng.bytes(12, b"az09 \r\n-\""));
+    match rng.below(11) {
+        0 => Outcome::Waited,
+        1 => Outcome::Listening("127.0.0.1:50060".parse().unwrap()),
+        2 => Outcome::Listening("[::1]:50060".parse().unwrap()),
+        3 => Outcome::Opened {
+            name: rng.one_in(2).then(|| text(rng)),
+        },
+        4 => Outcome::Transferred,
+        5 => Outcome::Done,
+        6 => Outcome::Size(rng.next_u64()),
+        7 => Outcome::Modified(UNIX_EPOCH + Duration::from_secs(rng.between(0, 1 << 40))),
+        8 => Outcome::Entry(DirEntry {
+            name: text(rng),
+            kind: *rng.pick(&[Kind::File, Kind::Dir, Kind::Symlink]),
+            size: rng.next_u64(),
+            modified: UNIX_EPOCH + Duration::from_secs(rng.between(0, 1 << 40)),
+            permissions: rng.next_u64() as u32,
+        }),
+        9 => Outcome::Lines((0..rng.below(4)).map(|_| text(rng)).collect()),
+        _ => Outcome::Failed(*rng.pick(&[
+            Failure::NotFound,
+            Failure::PermissionDenied,
+            Failure::NameNotAllowed,
+            Failure::Busy,
+            Failure::DataConnection,
+            Failure::Aborted,
+            Failure::LocalError,
+        ])),
+    }
+}
+
+/// Checks that `sent` is nothing, or whole FTP replies that the client's
+/// reader parses, each line ended by CR LF.
+fn assert_whole_replies(sent: &[u8]) {
+    let Some(body) = sent.strip_suffix(b"\r\n") else {
+        assert!(sent.is_empty(), "{}", escaped(sent));
+        return;
+    };
+    let mut parser = ReplyParser::new(Style::Lenient);
+    let mut complete = false;
+    for line in body.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        assert!(!line.contains(&b'\r'), "{}", escaped(sent));
+        complete = match parser.push_line(line) {
+            Ok(reply) => reply.is_some(),
+            Err(error) => panic!("{error:?} in {}", escaped(sent)),
+        };
+    }
+    assert!(complete, "an unfinished reply: {}", escaped(sent));
+}
+
+#[test]
+fn fuzz_ftp_sessions() {
+    use netlessons::wire::session::{Next, Session};
+    let inputs = Inputs {
+        corpus: FTP_SESSION_LINES,
+        tokens: &[
+            b"\n",
+            b"RETR ",
+            b"STOR ",
+            b"CWD ",
+            b"REST ",
+            b"PORT ",
+            b"..",
+            b"/",
+            b"../",
+            b" ",
+            b"\xff\xf4",
+        ],
+        alphabet: b"ABCDEILNOPRSTUVWXYabelrst -|,./:0123456789\n",
+    };
+    let users = || {
+        ftp_session::Users::new()
+            .with_user("alice", "secret")
+            .with_anonymous()
+    };
+    let peer: SocketAddr = "127.0.0.1:40000".parse().unwrap();
+    let local: SocketAddr = "127.0.0.1:2121".parse().unwrap();
+    fuzz_bytes("ftp sessions", 0xF75E_0001, &inputs, |input, rng| {
+        let now = std::time::Instant::now();
+        let mut fresh = ftp_session::FtpSession::new(users(), peer, local);
+        let mut logged_in = ftp_session::FtpSession::new(users(), peer, local);
+        logged_in.on_line(b"USER alice", now);
+        logged_in.on_line(b"PASS secret", now);
+        for session in [&mut fresh, &mut logged_in] {
+            for line in input.split(|&b| b == b'\n') {
+                let mut output = session.on_line(line, now);
+                // An action's outcome may ask for one more action (150,
+                // then the data); never more than that.
+                for _ in 0..3 {
+                    assert_whole_replies(&output.send);
+                    output = match output.next {
+                        Next::Act(_) => session.finish(ftp_outcome(rng), now),
+                        Next::Read | Next::Close => break,
+                    };
+                }
+                assert!(!matches!(output.next, Next::Act(_)), "{}", escaped(line));
+            }
+        }
     });
 }
