@@ -2324,7 +2324,7 @@ fn ftp_outcome(rng: &mut Rng) -> ftp_session::Outcome {
         3 => Outcome::Opened {
             name: rng.one_in(2).then(|| text(rng)),
         },
-        4 => Outcome::Transferred,
+        4 => rng.pick(&[Outcome::Transferred, Outcome::Aborted]).clone(),
         5 => Outcome::Done,
         6 => Outcome::Size(rng.next_u64()),
         7 => Outcome::Modified(UNIX_EPOCH + Duration::from_secs(rng.between(0, 1 << 40))),

@@ -390,6 +390,10 @@ pub enum Outcome {
     },
     /// The bytes went through and the data connection is closed.
     Transferred,
+    /// The client sent ABOR while the bytes were moving (the I/O part
+    /// watches the control connection during a transfer, RFC 959 §4.1.3),
+    /// and the data connection is closed.
+    Aborted,
     /// The file operation is done.
     Done,
     /// SIZE's answer, in bytes.
@@ -905,15 +909,19 @@ impl FtpSession {
 
     /// The file is open: 150, then the data connection (RFC 959 §5.4:
     /// 150 comes before the data, a missing file gets 550 without it).
-    fn opened(&mut self, name: Option<String>) -> Output<Action> {
+    fn opened(&mut self, kind: TransferKind, name: Option<String>) -> Output<Action> {
         let mode = match self.transfer_type {
             TransferType::Ascii => "ASCII",
             TransferType::Image => "BINARY",
         };
-        // RFC 1123 §4.1.2.9: STOU's 150 names the file it stores into.
-        let text = match name {
-            Some(name) => format!("FILE: {name}"),
-            None => format!("Opening {mode} mode data connection"),
+        let text = match (kind, name) {
+            // RFC 1123 §4.1.2.9: STOU's 150 names the file it stores into.
+            (_, Some(name)) => format!("FILE: {name}"),
+            // Listings are text whatever the TYPE (RFC 959 §4.1.3).
+            (TransferKind::List | TransferKind::NameList | TransferKind::MachineList, _) => {
+                "Opening ASCII mode data connection for the listing".to_string()
+            }
+            _ => format!("Opening {mode} mode data connection"),
         };
         self.pending = Some(Pending::Data);
         reply(FILE_STATUS_OKAY, text).then(Next::Act(Action::OpenData))
@@ -1019,10 +1027,16 @@ impl FtpSession {
             (Pending::Passive { extended }, Outcome::Listening(bound)) => {
                 self.entering_passive(extended, bound)
             }
-            (Pending::Transfer(_), Outcome::Opened { name }) => self.opened(name),
+            (Pending::Transfer(kind), Outcome::Opened { name }) => self.opened(kind, name),
             (Pending::Data, Outcome::Transferred) => {
                 reply(CLOSING_DATA_CONNECTION, "Transfer complete")
             }
+            // RFC 959 §4.1.3: 426 for the transfer, then 226 for the ABOR.
+            (Pending::Data, Outcome::Aborted) => Output::reply(format!(
+                "{}\r\n{}",
+                one_line(TRANSFER_ABORTED, "Transfer aborted"),
+                one_line(CLOSING_DATA_CONNECTION, "ABOR successful")
+            )),
             (Pending::File(op, path), outcome) => self.file_done(op, path, outcome),
             (Pending::LoginFailure, _) => self.login_failed(),
             (_, Outcome::Failed(failure)) => reply(failure.reply_code(), failure),
@@ -1622,6 +1636,21 @@ mod tests {
             let (sent, _) = converse(&mut session, "RETR a", &mut |_| outcomes.next().unwrap());
             assert_eq!(sent, expected);
         }
+    }
+
+    #[test]
+    fn abor_during_a_transfer_is_426_then_226() {
+        // RFC 959 §4.1.3. The I/O part saw the ABOR; the session answers.
+        let mut session = logged_in("alice");
+        sent(&mut session, "TYPE I");
+        sent(&mut session, "PASV");
+        let mut outcomes = [Outcome::Opened { name: None }, Outcome::Aborted].into_iter();
+        let (sent, _) = converse(&mut session, "LIST", &mut |_| outcomes.next().unwrap());
+        assert_eq!(
+            sent,
+            "150 Opening ASCII mode data connection for the listing\r\n\
+             426 Transfer aborted\r\n226 ABOR successful\r\n"
+        );
     }
 
     #[test]

@@ -102,7 +102,6 @@ pub fn safe_path(target: &str) -> Result<SafePath, PathError> {
         trailing_slash: path.ends_with('/'),
     })
 }
-// ANCHOR_END: safe_path
 
 /// What one path segment, already decoded, means to a path kept under a
 /// root.
@@ -117,7 +116,6 @@ pub enum Segment<'a> {
     Name(&'a str),
 }
 
-// ANCHOR: classify_segment
 /// The one rule for a segment, shared by HTTP targets and FTP paths: a
 /// segment that holds a `/`, a `\` or a NUL is refused, for it would be
 /// more than one name to the file system below (or end the name early).
@@ -129,7 +127,7 @@ pub fn classify_segment(segment: &str) -> Result<Segment<'_>, PathError> {
         _ => Ok(Segment::Name(segment)),
     }
 }
-// ANCHOR_END: classify_segment
+// ANCHOR_END: safe_path
 
 #[cfg(test)]
 mod tests {
