@@ -22,6 +22,32 @@
 //!     |<- 226 Transfer complete                              |
 //! ```
 //!
+//! The I/O part is the closure that [`crate::wire::session::drive`] calls
+//! with each action: it does the I/O and returns
+//! `session.finish(outcome, Instant::now())`. Its side, in a few lines:
+//!
+//! ```
+//! use netlessons::ftp::session::{Action, FtpSession, Outcome, Users};
+//! use netlessons::wire::session::{Next, Session};
+//! use std::time::Instant;
+//!
+//! let users = Users::new().with_user("alice", "secret");
+//! let peer = "127.0.0.1:40000".parse().unwrap();
+//! let local = "127.0.0.1:21".parse().unwrap();
+//! let mut session = FtpSession::new(users, peer, local);
+//! let now = Instant::now();
+//! session.on_line(b"USER alice", now);
+//! session.on_line(b"PASS secret", now);
+//!
+//! let output = session.on_line(b"PASV", now);
+//! assert_eq!(output.next, Next::Act(Action::OpenPassive { v6: false }));
+//! // The I/O part binds a listener, then says where it is.
+//! let bound = "127.0.0.1:50060".parse().unwrap();
+//! let output = session.finish(Outcome::Listening(bound), now);
+//! assert_eq!(output.send, b"227 Entering Passive Mode (127,0,0,1,195,140)\r\n");
+//! assert_eq!(output.next, Next::Read);
+//! ```
+//!
 //! # The order rules
 //!
 //! RFC 959 §5.4 gives, for every command, the replies it may have; its
@@ -1729,5 +1755,11 @@ mod tests {
         action_of(&mut session, "SIZE a");
         let output = session.finish(Outcome::Transferred, Instant::now());
         assert_eq!(output, Output::reply("451 Local error in processing"));
+        // A line read while an action is still to be finished.
+        action_of(&mut session, "SIZE a");
+        assert_eq!(
+            sent(&mut session, "NOOP"),
+            "503 Wait for the reply to the last command\r\n"
+        );
     }
 }
