@@ -643,7 +643,12 @@ impl<S: ControlStream> FtpClient<S> {
             DataConn::Passive(stream) => stream,
             DataConn::Active(listener) => {
                 let server = self.control_addrs()?.0.ip();
-                listener.accept(server, self.options.timeout)?
+                let stream = listener.accept(server, self.options.timeout)?;
+                if let Ok(from) = stream.peer_addr() {
+                    let note = format!("(data connection from {from}, accepted)");
+                    self.options.transcript.note(note);
+                }
+                stream
             }
         };
         let moved = self.move_bytes(&mut stream, body, start, total);
@@ -651,10 +656,18 @@ impl<S: ControlStream> FtpClient<S> {
         // download or a failure, it frees the server's side.
         let _ = stream.shutdown(Shutdown::Both);
         drop(stream);
-        // The control connection has the last word: a 426 or 451 says why
-        // the data stopped, and weighs more than our side of the story.
+        if let Ok(moved) = moved {
+            let note = format!("(data connection closed: {moved} bytes)");
+            self.options.transcript.note(note);
+        }
         let done = self.command_reply(command, |code| code == 226 || code == 250);
         let moved = match (moved, done) {
+            // What only the client knows (its disk is full, the listing is
+            // garbage) comes first: the server's 426 would hide it.
+            (Err(error @ (FtpError::Local(_) | FtpError::Protocol(_))), _)
+            | (Err(error @ FtpError::ListingTooLarge { .. }), _) => return Err(error),
+            // Else the control connection has the last word: a 426 or 451
+            // says why the data stopped, better than a reset would.
             (_, Err(refusal @ FtpError::Refused { .. })) => return Err(refusal),
             (Err(error), _) | (Ok(_), Err(error)) => return Err(error),
             (Ok(moved), Ok(_)) => moved,
@@ -671,7 +684,7 @@ impl<S: ControlStream> FtpClient<S> {
     }
     // ANCHOR_END: transfer
 
-    /// Copies the body of a transfer, through one fixed buffer.
+    /// Copies the body of a transfer, and returns how many bytes it had.
     fn move_bytes(
         &mut self,
         stream: &mut TcpStream,
@@ -679,64 +692,97 @@ impl<S: ControlStream> FtpClient<S> {
         start: u64,
         total: Option<u64>,
     ) -> Result<u64, FtpError> {
-        let timeout = self.options.timeout;
-        let net = |error: io::Error| match is_timeout(&error) {
-            true => FtpError::Timeout(timeout),
-            false => FtpError::Io(error),
-        };
-        let mut moved = 0u64;
         match body {
-            Body::Lines(each) => {
-                let mut lines = LineReader::new(stream, MAX_LIST_LINE_LEN, Endings::CrlfOrLf);
-                let mut length = 0usize;
-                loop {
-                    let line = match lines.read_line() {
-                        Ok(Some(line)) => line,
-                        Ok(None) => break,
-                        Err(ReadLineError::Io(error)) => return Err(net(error)),
-                        Err(error) => return Err(FtpError::Protocol(format!("listing: {error}"))),
-                    };
-                    length = length.saturating_add(line.len() + 2);
-                    if length > MAX_LISTING_LEN {
-                        return Err(FtpError::ListingTooLarge {
-                            limit: MAX_LISTING_LEN,
-                        });
-                    }
-                    moved = length as u64;
-                    each(line)?;
-                }
-            }
-            Body::Download(out) => {
-                let mut buffer = vec![0; TRANSFER_BUFFER_LEN];
-                loop {
-                    let n = match stream.read(&mut buffer) {
-                        Ok(0) => break,
-                        Ok(n) => n,
-                        Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-                        Err(error) => return Err(net(error)),
-                    };
-                    out.write_all(&buffer[..n]).map_err(FtpError::Local)?;
-                    moved += n as u64;
-                    self.report(start + moved, total);
-                }
-                out.flush().map_err(FtpError::Local)?;
-            }
-            Body::Upload(input) => {
-                let mut buffer = vec![0; TRANSFER_BUFFER_LEN];
-                loop {
-                    let n = match input.read(&mut buffer) {
-                        Ok(0) => break,
-                        Ok(n) => n,
-                        Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-                        Err(error) => return Err(FtpError::Local(error)),
-                    };
-                    stream.write_all(&buffer[..n]).map_err(net)?;
-                    moved += n as u64;
-                    self.report(moved, total);
-                }
-            }
+            Body::Lines(each) => self.read_lines(stream, each),
+            Body::Download(out) => self.download(stream, out, start, total),
+            Body::Upload(input) => self.upload(stream, input, total),
         }
+    }
+
+    /// Reads a listing, one line at a time under [`MAX_LIST_LINE_LEN`], at
+    /// most [`MAX_LISTING_LEN`] bytes in all.
+    fn read_lines(
+        &mut self,
+        stream: &mut TcpStream,
+        each: &mut dyn FnMut(&[u8]) -> Result<(), FtpError>,
+    ) -> Result<u64, FtpError> {
+        let mut lines = LineReader::new(stream, MAX_LIST_LINE_LEN, Endings::CrlfOrLf);
+        let mut length = 0usize;
+        loop {
+            let line = match lines.read_line() {
+                Ok(Some(line)) => line,
+                Ok(None) => return Ok(length as u64),
+                Err(ReadLineError::Io(error)) => return Err(self.net_error(error)),
+                Err(error) => return Err(FtpError::Protocol(format!("listing: {error}"))),
+            };
+            // Counted with a CR LF each: a bare LF makes the count one more.
+            length = length.saturating_add(line.len() + 2);
+            if length > MAX_LISTING_LEN {
+                return Err(FtpError::ListingTooLarge {
+                    limit: MAX_LISTING_LEN,
+                });
+            }
+            each(line)?;
+        }
+    }
+
+    /// Copies the data connection into `out`, through one buffer of
+    /// [`TRANSFER_BUFFER_LEN`] bytes, until the server closes it.
+    fn download(
+        &mut self,
+        stream: &mut TcpStream,
+        out: &mut dyn Write,
+        start: u64,
+        total: Option<u64>,
+    ) -> Result<u64, FtpError> {
+        let mut buffer = vec![0; TRANSFER_BUFFER_LEN];
+        let mut moved = 0u64;
+        loop {
+            let n = match stream.read(&mut buffer) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                Err(error) => return Err(self.net_error(error)),
+            };
+            out.write_all(&buffer[..n]).map_err(FtpError::Local)?;
+            moved += n as u64;
+            self.report(start + moved, total);
+        }
+        out.flush().map_err(FtpError::Local)?;
         Ok(moved)
+    }
+
+    /// Copies `input` to the data connection, through one buffer of
+    /// [`TRANSFER_BUFFER_LEN`] bytes; the caller's close ends the file.
+    fn upload(
+        &mut self,
+        stream: &mut TcpStream,
+        input: &mut dyn Read,
+        total: Option<u64>,
+    ) -> Result<u64, FtpError> {
+        let mut buffer = vec![0; TRANSFER_BUFFER_LEN];
+        let mut moved = 0u64;
+        loop {
+            let n = match input.read(&mut buffer) {
+                Ok(0) => return Ok(moved),
+                Ok(n) => n,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                Err(error) => return Err(FtpError::Local(error)),
+            };
+            stream
+                .write_all(&buffer[..n])
+                .map_err(|error| self.net_error(error))?;
+            moved += n as u64;
+            self.report(moved, total);
+        }
+    }
+
+    /// The client's words for a failed read or write on the network.
+    fn net_error(&self, error: io::Error) -> FtpError {
+        match is_timeout(&error) {
+            true => FtpError::Timeout(self.options.timeout),
+            false => FtpError::Io(error),
+        }
     }
 
     fn report(&mut self, so_far: u64, total: Option<u64>) {
@@ -754,10 +800,11 @@ impl<S: ControlStream> FtpClient<S> {
         match self.options.passive {
             true => {
                 let to = self.passive_addr()?;
-                Ok(DataConn::Passive(connect_passive(
-                    to,
-                    self.options.timeout,
-                )?))
+                let stream = connect_passive(to, self.options.timeout)?;
+                self.options
+                    .transcript
+                    .note(format!("(data connection to {to}, open)"));
+                Ok(DataConn::Passive(stream))
             }
             false => self.active_listener().map(DataConn::Active),
         }
