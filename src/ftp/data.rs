@@ -8,9 +8,9 @@
 //!
 //! A `229` reply carries a port and no address (RFC 2428 §3): the client
 //! connects to the host it already talks to. A `227` reply carries an
-//! address too, and this client takes only its port from it, as python's
-//! `ftplib` has done by default since 2021 (bpo-43285) and as curl does
-//! when the address makes no sense. Two reasons:
+//! address too, and this client takes only its port from it, as curl has
+//! done by default since 7.74.0 (CVE-2020-8284) and python's `ftplib`
+//! since 3.9.3 (bpo-43285), both in 2020-2021. Two reasons:
 //!
 //! - a server behind NAT knows only its private address and sends it
 //!   (`227 Entering Passive Mode (10,0,0,5,195,140)`): the client cannot
@@ -25,10 +25,12 @@
 //! In active mode the client listens, on the address its control
 //! connection uses (the one the server can reach), on a port the system
 //! picks. The order keeps it simple: the client sends `RETR`, reads the
-//! `150` that the server sends once it has connected, and only then calls
-//! `accept`. Nothing waits on the way, because the system completes the
-//! connection into the listener's backlog before `accept` is called. A
-//! server that answers `550` never connects, and the client never waits.
+//! `150`, and only then calls `accept`. By then the server has usually
+//! connected (vsftpd connects on `RETR`, then says `150`; pyftpdlib
+//! connects as soon as `EPRT` arrives), and nothing waited for it: the
+//! system completes a connection into the listener's backlog before
+//! `accept` is called. A server that answers `550` never connects, and
+//! the client never waits for it.
 //!
 //! Still, a server may say `150` and never connect, and std's `accept` has
 //! no timeout. So the listener is non-blocking, and [`DataListener::accept`]
@@ -43,9 +45,10 @@ use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// How long [`DataListener::accept`] sleeps between two tries: short next
-/// to a transfer (a millisecond or two of delay at most five times in a
-/// row on loopback), long enough that waiting costs no measurable CPU.
+/// How long [`DataListener::accept`] sleeps between two tries. It is the
+/// most delay the poll adds once the server has connected, small next to
+/// any transfer; and 200 wake-ups a second while waiting cost no CPU that
+/// shows in `top`.
 pub const ACCEPT_POLL: Duration = Duration::from_millis(5);
 
 /// Why a data connection could not be opened.
