@@ -9,7 +9,7 @@
 #[path = "support/mod.rs"]
 mod support;
 
-use netlessons::ftp::client::{FtpClient, FtpError, Options, RemoteEntry};
+use netlessons::ftp::client::{FtpClient, FtpError, Options, RemoteEntry, MAX_LISTING_LEN};
 use netlessons::ftp::listing::Kind;
 use netlessons::transcript::Transcript;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -647,4 +647,36 @@ fn transfers_survive_every_weather_on_the_control_connection() {
         assert_eq!(client.list("pub").unwrap(), mlsd_entries(), "{name}");
         server.finish();
     }
+}
+
+#[test]
+fn a_listing_past_the_limit_is_refused_not_kept() {
+    // 17 MiB of well-formed entries: more than MAX_LISTING_LEN.
+    let line = b"type=file;size=1; a file name of some length, to fill the listing fast\r\n";
+    let listing: Vec<u8> = line
+        .iter()
+        .copied()
+        .cycle()
+        .take(17 * 1024 * 1024 / line.len() * line.len())
+        .collect();
+    let mut script = login();
+    script.extend([
+        expect("FEAT"),
+        Reply(FEAT_WITH_MLST),
+        expect("TYPE I"),
+        Reply("200 Type set to I"),
+        Epsv,
+        expect("MLSD"),
+        Reply("150 Here comes the listing"),
+        Send(listing),
+        Reply("426 Connection closed; transfer aborted."),
+    ]);
+    let server = Server::start(script);
+    let mut client = logged_in(server.addr, options());
+    let error = client.list("").unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!("the listing is longer than the limit of {MAX_LISTING_LEN} bytes")
+    );
+    server.finish();
 }
