@@ -680,3 +680,34 @@ fn a_listing_past_the_limit_is_refused_not_kept() {
     );
     server.finish();
 }
+
+#[test]
+fn an_announced_size_near_the_top_of_u64_does_not_overflow() {
+    // A resumed download: the total is the offset plus the size announced,
+    // and a hostile server can announce the largest number there is.
+    let mut script = login();
+    script.extend([
+        expect("SIZE notes.txt"),
+        Reply("502 SIZE not implemented"),
+        expect("TYPE I"),
+        Reply("200 Type set to I"),
+        Epsv,
+        expect("REST 10"),
+        Reply("350 Restarting at 10"),
+        expect("RETR notes.txt"),
+        Reply("150 Opening data connection (18446744073709551615 bytes)"),
+        Send(b"the rest".to_vec()),
+        Reply("226 Transfer complete"),
+    ]);
+    let server = Server::start(script);
+    let mut client = logged_in(server.addr, options());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = Arc::clone(&seen);
+    client.on_progress(move |so_far, total| record.lock().unwrap().push((so_far, total)));
+    // SIZE comes first when progress is asked for; this server has none.
+    let mut out = Vec::new();
+    let result = client.retr("notes.txt", &mut out, Some(10));
+    server.finish();
+    assert_eq!(result.unwrap(), 8);
+    assert_eq!(seen.lock().unwrap().last(), Some(&(18, Some(u64::MAX))));
+}

@@ -640,7 +640,8 @@ impl<S: ControlStream> FtpClient<S> {
     ) -> Result<u64, FtpError> {
         let preliminary = self.command(command, |code| code / 100 == 1)?;
         let announced = announced_size(&preliminary.text());
-        total = total.or(announced.map(|size| size + start));
+        // Numbers from the wire: added without overflow.
+        total = total.or(announced.map(|size| size.saturating_add(start)));
         let mut stream = match data {
             DataConn::Passive(stream) => stream,
             DataConn::Active(listener) => {
@@ -748,7 +749,7 @@ impl<S: ControlStream> FtpClient<S> {
             };
             out.write_all(&buffer[..n]).map_err(FtpError::Local)?;
             moved += n as u64;
-            self.report(start + moved, total);
+            self.report(start.saturating_add(moved), total);
         }
         out.flush().map_err(FtpError::Local)?;
         Ok(moved)
