@@ -818,10 +818,16 @@ impl<S: ControlStream> FtpClient<S> {
     /// that port, at the control connection's peer address (see
     /// [`super::data`] for why a `227`'s address is not used). `EPSV`
     /// first; if the server does not know it (500, 502) or not for this
-    /// network (522, RFC 2428 §3), `PASV`, and `PASV` from then on.
+    /// network (522, RFC 2428 §3), `PASV`, and `PASV` from then on. A
+    /// server whose `FEAT` list (if it was asked) leaves out `EPSV` gets
+    /// `PASV` at once; an empty list says nothing, so `EPSV` is tried.
     pub fn passive_addr(&mut self) -> Result<SocketAddr, FtpError> {
         let server = self.control_addrs()?.0.ip();
-        if !self.epsv_refused {
+        let lists_no_epsv = self
+            .features
+            .as_ref()
+            .is_some_and(|features| !features.lines.is_empty() && !features.has("EPSV"));
+        if !self.epsv_refused && !lists_no_epsv {
             match self.command_code("EPSV", code::ENTERING_EXTENDED_PASSIVE_MODE) {
                 Ok(reply) => {
                     let port = address::parse_epsv_reply(&reply.text())
@@ -1270,6 +1276,24 @@ mod tests {
         assert!(!features.has("MDTM"));
         client.feat().unwrap();
         assert_eq!(written(&client), "FEAT\r\n");
+    }
+
+    #[test]
+    fn a_feat_list_without_epsv_goes_straight_to_pasv() {
+        let mut client = client(
+            &[
+                "220 Ready\r\n",
+                "211-Features:\r\n MDTM\r\n SIZE\r\n211 End\r\n",
+                "227 Entering Passive Mode (192,0,2,21,195,140)\r\n",
+            ],
+            Transcript::silent(),
+        );
+        client.feat().unwrap();
+        assert_eq!(
+            client.passive_addr().unwrap(),
+            SocketAddr::new(SERVER.ip(), 50060)
+        );
+        assert_eq!(written(&client), "FEAT\r\nPASV\r\n");
     }
 
     #[test]
