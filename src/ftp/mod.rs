@@ -62,6 +62,13 @@
 //! | [`ascii`] | `TYPE A`: line ends converted to CR LF and back, however the bytes are cut |
 //! | [`session`] | the server's control connection: logins, order rules and replies, its I/O asked for as actions |
 //!
+//! And the client's I/O part (chapter 08), over blocking sockets:
+//!
+//! | file | what it holds |
+//! | --- | --- |
+//! | [`client`] | [`FtpClient`](client::FtpClient): log in, the file commands, transfers through a fixed buffer |
+//! | [`data`] | data connections: connect to a passive server's port, accept an active one with a timeout |
+//!
 //! In a few lines, one exchange from both ends:
 //!
 //! ```
@@ -110,7 +117,9 @@
 
 pub mod address;
 pub mod ascii;
+pub mod client;
 pub mod command;
+pub mod data;
 pub mod listing;
 pub mod reply;
 pub mod session;

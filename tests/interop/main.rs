@@ -6,6 +6,7 @@
 //! A missing program fails its test with the program's name: nothing is
 //! skipped in silence.
 
+mod ftp_client;
 mod http_client;
 mod http_server;
 mod rest;
