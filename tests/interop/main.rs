@@ -1,8 +1,9 @@
 //! Real third-party peers against the crate's servers and clients.
 //!
 //! Not part of `cargo test`: these need programs that a machine with only
-//! the Rust toolchain may lack (python3 with requests and selenium, socat,
-//! nc, nginx, curl, wget, chromium and chromedriver). `.ci/run` installs them and runs `cargo test --test interop`.
+//! the Rust toolchain may lack (python3 with requests, selenium and
+//! pyftpdlib, socat, nc, nginx, vsftpd, curl, wget, chromium and
+//! chromedriver). `.ci/run` installs them and runs `cargo test --test interop`.
 //! A missing program fails its test with the program's name: nothing is
 //! skipped in silence.
 
