@@ -61,6 +61,7 @@
 //! | [`listing`] | directory entries as `LIST` (`ls -l`), `NLST` and `MLSD` lines, written and read |
 //! | [`ascii`] | `TYPE A`: line ends converted to CR LF and back, however the bytes are cut |
 //! | [`session`] | the server's control connection: logins, order rules and replies, its I/O asked for as actions |
+//! | [`server`] | the server's I/O part: sockets, files and the path jail around [`session`] |
 //!
 //! In a few lines, one exchange from both ends:
 //!
@@ -113,5 +114,6 @@ pub mod ascii;
 pub mod command;
 pub mod listing;
 pub mod reply;
+pub mod server;
 pub mod session;
 pub mod time;
