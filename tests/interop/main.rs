@@ -2,10 +2,11 @@
 //!
 //! Not part of `cargo test`: these need programs that a machine with only
 //! the Rust toolchain may lack (python3 with requests and selenium, socat,
-//! nc, nginx, curl, wget, chromium and chromedriver). `.ci/run` installs them and runs `cargo test --test interop`.
+//! nc, nginx, curl, wget, lftp, chromium and chromedriver). `.ci/run` installs them and runs `cargo test --test interop`.
 //! A missing program fails its test with the program's name: nothing is
 //! skipped in silence.
 
+mod ftp_server;
 mod http_client;
 mod http_server;
 mod rest;
