@@ -390,3 +390,14 @@ fn stor_replaces_a_file_whole() {
     assert_eq!(code(&client.upload("APPE a.txt", b"+more")), "226");
     assert_eq!(fs::read(root.path().join("a.txt")).unwrap(), b"new+more");
 }
+
+#[test]
+fn stor_onto_a_directory_is_refused_before_the_data() {
+    let root = tempfile::tempdir().unwrap();
+    fs::create_dir(root.path().join("dir")).unwrap();
+    let server = server(root.path());
+    let mut client = Client::login(&server, "alice", "secret");
+    assert_eq!(code(&client.send("EPSV")), "229");
+    assert_eq!(code(&client.send("STOR dir")), "550");
+    assert!(root.path().join("dir").is_dir());
+}

@@ -77,15 +77,19 @@ pub const DATA_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 const ACCEPT_POLL: Duration = Duration::from_millis(10);
 
 /// How long an upload's data connection may stay silent before the
-/// transfer is given up (426): a minute, as a stalled sender's peer would
-/// see it, shorter than the idle time of the control connection.
+/// transfer is given up (426). A minute: a sender silent that long has
+/// stalled or gone, and should not hold a thread for the five minutes of
+/// the control connection's [`IDLE_TIMEOUT`].
 pub const DATA_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The bytes a transfer moves at a time, file to socket or socket to
 /// file. 64 KiB: large enough that system calls cost little beside the
 /// copy, small enough for a thread per connection. Measured with curl
-/// over loopback, RETR of a 200 MB file: see the figures at
-/// [`FtpHandler`].
+/// over loopback, `RETR` of a 200 MB file (release build, a busy
+/// two-core machine, four runs each): 8 KiB took 0.17 to 0.39 s, 64 KiB
+/// 0.13 to 0.32 s, 256 KiB 0.07 to 0.10 s. Every size is faster than a
+/// network outside the machine, so the size is chosen for memory: 64 KiB
+/// still moves over 600 MB a second.
 pub const TRANSFER_BUFFER: usize = 64 * 1024;
 
 /// How long a download may take before [`MIN_DATA_RATE`] applies: time
@@ -295,6 +299,9 @@ impl Connection<'_> {
             TransferKind::Retrieve => open_to_send(root, path, transfer.offset),
             TransferKind::Store if transfer.offset == 0 => {
                 new_path(root, path).and_then(|target| {
+                    if target.is_dir() {
+                        return Err(Failure::NotFound);
+                    }
                     let dir = target.parent().unwrap_or(root);
                     let file = AtomicFile::create_in(dir).map_err(failure_of)?;
                     Ok((Prepared::Replace { file, target }, None))

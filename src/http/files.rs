@@ -160,9 +160,9 @@ pub(crate) fn locate(root: &Path, segments: &[String]) -> Result<Located, Respon
 pub(crate) struct Located {
     pub(crate) path: PathBuf,
     /// The `lstat` of the last segment (none for the root itself).
-    pub(crate) metadata: Option<fs::Metadata>,
+    metadata: Option<fs::Metadata>,
     /// A symbolic link was followed on the way.
-    pub(crate) through_link: bool,
+    through_link: bool,
 }
 
 /// Opens a file that must be a regular file.
