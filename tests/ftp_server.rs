@@ -401,3 +401,27 @@ fn stor_onto_a_directory_is_refused_before_the_data() {
     assert_eq!(code(&client.send("STOR dir")), "550");
     assert!(root.path().join("dir").is_dir());
 }
+
+#[test]
+fn another_command_during_a_download_waits_its_turn() {
+    let root = tempfile::tempdir().unwrap();
+    // Far more than the sockets' buffers hold: the NOOP comes mid-transfer.
+    let big = vec![b'y'; 64 * 1024 * 1024];
+    fs::write(root.path().join("big.bin"), &big).unwrap();
+    let server = server(root.path());
+    let mut client = Client::login(&server, "alice", "secret");
+    assert_eq!(code(&client.send("TYPE I")), "200");
+    let mut data = client.passive();
+    assert_eq!(code(&client.send("RETR big.bin")), "150");
+    let mut first = [0; 1024];
+    data.read_exact(&mut first).unwrap();
+    client.write(b"NOOP\r\n");
+    let mut rest = Vec::new();
+    data.read_to_end(&mut rest).unwrap();
+    assert_eq!(first.len() + rest.len(), big.len());
+    assert_eq!(
+        client.reply(),
+        "503 Wait for the reply to the last command\n"
+    );
+    assert_eq!(client.reply(), "226 Transfer complete\n");
+}

@@ -847,3 +847,30 @@ fn permission_bits(metadata: &fs::Metadata, kind: Kind) -> u32 {
         (_, false) => 0o644,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_data_connection_from_another_host_is_closed_unread() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut stranger = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        // The control connection came from elsewhere: this one is a stranger.
+        let client: IpAddr = "192.0.2.7".parse().unwrap();
+        let accepted = accept_from(&listener, client, Duration::from_millis(100));
+        assert_eq!(accepted.err(), Some(Failure::DataConnection));
+        stranger
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        assert_eq!(stranger.read(&mut [0; 1]).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_data_connection_from_the_client_is_accepted() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let _client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let client: IpAddr = "127.0.0.1".parse().unwrap();
+        assert!(accept_from(&listener, client, Duration::from_secs(5)).is_ok());
+    }
+}
