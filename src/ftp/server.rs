@@ -26,8 +26,15 @@
 //! temporary file. In stream mode the end of the data *is* the close
 //! (RFC 959 §3.4), so a client that closes its data connection early and
 //! keeps its control connection has, as far as any server can tell, sent
-//! a whole file. `APPE`, `STOU` and `STOR` after `REST` write in place:
-//! they add to a file, so there is no old version to keep.
+//! a whole file. `APPE` and `STOR` after `REST` write in place: they add
+//! to the file that is there, so there is no old version to keep, and a
+//! broken transfer leaves what arrived (which is what `REST` resumes
+//! from). `STOU` writes in place too, under a name that is new.
+//!
+//! # Not watched
+//!
+//! `ABOR` while the server waits for a data connection is read after the
+//! wait ([`DATA_CONNECT_TIMEOUT`] at most), as the next command.
 //!
 //! # ABOR during a transfer
 //!
