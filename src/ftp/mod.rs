@@ -61,6 +61,7 @@
 //! | [`listing`] | directory entries as `LIST` (`ls -l`), `NLST` and `MLSD` lines, written and read |
 //! | [`ascii`] | `TYPE A`: line ends converted to CR LF and back, however the bytes are cut |
 //! | [`session`] | the server's control connection: logins, order rules and replies, its I/O asked for as actions |
+//! | [`server`] | the server's I/O part: sockets, files and the path jail around [`session`] |
 //!
 //! And the client's I/O part (chapter 08), over blocking sockets:
 //!
@@ -122,5 +123,6 @@ pub mod command;
 pub mod data;
 pub mod listing;
 pub mod reply;
+pub mod server;
 pub mod session;
 pub mod time;

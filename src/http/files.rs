@@ -131,7 +131,7 @@ impl App for StaticFiles {
 /// itself, not at what it points to); only when a link is met is the
 /// real path resolved and compared with the root. A file without links
 /// on its way costs one system call per segment.
-fn locate(root: &Path, segments: &[String]) -> Result<Located, Response> {
+pub(crate) fn locate(root: &Path, segments: &[String]) -> Result<Located, Response> {
     let not_found = |error: io::Error| match error.kind() {
         io::ErrorKind::PermissionDenied => Response::error(403, "not readable"),
         _ => Response::error(404, "no such file"),
@@ -157,8 +157,8 @@ fn locate(root: &Path, segments: &[String]) -> Result<Located, Response> {
 }
 
 /// Where a request leads, and what the walk there learnt.
-struct Located {
-    path: PathBuf,
+pub(crate) struct Located {
+    pub(crate) path: PathBuf,
     /// The `lstat` of the last segment (none for the root itself).
     metadata: Option<fs::Metadata>,
     /// A symbolic link was followed on the way.

@@ -1,0 +1,143 @@
+//! Chapter 09's FTP server against real clients: python3's `ftplib`,
+//! curl and lftp. The server runs in this process, on a free port, over a
+//! temporary directory; each client is run against it as a user would.
+
+use super::{python, run};
+use netlessons::ftp::server::FtpHandler;
+use netlessons::ftp::session::Users;
+use netlessons::serve::{Server, ServerHandle};
+use std::fs;
+use std::path::Path;
+
+fn server(root: &Path) -> ServerHandle {
+    let users = Users::new().with_user("alice", "secret").with_anonymous();
+    Server::bind("127.0.0.1:0")
+        .unwrap()
+        .spawn(FtpHandler::new(root, users).unwrap())
+        .unwrap()
+}
+
+/// Bytes of every value, so that a text-mode conversion would show.
+fn binary(len: usize) -> Vec<u8> {
+    (0..len).map(|n| (n * 7 % 256) as u8).collect()
+}
+
+const FTPLIB_SESSION: &str = r#"
+import ftplib, io, sys
+port = int(sys.argv[1])
+ftp = ftplib.FTP()
+ftp.connect("127.0.0.1", port, timeout=10)
+ftp.login("alice", "secret")
+data = bytes(n * 7 % 256 for n in range(200000))
+ftp.storbinary("STOR up.bin", io.BytesIO(data))
+back = io.BytesIO()
+ftp.retrbinary("RETR up.bin", back.write)
+assert back.getvalue() == data, "RETR gave other bytes"
+print("size", ftp.size("up.bin"))
+print("nlst", sorted(ftp.nlst()))
+facts = dict(ftp.mlsd())
+print("mlsd", facts["up.bin"]["type"], facts["up.bin"]["size"])
+ftp.rename("up.bin", "moved.bin")
+print("after rename", sorted(ftp.nlst()))
+print("mkd", ftp.mkd("made"))
+ftp.rmd("made")
+ftp.delete("moved.bin")
+print("end", sorted(ftp.nlst()))
+print("quit", ftp.quit())
+"#;
+
+#[test]
+fn python_ftplib_does_a_whole_session() {
+    let root = tempfile::tempdir().unwrap();
+    fs::write(root.path().join("hello.txt"), "hello\n").unwrap();
+    let server = server(root.path());
+    let port = server.local_addr().port().to_string();
+    let out = python(FTPLIB_SESSION, &[&port]);
+    assert_eq!(
+        out,
+        "size 200000\n\
+         nlst ['hello.txt', 'up.bin']\n\
+         mlsd file 200000\n\
+         after rename ['hello.txt', 'moved.bin']\n\
+         mkd /made\n\
+         end ['hello.txt']\n\
+         quit 221 Goodbye\n"
+    );
+}
+
+#[test]
+fn curl_uploads_lists_resumes_and_deletes() {
+    let root = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let contents = binary(300_000);
+    let upload = local.path().join("up.bin");
+    fs::write(&upload, &contents).unwrap();
+    let server = server(root.path());
+    let url = format!("ftp://127.0.0.1:{}/", server.local_addr().port());
+    let user = ["--user", "alice:secret", "--silent", "--show-error"];
+
+    let mut args = user.to_vec();
+    args.extend(["-T", upload.to_str().unwrap(), &url]);
+    run("curl", &args, b"");
+    assert_eq!(fs::read(root.path().join("up.bin")).unwrap(), contents);
+
+    let mut args = user.to_vec();
+    let file_url = format!("{url}up.bin");
+    args.push(&file_url);
+    assert_eq!(run("curl", &args, b"").stdout, contents);
+
+    // Active mode: curl listens, the server connects to it.
+    let mut args = user.to_vec();
+    args.extend(["--ftp-port", "127.0.0.1", &file_url]);
+    assert_eq!(run("curl", &args, b"").stdout, contents);
+
+    let mut args = user.to_vec();
+    args.extend(["-l", &url]);
+    // curl prints the lines of a listing ended by LF alone.
+    assert_eq!(run("curl", &args, b"").stdout, b"up.bin\n");
+
+    // Resume: half the file is here, `-C -` asks for the rest (REST).
+    let partial = local.path().join("partial.bin");
+    fs::write(&partial, &contents[..100_000]).unwrap();
+    let mut args = user.to_vec();
+    args.extend(["-C", "-", "-o", partial.to_str().unwrap(), &file_url]);
+    run("curl", &args, b"");
+    assert_eq!(fs::read(&partial).unwrap(), contents);
+
+    let mut args = user.to_vec();
+    args.extend(["-Q", "DELE up.bin", &url]);
+    run("curl", &args, b"");
+    assert!(!root.path().join("up.bin").exists());
+}
+
+#[test]
+fn lftp_mirrors_a_tree_up_and_back() {
+    let root = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let tree = local.path().join("tree");
+    fs::create_dir_all(tree.join("docs").join("deep")).unwrap();
+    fs::write(tree.join("a.txt"), "first\n").unwrap();
+    fs::write(tree.join("docs").join("b.bin"), binary(70_000)).unwrap();
+    fs::write(tree.join("docs").join("deep").join("c.txt"), "").unwrap();
+    let server = server(root.path());
+    let port = server.local_addr().port().to_string();
+    let back = local.path().join("back");
+    let script = format!(
+        "set net:max-retries 1; set net:timeout 10; \
+         open -u alice,secret -p {port} 127.0.0.1; \
+         mirror -R {} /tree; mirror /tree {}; quit",
+        tree.display(),
+        back.display()
+    );
+    run("lftp", &["-c", &script], b"");
+    let diff = run(
+        "diff",
+        &["-r", tree.to_str().unwrap(), back.to_str().unwrap()],
+        b"",
+    );
+    assert_eq!(String::from_utf8_lossy(&diff.stdout), "");
+    assert_eq!(
+        fs::read(root.path().join("tree/docs/b.bin")).unwrap(),
+        binary(70_000)
+    );
+}
