@@ -137,6 +137,9 @@ pub struct FtpHandler {
     root: PathBuf,
     users: Users,
     data_connect_timeout: Duration,
+    /// The grace and the slowest rate of a download ([`DATA_SEND_GRACE`],
+    /// [`MIN_DATA_RATE`]).
+    data_pace: (Duration, u64),
     transcript: Option<Transcript>,
 }
 
@@ -154,6 +157,7 @@ impl FtpHandler {
             root,
             users,
             data_connect_timeout: DATA_CONNECT_TIMEOUT,
+            data_pace: (DATA_SEND_GRACE, MIN_DATA_RATE),
             transcript: None,
         })
     }
@@ -161,6 +165,14 @@ impl FtpHandler {
     /// Waits `timeout` for data connections instead of [`DATA_CONNECT_TIMEOUT`].
     pub fn with_data_connect_timeout(mut self, timeout: Duration) -> FtpHandler {
         self.data_connect_timeout = timeout;
+        self
+    }
+
+    /// Gives a download `grace`, then cuts it off when its client reads
+    /// fewer than `min_rate` bytes a second, instead of [`DATA_SEND_GRACE`]
+    /// and [`MIN_DATA_RATE`].
+    pub fn with_data_pace(mut self, grace: Duration, min_rate: u64) -> FtpHandler {
+        self.data_pace = (grace, min_rate);
         self
     }
 
@@ -320,10 +332,17 @@ impl Connection<'_> {
                 if transfer.kind == TransferKind::Append {
                     options.append(true);
                 }
+                let existed = fs::symlink_metadata(&target).is_ok();
                 let mut file = options.open(&target).map_err(failure_of)?;
                 if transfer.kind == TransferKind::Store {
-                    file.seek(SeekFrom::Start(transfer.offset))
-                        .map_err(failure_of)?;
+                    if let Err(error) = file.seek(SeekFrom::Start(transfer.offset)) {
+                        // An offset past what the file system allows: a
+                        // refused STOR leaves no empty file of its own.
+                        if !existed {
+                            let _ = fs::remove_file(&target);
+                        }
+                        return Err(failure_of(error));
+                    }
                 }
                 Ok((Prepared::InPlace(file), None))
             }),
@@ -419,7 +438,7 @@ impl Connection<'_> {
         let mut buffer = vec![0; TRANSFER_BUFFER];
         let mut converted = Vec::new();
         let mut to_network = ToNetwork::default();
-        let mut pace = Pace::new(DATA_SEND_GRACE, MIN_DATA_RATE);
+        let mut pace = Pace::new(self.handler.data_pace.0, self.handler.data_pace.1);
         loop {
             self.check_control(session, lines)?;
             let read = match file.read(&mut buffer) {
@@ -449,7 +468,7 @@ impl Connection<'_> {
         session: &mut FtpSession,
         lines: &mut LineReader<T>,
     ) -> Result<(), Stop> {
-        let mut pace = Pace::new(DATA_SEND_GRACE, MIN_DATA_RATE);
+        let mut pace = Pace::new(self.handler.data_pace.0, self.handler.data_pace.1);
         let mut buffer = Vec::with_capacity(TRANSFER_BUFFER);
         let mut listed = listed.peekable();
         while listed.peek().is_some() {
