@@ -425,3 +425,460 @@ fn another_command_during_a_download_waits_its_turn() {
     );
     assert_eq!(client.reply(), "226 Transfer complete\n");
 }
+
+// ---------------------------------------------------------------------
+// Bad inputs: none may panic the server, leak a thread or a port, or
+// hold up another client.
+// ---------------------------------------------------------------------
+
+/// The open file descriptors of this process (the server runs in it).
+fn open_fds() -> usize {
+    fs::read_dir("/proc/self/fd").unwrap().count()
+}
+
+/// Waits, boundedly, until the server serves no connection.
+fn wait_idle(server: &ServerHandle) {
+    let deadline = Instant::now() + TIMEOUT;
+    while server.live_connections() > 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(server.live_connections(), 0);
+}
+
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_pasv_never_connected_holds_nothing_up() {
+    let root = tempfile::tempdir().unwrap();
+    let server = server(root.path());
+    let mut idle = Client::login(&server, "alice", "secret");
+    assert_eq!(code(&idle.send("PASV")), "227");
+    // Another client is served meanwhile.
+    let mut other = Client::login(&server, "alice", "secret");
+    assert_eq!(code(&other.send("NOOP")), "200");
+    assert_eq!(idle.send("QUIT"), "221 Goodbye\n");
+    drop(other);
+    wait_idle(&server);
+}
+
+#[test]
+fn a_thousand_pasv_leave_one_listener() {
+    let root = tempfile::tempdir().unwrap();
+    let server = server(root.path());
+    let mut client = Client::login(&server, "alice", "secret");
+    assert_eq!(code(&client.send("PASV")), "227");
+    let before = open_fds();
+    for _ in 0..1000 {
+        assert_eq!(code(&client.send("PASV")), "227");
+    }
+    let after = open_fds();
+    // Other tests run in this process too: allow a little noise, not 1000.
+    assert!(after < before + 50, "{before} fds before, {after} after");
+    assert_eq!(code(&client.send("QUIT")), "221");
+}
+
+#[test]
+fn abor_stops_an_upload_and_keeps_the_old_file() {
+    let root = tempfile::tempdir().unwrap();
+    fs::write(root.path().join("keep.txt"), b"old").unwrap();
+    let server = server(root.path());
+    let mut client = Client::login(&server, "alice", "secret");
+    assert_eq!(code(&client.send("TYPE I")), "200");
+    let mut data = client.passive();
+    assert_eq!(code(&client.send("STOR keep.txt")), "150");
+    data.write_all(&[b'n'; 100_000]).unwrap();
+    client.write(b"ABOR\r\n");
+    // The server stops when it next looks at the control connection,
+    // which it does before each buffer it reads: keep sending.
+    let reply = loop {
+        if data.write_all(&[b'n'; 4096]).is_err() {
+            break client.reply();
+        }
+        // Bounded: the server looks before each buffer.
+        let mut peek = [0; 1];
+        client.writer.set_nonblocking(true).unwrap();
+        let ready = client.writer.peek(&mut peek).is_ok();
+        client.writer.set_nonblocking(false).unwrap();
+        if ready {
+            break client.reply();
+        }
+    };
+    assert_eq!(reply, "426 Transfer aborted\n");
+    assert_eq!(client.reply(), "226 ABOR successful\n");
+    assert_eq!(code(&client.send("NOOP")), "200");
+    assert_eq!(fs::read(root.path().join("keep.txt")).unwrap(), b"old");
+    assert_eq!(names_in(root.path()), ["keep.txt"]);
+}
+
+#[test]
+fn odd_paths_stay_inside_the_root() {
+    let outside = tempfile::tempdir().unwrap();
+    let root_parent = tempfile::tempdir().unwrap();
+    let root = root_parent.path().join("root");
+    fs::create_dir(&root).unwrap();
+    fs::write(root_parent.path().join("x"), b"outside").unwrap();
+    fs::create_dir(root.join("a")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), root.join("a/linkdir")).unwrap();
+    let server = server(&root);
+    let mut client = Client::login(&server, "alice", "secret");
+    // Climbing stops at the root: `..` of `/` is `/`, so these name /x.
+    for command in ["SIZE ../x", "SIZE /../x", "SIZE a/../../x", "CWD a/linkdir"] {
+        assert_eq!(code(&client.send(command)), "550", "{command}");
+    }
+    assert_eq!(code(&client.send("EPSV")), "229");
+    assert_eq!(code(&client.send("STOR a/linkdir/p")), "550");
+    assert_eq!(names_in(outside.path()), Vec::<String>::new());
+    // Odd names that are only names.
+    assert_eq!(code(&client.send("TYPE I")), "200");
+    for name in ["...", "a name with spaces", " lead", "trail ", "-dash"] {
+        let reply = client.upload(&format!("STOR {name}"), b"odd");
+        assert_eq!(code(&reply), "226", "{name:?}: {reply}");
+        assert_eq!(fs::read(root.join(name)).unwrap(), b"odd", "{name:?}");
+        assert_eq!(client.download(&format!("RETR {name}")), b"odd", "{name:?}");
+    }
+    // A very long path: refused, the session goes on.
+    let long = "d/".repeat(2000);
+    let reply = client.send(&format!("CWD {long}"));
+    assert!(
+        ["550", "553", "500", "501"].contains(&code(&reply)),
+        "{reply}"
+    );
+    let longer = "x".repeat(4000);
+    let reply = client.send(&format!("MKD {longer}"));
+    assert!(["550", "553"].contains(&code(&reply)), "{reply}");
+    assert_eq!(code(&client.send("NOOP")), "200");
+}
+
+#[test]
+fn port_and_eprt_that_lead_elsewhere_are_refused() {
+    let root = tempfile::tempdir().unwrap();
+    let server = server(root.path());
+    let mut client = Client::login(&server, "alice", "secret");
+    assert_eq!(code(&client.send("PORT 127,0,0,1,0,21")), "504");
+    assert_eq!(code(&client.send("PORT 192,0,2,1,4,1")), "504");
+    assert_eq!(code(&client.send("EPRT |1|192.0.2.1|1025|")), "504");
+    let reply = client.send("EPRT |2|::1|1025|");
+    assert!(["504", "522"].contains(&code(&reply)), "{reply}");
+    assert_eq!(code(&client.send("NOOP")), "200");
+}
+
+#[test]
+fn an_endless_command_line_gets_500_and_the_session_goes_on() {
+    let root = tempfile::tempdir().unwrap();
+    let server = server(root.path());
+    let mut client = Client::login(&server, "alice", "secret");
+    let chunk = vec![b'A'; 1024 * 1024];
+    for _ in 0..10 {
+        client.write(&chunk);
+    }
+    client.write(b"\r\n");
+    let reply = client.reply();
+    assert_eq!(code(&reply), "500", "{reply}");
+    assert_eq!(code(&client.send("NOOP")), "200");
+}
+
+#[test]
+fn commands_out_of_order_are_refused() {
+    let root = tempfile::tempdir().unwrap();
+    fs::write(root.path().join("a.txt"), b"x").unwrap();
+    let server = server(root.path());
+    let mut client = Client::connect(&server);
+    for command in [
+        "RETR a.txt",
+        "LIST",
+        "PASV",
+        "CWD /",
+        "STOR b",
+        "DELE a.txt",
+        "PASS x",
+    ] {
+        let reply = client.send(command);
+        assert!(["530", "503"].contains(&code(&reply)), "{command}: {reply}");
+    }
+    assert!(!root.path().join("b").exists());
+    let mut client = Client::login(&server, "alice", "secret");
+    assert_eq!(code(&client.send("RNTO b.txt")), "503");
+    assert!(root.path().join("a.txt").exists());
+}
+
+#[test]
+fn garbage_bytes_do_not_stop_the_server() {
+    let root = tempfile::tempdir().unwrap();
+    let server = server(root.path());
+    // A small generator: the same bytes on every run.
+    let mut state: u32 = 12345;
+    let mut garbage = Vec::new();
+    for _ in 0..200_000 {
+        state = state.wrapping_mul(1103515245).wrapping_add(12345);
+        garbage.push((state >> 16) as u8);
+    }
+    let mut bad = TcpStream::connect(server.local_addr()).unwrap();
+    bad.set_read_timeout(Some(TIMEOUT)).unwrap();
+    let _ = bad.write_all(&garbage);
+    let _ = bad.write_all(b"\0\0\0NOOP\0\r\n\xff\xff\xff\xfb\x01\xff\xfd\x03\xff\r\n");
+    let mut client = Client::connect(&server);
+    let reply = client.send("US\0ER alice");
+    assert!(["500", "501", "331"].contains(&code(&reply)), "{reply}");
+    client.write(b"\xff\xfb\x01\xff\xfe\x03NOOP\r\n");
+    let reply = client.reply();
+    assert!(["200", "500", "530"].contains(&code(&reply)), "{reply}");
+    drop(bad);
+    let mut client = Client::login(&server, "alice", "secret");
+    assert_eq!(code(&client.send("NOOP")), "200");
+}
+
+#[test]
+fn clients_over_the_cap_get_421_and_every_thread_ends() {
+    let root = tempfile::tempdir().unwrap();
+    let config = netlessons::serve::Config {
+        max_connections: 10,
+        report: netlessons::serve::report_nothing,
+        ..Default::default()
+    };
+    let server = Server::bind_with("127.0.0.1:0", config)
+        .unwrap()
+        .spawn(FtpHandler::new(root.path(), users()).unwrap())
+        .unwrap();
+    let mut held = Vec::new();
+    for _ in 0..10 {
+        held.push(Client::login(&server, "alice", "secret"));
+    }
+    let mut refused = 0;
+    for _ in 0..200 {
+        let stream = TcpStream::connect(server.local_addr()).unwrap();
+        stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+        let mut line = String::new();
+        BufReader::new(stream).read_line(&mut line).unwrap();
+        if line.starts_with("421 ") {
+            refused += 1;
+        }
+    }
+    assert_eq!(refused, 200);
+    for client in &mut held {
+        assert_eq!(code(&client.send("NOOP")), "200");
+    }
+    drop(held);
+    wait_idle(&server);
+    let mut client = Client::login(&server, "alice", "secret");
+    assert_eq!(code(&client.send("QUIT")), "221");
+    drop(client);
+    wait_idle(&server);
+    let workers = server.worker_threads();
+    assert!(
+        workers <= netlessons::serve::MAX_IDLE_WORKERS + 1,
+        "{workers}"
+    );
+    server.shutdown();
+}
+
+#[test]
+fn a_data_connection_from_another_local_address_is_refused() {
+    let root = tempfile::tempdir().unwrap();
+    fs::write(root.path().join("a.txt"), b"for alice only").unwrap();
+    let server = serve(
+        FtpHandler::new(root.path(), users())
+            .unwrap()
+            .with_data_connect_timeout(Duration::from_millis(300)),
+    );
+    let mut client = Client::login(&server, "alice", "secret");
+    let reply = client.send("EPSV");
+    let port: u16 = reply
+        .split("|||")
+        .nth(1)
+        .unwrap()
+        .split('|')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // 127.0.0.2 is loopback too, but not the client's address. std cannot
+    // bind a socket before it connects; python's socket module can.
+    let script = format!(
+        "import socket,sys\ns=socket.socket()\ns.bind(('127.0.0.2',0))\n\
+         s.connect(('127.0.0.1',{port}))\nprint('connected',flush=True)\n\
+         s.settimeout(10)\nprint(s.recv(100))\n"
+    );
+    let mut stranger = std::process::Command::new("python3")
+        .args(["-c", &script])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(stranger.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "connected\n");
+    assert_eq!(code(&client.send("RETR a.txt")), "150");
+    assert_eq!(code(&client.reply()), "425");
+    line.clear();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "b''\n", "the stranger got bytes");
+    assert!(stranger.wait().unwrap().success());
+    assert_eq!(code(&client.send("NOOP")), "200");
+}
+
+#[test]
+fn rest_past_the_end_and_huge_rest() {
+    let root = tempfile::tempdir().unwrap();
+    fs::write(root.path().join("a.txt"), b"0123456789").unwrap();
+    let server = server(root.path());
+    let mut client = Client::login(&server, "alice", "secret");
+    assert_eq!(code(&client.send("TYPE I")), "200");
+    let mut data = client.passive();
+    assert_eq!(code(&client.send("REST 100")), "350");
+    let reply = client.send("RETR a.txt");
+    if code(&reply) == "150" {
+        let mut bytes = Vec::new();
+        data.read_to_end(&mut bytes).unwrap();
+        assert_eq!(bytes, b"");
+        let reply = client.reply();
+        assert!(["226", "551", "554"].contains(&code(&reply)), "{reply}");
+    } else {
+        assert!(["551", "554", "550"].contains(&code(&reply)), "{reply}");
+    }
+    for huge in [
+        "18446744073709551615",
+        "18446744073709551616",
+        "99999999999999999999999",
+        "-1",
+    ] {
+        let reply = client.send(&format!("REST {huge}"));
+        if code(&reply) == "350" {
+            let _data = client.passive();
+            let reply = client.send("RETR a.txt");
+            assert!(
+                ["150", "551", "554", "550"].contains(&code(&reply)),
+                "{huge}: {reply}"
+            );
+            if code(&reply) == "150" {
+                let reply = client.reply();
+                assert!(!reply.is_empty());
+            }
+        } else {
+            assert!(["501", "500"].contains(&code(&reply)), "{huge}: {reply}");
+        }
+    }
+    assert_eq!(code(&client.send("NOOP")), "200");
+}
+
+#[test]
+fn file_commands_on_the_wrong_kind_of_thing() {
+    let root = tempfile::tempdir().unwrap();
+    fs::create_dir(root.path().join("dir")).unwrap();
+    fs::write(root.path().join("dir/inside"), b"x").unwrap();
+    fs::write(root.path().join("file"), b"x").unwrap();
+    let server = server(root.path());
+    let mut client = Client::login(&server, "alice", "secret");
+    for (command, expected) in [
+        ("SIZE dir", "550"),
+        ("MDTM dir", "550"),
+        ("RMD dir", "550"),
+        ("MKD dir", "550"),
+        ("MKD file", "550"),
+        ("RNFR missing", "550"),
+        ("DELE dir", "550"),
+        ("CWD file", "550"),
+        ("RMD file", "550"),
+    ] {
+        assert_eq!(code(&client.send(command)), expected, "{command}");
+    }
+    assert!(root.path().join("dir/inside").exists());
+    assert!(root.path().join("file").is_file());
+    assert_eq!(client.send("PWD"), "257 \"/\" is the current directory\n");
+}
+
+#[test]
+fn twenty_clients_store_the_same_name() {
+    let root = tempfile::tempdir().unwrap();
+    let server = server(root.path());
+    let threads: Vec<_> = (0..20u8)
+        .map(|n| {
+            let addr = server.local_addr();
+            std::thread::spawn(move || {
+                let stream = TcpStream::connect(addr).unwrap();
+                stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+                let mut client = Client {
+                    reader: BufReader::new(stream.try_clone().unwrap()),
+                    writer: stream,
+                };
+                assert!(client.reply().starts_with("220 "));
+                client.send("USER alice");
+                client.send("PASS secret");
+                client.send("TYPE I");
+                let bytes = vec![b'a' + n; 200_000];
+                client.upload("STOR same.bin", &bytes)
+            })
+        })
+        .collect();
+    for thread in threads {
+        assert_eq!(code(&thread.join().unwrap()), "226");
+    }
+    let stored = fs::read(root.path().join("same.bin")).unwrap();
+    assert_eq!(stored.len(), 200_000);
+    assert!(stored.iter().all(|&b| b == stored[0]));
+    assert_eq!(names_in(root.path()), ["same.bin"]);
+}
+
+#[test]
+fn a_slow_uploader_is_still_served() {
+    let root = tempfile::tempdir().unwrap();
+    let server = server(root.path());
+    let mut client = Client::login(&server, "alice", "secret");
+    let mut data = client.passive();
+    assert_eq!(code(&client.send("STOR slow.txt")), "150");
+    for n in 0..10u8 {
+        data.write_all(&[b'0' + n]).unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(data);
+    assert_eq!(code(&client.reply()), "226");
+    assert_eq!(
+        fs::read(root.path().join("slow.txt")).unwrap(),
+        b"0123456789"
+    );
+}
+
+#[test]
+fn a_failed_resumed_stor_leaves_no_new_file() {
+    let root = tempfile::tempdir().unwrap();
+    let server = server(root.path());
+    let mut client = Client::login(&server, "alice", "secret");
+    assert_eq!(code(&client.send("TYPE I")), "200");
+    let _data = client.passive();
+    // An offset no file system can seek to.
+    assert_eq!(code(&client.send("REST 18446744073709551615")), "350");
+    assert_eq!(code(&client.send("STOR new.bin")), "451");
+    assert_eq!(names_in(root.path()), Vec::<String>::new());
+    assert_eq!(code(&client.send("NOOP")), "200");
+}
+
+#[test]
+fn a_client_that_never_reads_a_download_is_cut_off() {
+    let root = tempfile::tempdir().unwrap();
+    fs::write(root.path().join("big.bin"), vec![b'z'; 64 * 1024 * 1024]).unwrap();
+    let server = serve(
+        FtpHandler::new(root.path(), users())
+            .unwrap()
+            .with_data_pace(Duration::from_millis(200), 1024 * 1024),
+    );
+    let mut client = Client::login(&server, "alice", "secret");
+    assert_eq!(code(&client.send("TYPE I")), "200");
+    let data = client.passive();
+    let started = Instant::now();
+    assert_eq!(code(&client.send("RETR big.bin")), "150");
+    // The data connection is never read.
+    assert_eq!(client.reply(), "426 Connection closed; transfer aborted\n");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(code(&client.send("NOOP")), "200");
+    drop(data);
+}
