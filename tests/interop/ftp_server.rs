@@ -141,3 +141,140 @@ fn lftp_mirrors_a_tree_up_and_back() {
         binary(70_000)
     );
 }
+
+#[test]
+fn wget_gets_a_file_and_mirrors_the_tree() {
+    let root = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    fs::create_dir_all(root.path().join("sub/deeper")).unwrap();
+    fs::write(root.path().join("hello.txt"), "hello\n").unwrap();
+    fs::write(root.path().join("sub/b.bin"), binary(300_000)).unwrap();
+    fs::write(root.path().join("sub/deeper/c.txt"), "deep\n").unwrap();
+    let server = server(root.path());
+    let url = format!(
+        "ftp://alice:secret@127.0.0.1:{}/",
+        server.local_addr().port()
+    );
+    let file_url = format!("{url}hello.txt");
+    let out = run("wget", &["-q", "-O", "-", &file_url], b"");
+    assert_eq!(out.stdout, b"hello\n");
+    // Active mode too: wget listens, the server connects.
+    let out = run(
+        "wget",
+        &["-q", "--no-passive-ftp", "-O", "-", &file_url],
+        b"",
+    );
+    assert_eq!(out.stdout, b"hello\n");
+    let dir = local.path().to_str().unwrap();
+    run("wget", &["-q", "-m", "-nH", "-P", dir, &url], b"");
+    assert_eq!(
+        fs::read(local.path().join("sub/b.bin")).unwrap(),
+        binary(300_000)
+    );
+    assert_eq!(
+        fs::read(local.path().join("sub/deeper/c.txt")).unwrap(),
+        b"deep\n"
+    );
+}
+
+#[test]
+fn the_classic_ftp_client_runs_a_script() {
+    let root = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    fs::write(root.path().join("hello.txt"), "hello\n").unwrap();
+    fs::write(local.path().join("up.bin"), binary(70_000)).unwrap();
+    let server = server(root.path());
+    let port = server.local_addr().port().to_string();
+    let got = local.path().join("got.txt");
+    let up = local.path().join("up.bin");
+    let script = format!(
+        "user alice secret\nbinary\nget hello.txt {}\nput {} up.bin\n\
+         mkdir made\nrename up.bin made/moved.bin\npassive\nls made\nbye\n",
+        got.display(),
+        up.display()
+    );
+    let out = run(
+        "tnftp",
+        &["-n", "-v", "127.0.0.1", &port],
+        script.as_bytes(),
+    );
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("230 Logged in"), "{shown}");
+    assert!(shown.contains("257 \"/made\" created"), "{shown}");
+    // `passive` turned passive mode off: the listing came over PORT.
+    assert!(shown.contains("200 PORT command successful"), "{shown}");
+    assert!(shown.contains(" moved.bin\n"), "{shown}");
+    assert_eq!(fs::read(&got).unwrap(), b"hello\n");
+    assert_eq!(
+        fs::read(root.path().join("made/moved.bin")).unwrap(),
+        binary(70_000)
+    );
+}
+
+#[test]
+fn ncftpget_and_ncftpput_move_files() {
+    let root = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    fs::create_dir(root.path().join("sub")).unwrap();
+    fs::write(root.path().join("sub/b.bin"), binary(300_000)).unwrap();
+    fs::write(local.path().join("up.bin"), binary(1000)).unwrap();
+    let server = server(root.path());
+    let port = server.local_addr().port().to_string();
+    let login = ["-u", "alice", "-p", "secret", "-P", &port, "127.0.0.1"];
+    let mut args = login.to_vec();
+    args.extend([local.path().to_str().unwrap(), "/sub/b.bin"]);
+    run("ncftpget", &args, b"");
+    assert_eq!(
+        fs::read(local.path().join("b.bin")).unwrap(),
+        binary(300_000)
+    );
+    let up = local.path().join("up.bin");
+    let mut args = login.to_vec();
+    args.extend(["/sub", up.to_str().unwrap()]);
+    run("ncftpput", &args, b"");
+    assert_eq!(
+        fs::read(root.path().join("sub/up.bin")).unwrap(),
+        binary(1000)
+    );
+}
+
+const FTPLIB_ACTIVE_AND_TLS: &str = r#"
+import ftplib, io, sys
+port = int(sys.argv[1])
+ftp = ftplib.FTP()
+ftp.connect("127.0.0.1", port, timeout=10)
+ftp.login("alice", "secret")
+ftp.set_pasv(False)
+data = bytes(range(256)) * 1000
+print("stor", ftp.storbinary("STOR active.bin", io.BytesIO(data)))
+back = io.BytesIO()
+ftp.retrbinary("RETR active.bin", back.write)
+print("same", back.getvalue() == data)
+print("nlst", ftp.nlst())
+ftp.quit()
+tls = ftplib.FTP_TLS()
+tls.connect("127.0.0.1", port, timeout=10)
+try:
+    tls.login("alice", "secret")
+except ftplib.error_perm as error:
+    print("tls", error)
+print("then", tls.sendcmd("USER alice"))
+print("and", tls.sendcmd("PASS secret"))
+"#;
+
+#[test]
+fn python_ftplib_in_active_mode_and_with_tls_asked() {
+    let root = tempfile::tempdir().unwrap();
+    let server = server(root.path());
+    let port = server.local_addr().port().to_string();
+    let out = python(FTPLIB_ACTIVE_AND_TLS, &[&port]);
+    assert_eq!(
+        out,
+        "stor 226 Transfer complete\n\
+         same True\n\
+         nlst ['active.bin']\n\
+         tls 502 AUTH is not implemented here\n\
+         then 331 Password required\n\
+         and 230 Logged in\n"
+    );
+}
