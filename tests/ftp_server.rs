@@ -492,6 +492,7 @@ fn abor_stops_an_upload_and_keeps_the_old_file() {
     let mut client = Client::login(&server, "alice", "secret");
     assert_eq!(code(&client.send("TYPE I")), "200");
     let mut data = client.passive();
+    data.set_write_timeout(Some(TIMEOUT)).unwrap();
     assert_eq!(code(&client.send("STOR keep.txt")), "150");
     data.write_all(&[b'n'; 100_000]).unwrap();
     client.write(b"ABOR\r\n");
@@ -881,4 +882,55 @@ fn a_client_that_never_reads_a_download_is_cut_off() {
     );
     assert_eq!(code(&client.send("NOOP")), "200");
     drop(data);
+}
+
+/// A server whose shutdown gives live connections 100 ms.
+fn server_with_short_grace(root: &Path, handler: FtpHandler) -> ServerHandle {
+    let _ = root;
+    let config = netlessons::serve::Config {
+        shutdown_grace: Duration::from_millis(100),
+        report: netlessons::serve::report_nothing,
+        ..Default::default()
+    };
+    Server::bind_with("127.0.0.1:0", config)
+        .unwrap()
+        .spawn(handler)
+        .unwrap()
+}
+
+#[test]
+fn shutdown_ends_a_wait_for_a_data_connection() {
+    let root = tempfile::tempdir().unwrap();
+    fs::write(root.path().join("a.txt"), b"x").unwrap();
+    let server =
+        server_with_short_grace(root.path(), FtpHandler::new(root.path(), users()).unwrap());
+    let mut client = Client::login(&server, "alice", "secret");
+    assert_eq!(code(&client.send("PASV")), "227");
+    assert_eq!(code(&client.send("RETR a.txt")), "150");
+    let started = Instant::now();
+    server.shutdown();
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_client_that_leaves_during_the_wait_for_its_data_connection_frees_its_thread() {
+    let root = tempfile::tempdir().unwrap();
+    fs::write(root.path().join("a.txt"), b"x").unwrap();
+    // The default wait, 30 s: the thread must not need it.
+    let server = server(root.path());
+    let mut client = Client::login(&server, "alice", "secret");
+    assert_eq!(code(&client.send("PASV")), "227");
+    assert_eq!(code(&client.send("RETR a.txt")), "150");
+    let started = Instant::now();
+    drop(client);
+    wait_idle(&server);
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
 }

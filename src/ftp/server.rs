@@ -34,7 +34,9 @@
 //! # Not watched
 //!
 //! `ABOR` while the server waits for a data connection is read after the
-//! wait ([`DATA_CONNECT_TIMEOUT`] at most), as the next command.
+//! wait ([`DATA_CONNECT_TIMEOUT`] at most), as the next command. The end
+//! of the control connection (the client left, or the server shuts down)
+//! is seen during the wait, and ends it.
 //!
 //! # ABOR during a transfer
 //!
@@ -417,7 +419,9 @@ impl Connection<'_> {
             }
             DataConnection::Passive => {
                 let listener = self.listener.take().ok_or(Failure::DataConnection)?;
-                accept_from(&listener, self.peer.ip(), timeout)?
+                accept_from(&listener, self.peer.ip(), timeout, &|| {
+                    control_closed(&self.control)
+                })?
             }
         };
         stream
@@ -667,11 +671,14 @@ impl Connection<'_> {
 }
 
 /// Waits up to `timeout` for a connection from `client` on `listener`;
-/// connections from other hosts are closed unread (RFC 2577 §3).
+/// connections from other hosts are closed unread (RFC 2577 §3). The wait
+/// ends early when `gone` says the control connection has ended (its
+/// client left, or the server shuts down): no one is left to serve.
 fn accept_from(
     listener: &TcpListener,
     client: IpAddr,
     timeout: Duration,
+    gone: &dyn Fn() -> bool,
 ) -> Result<TcpStream, Failure> {
     listener
         .set_nonblocking(true)
@@ -687,7 +694,7 @@ fn accept_from(
             }
             Ok(_stranger) => {}
             Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
-                if Instant::now() >= deadline {
+                if Instant::now() >= deadline || gone() {
                     return Err(Failure::DataConnection);
                 }
                 thread::sleep(ACCEPT_POLL);
@@ -695,6 +702,23 @@ fn accept_from(
             Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
             Err(_) => return Err(Failure::DataConnection),
         }
+    }
+}
+
+/// Whether `control` has reached its end or failed, looked at without
+/// waiting and without taking any byte from it.
+fn control_closed(control: &TcpStream) -> bool {
+    if control.set_nonblocking(true).is_err() {
+        return true;
+    }
+    let peeked = control.peek(&mut [0]);
+    if control.set_nonblocking(false).is_err() {
+        return true;
+    }
+    match peeked {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(error) => error.kind() != io::ErrorKind::WouldBlock,
     }
 }
 
@@ -884,7 +908,7 @@ mod tests {
         let mut stranger = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         // The control connection came from elsewhere: this one is a stranger.
         let client: IpAddr = "192.0.2.7".parse().unwrap();
-        let accepted = accept_from(&listener, client, Duration::from_millis(100));
+        let accepted = accept_from(&listener, client, Duration::from_millis(100), &|| false);
         assert_eq!(accepted.err(), Some(Failure::DataConnection));
         stranger
             .set_read_timeout(Some(Duration::from_secs(5)))
@@ -897,6 +921,6 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let _client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let client: IpAddr = "127.0.0.1".parse().unwrap();
-        assert!(accept_from(&listener, client, Duration::from_secs(5)).is_ok());
+        assert!(accept_from(&listener, client, Duration::from_secs(5), &|| false).is_ok());
     }
 }
