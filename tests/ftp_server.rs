@@ -934,3 +934,42 @@ fn a_client_that_leaves_during_the_wait_for_its_data_connection_frees_its_thread
         started.elapsed()
     );
 }
+
+#[test]
+fn shutdown_ends_an_upload_whose_sender_went_silent() {
+    let root = tempfile::tempdir().unwrap();
+    let server =
+        server_with_short_grace(root.path(), FtpHandler::new(root.path(), users()).unwrap());
+    let mut client = Client::login(&server, "alice", "secret");
+    let mut data = client.passive();
+    assert_eq!(code(&client.send("STOR silent.txt")), "150");
+    data.write_all(b"a start, then nothing").unwrap();
+    let started = Instant::now();
+    server.shutdown();
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(names_in(root.path()), Vec::<String>::new());
+}
+
+#[test]
+fn abor_stops_an_upload_whose_sender_went_silent() {
+    let root = tempfile::tempdir().unwrap();
+    let server = server(root.path());
+    let mut client = Client::login(&server, "alice", "secret");
+    let mut data = client.passive();
+    assert_eq!(code(&client.send("STOR silent.txt")), "150");
+    data.write_all(b"a start, then nothing").unwrap();
+    let started = Instant::now();
+    client.write(b"ABOR\r\n");
+    assert_eq!(client.reply(), "426 Transfer aborted\n");
+    assert_eq!(client.reply(), "226 ABOR successful\n");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(names_in(root.path()), Vec::<String>::new());
+}

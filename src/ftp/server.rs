@@ -48,8 +48,8 @@
 //! "synch" of RFC 959 sends the DM as TCP urgent data, which std cannot
 //! read: Python's `ftplib` sends the last byte of `ABOR\r\n` that way, so
 //! its abort arrives without its LF and is not seen during the transfer.
-//! An upload whose client stops sending is not checked until its data
-//! read times out ([`DATA_IDLE_TIMEOUT`]).
+//! An upload whose client stops sending is checked every
+//! fifth of a second all the same, until [`DATA_IDLE_TIMEOUT`] ends it.
 
 use super::ascii::{FromNetwork, ToNetwork};
 use super::command::{parse_command, Command, TransferType, MAX_COMMAND_LINE_LEN};
@@ -90,6 +90,12 @@ const ACCEPT_POLL: Duration = Duration::from_millis(10);
 /// stalled or gone, and should not hold a thread for the five minutes of
 /// the control connection's [`IDLE_TIMEOUT`].
 pub const DATA_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How long one read of an upload's data connection waits before the
+/// control connection is looked at again: a silent sender's ABOR, its
+/// departure, or the server's shutdown is seen within this, not after
+/// [`DATA_IDLE_TIMEOUT`].
+const DATA_READ_SLICE: Duration = Duration::from_millis(200);
 
 /// The bytes a transfer moves at a time, file to socket or socket to
 /// file. 64 KiB: large enough that system calls cost little beside the
@@ -425,7 +431,7 @@ impl Connection<'_> {
             }
         };
         stream
-            .set_read_timeout(Some(DATA_IDLE_TIMEOUT))
+            .set_read_timeout(Some(DATA_READ_SLICE))
             .map_err(|_| Failure::DataConnection)?;
         Ok(stream)
     }
@@ -503,14 +509,26 @@ impl Connection<'_> {
         let mut buffer = vec![0; TRANSFER_BUFFER];
         let mut converted = Vec::new();
         let mut from_network = FromNetwork::default();
+        let mut last_byte = Instant::now();
         loop {
             self.check_control(session, lines)?;
             let read = match (&*data).read(&mut buffer) {
                 Ok(0) => break,
                 Ok(read) => read,
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                // A slice without bytes: look at the control connection,
+                // and wait on until the sender has been silent too long.
+                Err(error)
+                    if matches!(
+                        error.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) && last_byte.elapsed() < DATA_IDLE_TIMEOUT =>
+                {
+                    continue
+                }
                 Err(_) => return Err(Failure::Aborted.into()),
             };
+            last_byte = Instant::now();
             let bytes = match ascii {
                 true => {
                     converted.clear();
