@@ -973,3 +973,29 @@ fn abor_stops_an_upload_whose_sender_went_silent() {
     );
     assert_eq!(names_in(root.path()), Vec::<String>::new());
 }
+
+#[test]
+fn names_of_the_servers_temporary_files_are_not_for_clients() {
+    let root = tempfile::tempdir().unwrap();
+    // As an upload cut off by a crash would leave it: listings hide it.
+    fs::write(root.path().join(".tmp-left"), b"half an upload").unwrap();
+    let server = server(root.path());
+    let mut client = Client::login(&server, "alice", "secret");
+    assert_eq!(client.download("NLST"), b"");
+    for command in [
+        "SIZE .tmp-left",
+        "DELE .tmp-left",
+        "RNFR .tmp-left",
+        "MLST .tmp-left",
+    ] {
+        assert_eq!(code(&client.send(command)), "550", "{command}");
+    }
+    // A file by such a name would be missing from every listing.
+    assert_eq!(code(&client.send("MKD .tmp-dir")), "553");
+    assert_eq!(code(&client.send("EPSV")), "229");
+    assert_eq!(code(&client.send("STOR .tmp-planted")), "553");
+    fs::write(root.path().join("a.txt"), b"x").unwrap();
+    assert_eq!(code(&client.send("RNFR a.txt")), "350");
+    assert_eq!(code(&client.send("RNTO .tmp-hidden")), "553");
+    assert_eq!(names_in(root.path()), [".tmp-left", "a.txt"]);
+}

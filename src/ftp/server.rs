@@ -763,6 +763,9 @@ fn failure_of(error: io::Error) -> Failure {
 /// The real path of something that exists under the root, every link on
 /// the way checked (`http::files::locate`).
 fn existing(root: &Path, path: &VirtualPath) -> Result<PathBuf, Failure> {
+    if is_temporary(path) {
+        return Err(Failure::NotFound);
+    }
     locate(root, path.segments())
         .map(|located| located.path)
         .map_err(|refused| match refused.status {
@@ -771,10 +774,22 @@ fn existing(root: &Path, path: &VirtualPath) -> Result<PathBuf, Failure> {
         })
 }
 
+/// Whether `path` goes through a name of an upload's temporary file
+/// ([`TEMP_PREFIX`]): listings leave those out, so clients may neither
+/// reach nor make one, or a file would be there and never listed.
+fn is_temporary(path: &VirtualPath) -> bool {
+    path.segments()
+        .iter()
+        .any(|segment| segment.starts_with(TEMP_PREFIX))
+}
+
 /// The real path for something to be made at `path`: its directory must
 /// exist under the root, and if the name is a symbolic link already, it
 /// must lead inside the root.
 fn new_path(root: &Path, path: &VirtualPath) -> Result<PathBuf, Failure> {
+    if is_temporary(path) {
+        return Err(Failure::NameNotAllowed);
+    }
     let (name, parent) = path
         .segments()
         .split_last()
