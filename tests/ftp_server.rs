@@ -999,3 +999,15 @@ fn names_of_the_servers_temporary_files_are_not_for_clients() {
     assert_eq!(code(&client.send("RNTO .tmp-hidden")), "553");
     assert_eq!(names_in(root.path()), [".tmp-left", "a.txt"]);
 }
+
+#[test]
+fn a_directory_renamed_into_itself_is_refused_as_the_clients_error() {
+    let root = tempfile::tempdir().unwrap();
+    fs::create_dir_all(root.path().join("dir/inner")).unwrap();
+    let server = server(root.path());
+    let mut client = Client::login(&server, "alice", "secret");
+    assert_eq!(code(&client.send("RNFR dir")), "350");
+    // Not 451 (a local error): the server is fine, the request is not.
+    assert_eq!(code(&client.send("RNTO dir/inner/dir")), "550");
+    assert!(root.path().join("dir/inner").is_dir());
+}

@@ -681,7 +681,13 @@ impl Connection<'_> {
                     return Err(Failure::PermissionDenied);
                 }
                 let from = existing(root, &from)?;
-                fs::rename(from, new_path(root, path)?).map_err(failure_of)?;
+                fs::rename(from, new_path(root, path)?).map_err(|error| {
+                    match error.kind() {
+                        // A directory into itself (EINVAL): the request's fault.
+                        io::ErrorKind::InvalidInput => Failure::PermissionDenied,
+                        _ => failure_of(error),
+                    }
+                })?;
                 Ok(Outcome::Done)
             }
         }
