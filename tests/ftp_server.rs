@@ -885,8 +885,7 @@ fn a_client_that_never_reads_a_download_is_cut_off() {
 }
 
 /// A server whose shutdown gives live connections 100 ms.
-fn server_with_short_grace(root: &Path, handler: FtpHandler) -> ServerHandle {
-    let _ = root;
+fn server_with_short_grace(handler: FtpHandler) -> ServerHandle {
     let config = netlessons::serve::Config {
         shutdown_grace: Duration::from_millis(100),
         report: netlessons::serve::report_nothing,
@@ -902,8 +901,7 @@ fn server_with_short_grace(root: &Path, handler: FtpHandler) -> ServerHandle {
 fn shutdown_ends_a_wait_for_a_data_connection() {
     let root = tempfile::tempdir().unwrap();
     fs::write(root.path().join("a.txt"), b"x").unwrap();
-    let server =
-        server_with_short_grace(root.path(), FtpHandler::new(root.path(), users()).unwrap());
+    let server = server_with_short_grace(FtpHandler::new(root.path(), users()).unwrap());
     let mut client = Client::login(&server, "alice", "secret");
     assert_eq!(code(&client.send("PASV")), "227");
     assert_eq!(code(&client.send("RETR a.txt")), "150");
@@ -938,8 +936,7 @@ fn a_client_that_leaves_during_the_wait_for_its_data_connection_frees_its_thread
 #[test]
 fn shutdown_ends_an_upload_whose_sender_went_silent() {
     let root = tempfile::tempdir().unwrap();
-    let server =
-        server_with_short_grace(root.path(), FtpHandler::new(root.path(), users()).unwrap());
+    let server = server_with_short_grace(FtpHandler::new(root.path(), users()).unwrap());
     let mut client = Client::login(&server, "alice", "secret");
     let mut data = client.passive();
     assert_eq!(code(&client.send("STOR silent.txt")), "150");
