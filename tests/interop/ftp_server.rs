@@ -2,12 +2,16 @@
 //! curl and lftp. The server runs in this process, on a free port, over a
 //! temporary directory; each client is run against it as a user would.
 
-use super::{python, run};
+use super::{python, require, run};
 use netlessons::ftp::server::FtpHandler;
 use netlessons::ftp::session::Users;
 use netlessons::serve::{Server, ServerHandle};
 use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
 use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 fn server(root: &Path) -> ServerHandle {
     let users = Users::new().with_user("alice", "secret").with_anonymous();
@@ -277,4 +281,68 @@ fn python_ftplib_in_active_mode_and_with_tls_asked() {
          then 331 Password required\n\
          and 230 Logged in\n"
     );
+}
+
+/// Sends `line` (if any) on the control connection and returns the reply
+/// line that ends it (`NNN text`), skipping continuation lines.
+fn reply(control: &mut BufReader<TcpStream>, line: Option<&str>) -> String {
+    if let Some(line) = line {
+        write!(control.get_mut(), "{line}\r\n").unwrap();
+    }
+    loop {
+        let mut text = String::new();
+        control.read_line(&mut text).unwrap();
+        if text.len() >= 4 && text.as_bytes()[3] == b' ' {
+            return text.trim_end().to_string();
+        }
+        assert!(!text.is_empty(), "the server closed the control connection");
+    }
+}
+
+#[test]
+fn a_data_connection_from_another_local_address_is_refused() {
+    // 127.0.0.2 is loopback too, but not the client's address (RFC 2577
+    // §4: a data connection must come from the control connection's peer).
+    // std cannot choose the address a socket connects from; python can,
+    // which is why this test lives with the real peers.
+    let root = tempfile::tempdir().unwrap();
+    fs::write(root.path().join("a.txt"), b"for alice only").unwrap();
+    let users = Users::new().with_user("alice", "secret");
+    let handler = FtpHandler::new(root.path(), users)
+        .unwrap()
+        .with_data_connect_timeout(Duration::from_millis(300));
+    let server = Server::bind("127.0.0.1:0").unwrap().spawn(handler).unwrap();
+    let mut control = BufReader::new(TcpStream::connect(server.local_addr()).unwrap());
+    assert!(reply(&mut control, None).starts_with("220 "));
+    assert!(reply(&mut control, Some("USER alice")).starts_with("331 "));
+    assert!(reply(&mut control, Some("PASS secret")).starts_with("230 "));
+    let epsv = reply(&mut control, Some("EPSV"));
+    let port = epsv
+        .split("|||")
+        .nth(1)
+        .and_then(|rest| rest.split('|').next());
+    let port: u16 = port.and_then(|port| port.parse().ok()).expect(&epsv);
+    let script = format!(
+        "import socket\ns = socket.socket()\ns.bind(('127.0.0.2', 0))\n\
+         s.connect(('127.0.0.1', {port}))\nprint('connected', flush=True)\n\
+         s.settimeout(10)\nprint(s.recv(100))\n"
+    );
+    let mut stranger = Command::new(require("python3"))
+        .args(["-c", &script])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(stranger.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "connected\n");
+    assert!(reply(&mut control, Some("RETR a.txt")).starts_with("150 "));
+    // The stranger is closed unread; the real client never came: 425.
+    assert!(reply(&mut control, None).starts_with("425 "));
+    line.clear();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "b''\n", "the stranger got bytes");
+    assert!(stranger.wait().unwrap().success());
+    assert!(reply(&mut control, Some("NOOP")).starts_with("200 "));
+    server.shutdown();
 }
