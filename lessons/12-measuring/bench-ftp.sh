@@ -23,7 +23,9 @@
 # run's MB/s (curl's own average, 10^6 bytes a second) and the median
 # ratio crate/vsftpd. The download is written to a file in the same
 # folder, as the upload is by the servers, so that it can be checked.
-# Everything it started and wrote is removed when it exits.
+# Each transfer starts after a `sync`, so that no run pays for writing
+# back what the one before it left. Everything it started and wrote is
+# removed when it exits.
 #
 # Needs curl, sha256sum and vsftpd (Debian: apt-get install curl vsftpd),
 # and root, which vsftpd insists on. The client, the two servers and the
@@ -185,6 +187,9 @@ fi
 # measure NAME URL_BASE get|put
 measure() {
   local name=$1 base=$2 way=$3 speed got
+  # Each run starts with nothing left to write back to the disk: not the
+  # new file, nor the last run's upload.
+  sync
   case $way in
     get)
       speed=$(curl -sS --ftp-pasv -o "$tmp/got/big.bin" -w '%{speed_download}' "$base/big.bin")
