@@ -118,7 +118,7 @@ pub const MIN_DATA_RATE: u64 = 1024;
 /// loopback, release build, two cores): looking before every buffer took
 /// 6 system calls per buffer and a median 330 ms of the server's CPU per
 /// GiB (six runs); looking every 10 ms, 3 calls per buffer and 290 ms.
-const CONTROL_CHECK_INTERVAL: Duration = Duration::from_millis(10);
+pub const CONTROL_CHECK_INTERVAL: Duration = Duration::from_millis(10);
 
 /// How long a line that started to arrive on the control connection
 /// during a transfer may take to end.
