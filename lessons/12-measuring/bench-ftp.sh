@@ -23,7 +23,8 @@
 # run's MB/s (curl's own average, 10^6 bytes a second) and the median
 # ratio crate/vsftpd. The download is written to a file in the same
 # folder, as the upload is by the servers, so that it can be checked.
-# Each transfer starts after a `sync`, so that no run pays for writing
+# A download from each server comes first, uncounted, to warm up. Each
+# transfer starts after a `sync`, so that no run pays for writing
 # back what the one before it left. Everything it started and wrote is
 # removed when it exits.
 #
@@ -214,6 +215,12 @@ median() {
   printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
     END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
+
+# One download from each server that is not counted: the first transfer
+# after the file was written was the slowest, whichever server made it.
+echo "warming up..." >&2
+measure "crate, warm-up" "ftp://alice:secret@$crate_addr" get >/dev/null
+measure "vsftpd, warm-up" "ftp://anonymous:@$vsftpd_addr" get >/dev/null
 
 echo "crate: $crate_addr   vsftpd: $vsftpd_addr   $(nproc) cores"
 echo "curl, passive mode, a $SIZE_MIB MiB file, $RUNS run(s) per server and direction"
