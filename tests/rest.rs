@@ -510,6 +510,33 @@ fn a_body_of_another_type_is_415() {
 }
 
 #[test]
+fn a_body_with_two_content_types_is_400_and_changes_nothing() {
+    // Content-Type names one type (RFC 9110 §8.3). Two lines of it make the
+    // body ambiguous: a server that read the first and a proxy that read
+    // the last would disagree about what was sent. Refuse, do not guess.
+    let (_server, mut client) = fresh();
+    let two = [
+        ("Content-Type", "application/json"),
+        ("Content-Type", "text/plain"),
+    ];
+    for method in ["POST", "PUT", "PATCH"] {
+        let target = if method == "POST" {
+            "/notes"
+        } else {
+            "/notes/1"
+        };
+        let reply = client.send_with(method, target, &two, r#"{"text":"a"}"#);
+        assert_eq!(reply.status(), 400, "{method}");
+        assert_eq!(
+            reply.error(),
+            "the request has 2 Content-Type fields; a body has one type",
+            "{method}"
+        );
+    }
+    assert_eq!(client.get("/notes").json(), json("[]"));
+}
+
+#[test]
 fn a_put_takes_json_only_and_its_415_says_so() {
     let (_server, mut client) = fresh();
     client.post(r#"{"text":"a"}"#);

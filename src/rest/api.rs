@@ -283,8 +283,10 @@ impl NotesApi {
     /// for a JSON body: `curl -d` and python's `requests` send
     /// `Accept: */*`, which prefers nothing, and get what a program reads.
     fn create(&self, request: &Request) -> Response {
-        let content_type = request.head.headers.get("content-type");
-        let from_form = is_form_type(content_type);
+        let from_form = match content_type(request) {
+            Ok(content_type) => is_form_type(content_type),
+            Err(response) => return response,
+        };
         let draft = match read_draft(request, from_form) {
             Ok(draft) => draft,
             Err(response) => return response,
@@ -453,7 +455,7 @@ fn save(path: &Path, notes: &Notes) -> Result<(), SaveError> {
 /// a form or JSON, each checked for its syntax (400) then its meaning
 /// (422); any other type is 415, and says which two would do.
 fn read_draft(request: &Request, from_form: bool) -> Result<Draft, Response> {
-    let content_type = request.head.headers.get("content-type");
+    let content_type = content_type(request)?;
     if from_form {
         let fields = parse_form(&request.body).map_err(|bad| error(400, &bad.to_string()))?;
         return draft_from_form(&fields).map_err(|invalid| unprocessable(&invalid));
@@ -474,7 +476,7 @@ fn read_draft(request: &Request, from_form: bool) -> Result<Draft, Response> {
 /// form, or forgot the header), then the bytes themselves (400, saying
 /// where the JSON goes wrong).
 fn read_json(request: &Request, is_patch: bool) -> Result<Value, Response> {
-    let content_type = request.head.headers.get("content-type");
+    let content_type = content_type(request)?;
     if !is_json_type(content_type, is_patch) {
         if !is_patch {
             return Err(unsupported(content_type, JSON));
@@ -492,6 +494,27 @@ fn read_json(request: &Request, is_patch: bool) -> Result<Value, Response> {
     })
 }
 // ANCHOR_END: read_json
+
+/// The request's `Content-Type`, if it has one, or a 400 if it has more.
+///
+/// The field names one type (RFC 9110 §8.3), so two lines of it are not a
+/// list but a contradiction: a server that read the first and a proxy in
+/// front of it that read the last would disagree about what the body is.
+/// RFC 9110 §5.3 lets a recipient refuse such a message; this one does,
+/// rather than guess.
+fn content_type(request: &Request) -> Result<Option<&str>, Response> {
+    let mut lines = request.head.headers.get_all("content-type");
+    let first = lines.next();
+    let more = lines.count();
+    if more > 0 {
+        let message = format!(
+            "the request has {} Content-Type fields; a body has one type",
+            more + 1
+        );
+        return Err(error(400, &message));
+    }
+    Ok(first)
+}
 
 /// 415: the body is not of a type the resource takes.
 fn unsupported(content_type: Option<&str>, accepted: &str) -> Response {
