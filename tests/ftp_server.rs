@@ -934,6 +934,9 @@ fn names_of_the_servers_temporary_files_are_not_for_clients() {
     let server = server(root.path());
     let mut client = Client::login(&server, "alice", "secret");
     assert_eq!(client.download("NLST"), b"");
+    // STAT of a directory lists it over the control connection: the same rule.
+    let status = client.send("STAT /");
+    assert!(!status.contains(".tmp-left"), "{status}");
     for command in [
         "SIZE .tmp-left",
         "DELE .tmp-left",
@@ -962,4 +965,38 @@ fn a_directory_renamed_into_itself_is_refused_as_the_clients_error() {
     // Not 451 (a local error): the server is fine, the request is not.
     assert_eq!(code(&client.send("RNTO dir/inner/dir")), "550");
     assert!(root.path().join("dir/inner").is_dir());
+}
+
+#[test]
+fn a_pattern_lists_the_names_that_match() {
+    // What `mget *.txt` in the classic ftp client sends: NLST with a shell
+    // pattern, which the server expands, as vsftpd and ProFTPD do.
+    let root = tempfile::tempdir().unwrap();
+    for name in ["a.txt", "b.txt", "c.log", ".hidden.txt", "*.txt"] {
+        fs::write(root.path().join(name), b"x").unwrap();
+    }
+    fs::create_dir(root.path().join("sub")).unwrap();
+    fs::write(root.path().join("sub/d.txt"), b"x").unwrap();
+    let server = server(root.path());
+    let mut client = Client::login(&server, "alice", "secret");
+    let mut names = |command: &str| {
+        let listed = String::from_utf8(client.download(command)).unwrap();
+        let mut names: Vec<String> = listed.lines().map(String::from).collect();
+        names.sort();
+        names
+    };
+    // `?` is any one character, a star too.
+    assert_eq!(names("NLST ?.txt"), ["*.txt", "a.txt", "b.txt"]);
+    // A dot file is left to a pattern that starts with a dot, as in a shell.
+    assert_eq!(names("NLST .*.txt"), [".hidden.txt"]);
+    assert_eq!(names("NLST sub/*.txt"), ["sub/d.txt"]);
+    let long = names("LIST *.log");
+    assert_eq!(long.len(), 1);
+    assert!(long[0].ends_with(" c.log"), "{long:?}");
+    // A name that exists is that name, even with a star in it.
+    assert_eq!(names("NLST *.txt"), ["*.txt"]);
+    // No match is the same 550 as a missing file; the session goes on.
+    assert_eq!(code(&client.send("EPSV")), "229");
+    assert_eq!(code(&client.send("NLST *.zip")), "550");
+    assert_eq!(code(&client.send("NOOP")), "200");
 }

@@ -42,6 +42,7 @@ use netlessons::ftp::listing::{
     format_list_line, format_mlsx_line, parse_list_line, parse_mlsx_line, DirEntry, Kind,
     MlsxEntry, MlsxType, PERM_LETTERS, SIX_MONTHS,
 };
+use netlessons::ftp::pattern::NamePattern;
 use netlessons::ftp::reply::{format_reply, quote_path, unquote_path};
 use netlessons::ftp::session as ftp_session;
 use netlessons::ftp::time::{format_time, parse_time};
@@ -2257,6 +2258,49 @@ const FTP_TIMES: &[&[u8]] = &[
 /// first and last times with a four-digit year.
 const FIRST_FTP_TIME: i64 = -62_167_219_200;
 const LAST_FTP_TIME: i64 = 253_402_300_799;
+
+/// Whether `name` matches `pattern` (`*` any run, `?` any one character),
+/// worked out the slow and obvious way: a table of which prefix of the
+/// pattern matches which prefix of the name.
+fn matches_by_table(pattern: &[char], name: &[char]) -> bool {
+    let mut table = vec![vec![false; name.len() + 1]; pattern.len() + 1];
+    table[0][0] = true;
+    for p in 1..=pattern.len() {
+        for n in 0..=name.len() {
+            table[p][n] = match pattern[p - 1] {
+                '*' => table[p - 1][n] || (n > 0 && table[p][n - 1]),
+                c => n > 0 && (c == '?' || c == name[n - 1]) && table[p - 1][n - 1],
+            };
+        }
+    }
+    table[pattern.len()][name.len()]
+}
+
+#[test]
+fn ftp_patterns_match_as_the_table_says() {
+    run("ftp name patterns", 0xF771_0003, |rng, input| {
+        let pick = |rng: &mut Rng, len: u64, letters: &[char]| -> String {
+            (0..rng.between(0, len))
+                .map(|_| letters[rng.between(0, letters.len() as u64 - 1) as usize])
+                .collect()
+        };
+        let pattern = pick(rng, 8, &['*', '?', 'a', 'b', '.', 'é']);
+        let name = pick(rng, 12, &['a', 'b', '.', 'é']);
+        input.extend_from_slice(format!("{pattern} {name}").as_bytes());
+        let Some(found) = NamePattern::in_argument(&pattern) else {
+            assert!(!pattern.contains(['*', '?']), "{pattern:?}");
+            return;
+        };
+        let chars = |text: &str| text.chars().collect::<Vec<char>>();
+        let hidden = name.starts_with('.') && !pattern.starts_with('.');
+        let expected = !hidden && matches_by_table(&chars(&pattern), &chars(&name));
+        assert_eq!(
+            found.matches(&name),
+            expected,
+            "{pattern:?} against {name:?}"
+        );
+    });
+}
 
 fn ftp_time(seconds: i64) -> SystemTime {
     match u64::try_from(seconds) {

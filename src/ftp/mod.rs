@@ -59,6 +59,7 @@
 //! | [`reply`] | the reply codes a server sends, one-line and multi-line replies, paths quoted for 257 |
 //! | [`time`] | the times of `MDTM` and `MLSD`: `YYYYMMDDHHMMSS`, in UTC |
 //! | [`listing`] | directory entries as `LIST` (`ls -l`), `NLST` and `MLSD` lines, written and read |
+//! | [`pattern`] | `*` and `?` in a listing's argument, as `mget *.txt` sends them |
 //! | [`ascii`] | `TYPE A`: line ends converted to CR LF and back, however the bytes are cut |
 //! | [`session`] | the server's control connection: logins, order rules and replies, its I/O asked for as actions |
 //! | [`server`] | the server's I/O part: sockets, files and the path jail around [`session`] |
@@ -122,6 +123,7 @@ pub mod client;
 pub mod command;
 pub mod data;
 pub mod listing;
+pub mod pattern;
 pub mod reply;
 pub mod server;
 pub mod session;

@@ -55,6 +55,7 @@
 use super::ascii::{FromNetwork, ToNetwork};
 use super::command::{parse_command, Command, TransferType, MAX_COMMAND_LINE_LEN};
 use super::listing::{format_list_line, format_mlsx_line, format_nlst_line, DirEntry, Kind};
+use super::pattern::NamePattern;
 use super::reply::{one_line, SERVICE_NOT_AVAILABLE};
 use super::session::{
     Action, DataConnection, DataMode, Failure, FileOp, FtpSession, Outcome, Transfer, TransferKind,
@@ -268,8 +269,9 @@ enum Prepared {
     Replace { file: AtomicFile, target: PathBuf },
     /// APPE, STOU, STOR after REST: the file itself.
     InPlace(File),
-    /// LIST, NLST, MLSD of a directory.
-    Directory(ReadDir),
+    /// LIST, NLST, MLSD of a directory: its entries, or for a pattern
+    /// (`NLST *.txt`) those that match it.
+    Directory(ReadDir, Option<NamePattern>),
     /// LIST, NLST, MLSD of one file.
     One(DirEntry),
 }
@@ -374,7 +376,7 @@ impl Connection<'_> {
             }),
             TransferKind::StoreUnique => create_unique(root, path),
             TransferKind::List | TransferKind::NameList | TransferKind::MachineList => {
-                open_listing(root, path).map(|prepared| (prepared, None))
+                open_listing(root, path, transfer.pattern.as_ref()).map(|prepared| (prepared, None))
             }
         };
         match opened {
@@ -412,16 +414,14 @@ impl Connection<'_> {
                 self.receive(&mut file, &data, ascii, session, lines)?;
                 file.sync_all().map_err(|_| Failure::LocalError)?;
             }
-            Prepared::Directory(entries) => {
+            Prepared::Directory(entries, pattern) => {
                 let perms = Perms::of(session);
-                let mut listed = entries.filter_map(|entry| {
-                    let entry = entry.ok()?;
-                    let name = entry.file_name().into_string().ok()?;
-                    if name.starts_with(TEMP_PREFIX) {
-                        return None;
+                let mut listed = visible(entries, pattern.as_ref()).filter_map(|mut entry| {
+                    // `NLST sub/*.txt` sends `sub/a.txt`: a name to RETR.
+                    if let (Some(pattern), TransferKind::NameList) = (&pattern, transfer.kind) {
+                        entry.name.insert_str(0, &pattern.directory);
                     }
-                    let metadata = fs::symlink_metadata(entry.path()).ok()?;
-                    listing_line(perms, transfer.kind, &dir_entry(name, &metadata))
+                    listing_line(perms, transfer.kind, &entry)
                 });
                 self.send_lines(&mut listed, &data, session, lines)?
             }
@@ -667,17 +667,12 @@ impl Connection<'_> {
                 Ok(Outcome::Entry(dir_entry(last_name(path), &metadata)))
             }
             FileOp::Status => {
-                let lines: Vec<String> = match open_listing(root, path)? {
+                let lines: Vec<String> = match open_listing(root, path, None)? {
                     Prepared::One(entry) => listing_line(perms, TransferKind::List, &entry)
                         .into_iter()
                         .collect(),
-                    Prepared::Directory(entries) => entries
-                        .filter_map(|entry| {
-                            let entry = entry.ok()?;
-                            let name = entry.file_name().into_string().ok()?;
-                            let metadata = fs::symlink_metadata(entry.path()).ok()?;
-                            listing_line(perms, TransferKind::List, &dir_entry(name, &metadata))
-                        })
+                    Prepared::Directory(entries, _) => visible(entries, None)
+                        .filter_map(|entry| listing_line(perms, TransferKind::List, &entry))
                         .collect(),
                     _ => Vec::new(),
                 };
@@ -901,18 +896,54 @@ fn create_unique(root: &Path, path: &VirtualPath) -> Result<(Prepared, Option<St
     Err(Failure::Busy)
 }
 
-/// LIST, NLST, MLSD, STAT: a directory's entries, or one file's.
-fn open_listing(root: &Path, path: &VirtualPath) -> Result<Prepared, Failure> {
-    let found = existing(root, path)?;
+/// LIST, NLST, MLSD, STAT: a directory's entries, or one file's; for a
+/// `path` that names nothing but ends in a `pattern`, the entries of its
+/// directory that match (550 if none does, as for a missing file).
+fn open_listing(
+    root: &Path,
+    path: &VirtualPath,
+    pattern: Option<&NamePattern>,
+) -> Result<Prepared, Failure> {
+    let found = match (existing(root, path), pattern) {
+        (Ok(found), _) => found,
+        (Err(Failure::NotFound), Some(pattern)) => {
+            let parent = existing(root, &path.parent())?;
+            // Is there a match at all? Decided before the 150, so that no
+            // match is an error and not an empty listing.
+            let entries = fs::read_dir(&parent).map_err(failure_of)?;
+            if visible(entries, Some(pattern)).next().is_none() {
+                return Err(Failure::NotFound);
+            }
+            let entries = fs::read_dir(&parent).map_err(failure_of)?;
+            return Ok(Prepared::Directory(entries, Some(pattern.clone())));
+        }
+        (Err(failure), _) => return Err(failure),
+    };
     match fs::metadata(&found).map_err(failure_of)?.is_dir() {
         true => Ok(Prepared::Directory(
             fs::read_dir(found).map_err(failure_of)?,
+            None,
         )),
         false => {
             let metadata = fs::symlink_metadata(&found).map_err(failure_of)?;
             Ok(Prepared::One(dir_entry(last_name(path), &metadata)))
         }
     }
+}
+
+/// The entries of a directory that a client may see, as listing entries:
+/// every one but the temporary files of uploads ([`TEMP_PREFIX`]) and
+/// names that are not UTF-8, and with a `pattern`, only those it matches.
+fn visible(entries: ReadDir, pattern: Option<&NamePattern>) -> impl Iterator<Item = DirEntry> + '_ {
+    entries.filter_map(move |entry| {
+        let entry = entry.ok()?;
+        let name = entry.file_name().into_string().ok()?;
+        if name.starts_with(TEMP_PREFIX) || pattern.is_some_and(|p| !p.matches(&name)) {
+            return None;
+        }
+        let metadata = fs::symlink_metadata(entry.path()).ok()?;
+        Some(dir_entry(name, &metadata))
+    })
 }
 
 /// The last name of `path` (`/` for the root).

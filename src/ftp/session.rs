@@ -79,6 +79,7 @@
 use super::address::{check_port_target, format_epsv_reply, format_pasv_reply, NetworkProtocol};
 use super::command::{parse_command, Command, EpsvRequest, Password, TransferType};
 use super::listing::{format_mlsx_line, DirEntry, Kind};
+use super::pattern::NamePattern;
 use super::reply::*;
 use super::time::format_time;
 use crate::http::path::{classify_segment, Segment};
@@ -225,6 +226,13 @@ impl VirtualPath {
         &self.segments
     }
 
+    /// The directory this path is in (the root for the root itself).
+    pub fn parent(&self) -> VirtualPath {
+        let mut segments = self.segments.clone();
+        segments.pop();
+        VirtualPath { segments }
+    }
+
     // ANCHOR: resolve
     /// The path `argument` names from this directory: from the root if it
     /// starts with `/`, else from here. Empty segments and `.` are
@@ -329,6 +337,10 @@ pub struct Transfer {
     pub offset: u64,
     /// ASCII (convert line ends, `ftp::ascii`) or image (bytes as they are).
     pub transfer_type: TransferType,
+    /// For LIST and NLST, a `*` or `?` in the argument's last name: if
+    /// `path` names nothing, the names in its directory that match
+    /// ([`super::pattern`]).
+    pub pattern: Option<NamePattern>,
 }
 
 /// A file operation on the control connection alone.
@@ -921,6 +933,12 @@ impl FtpSession {
             DataMode::Passive => DataConnection::Passive,
             DataMode::Active(target) => DataConnection::Active(target),
         };
+        let pattern = match kind {
+            TransferKind::List | TransferKind::NameList => {
+                argument.and_then(NamePattern::in_argument)
+            }
+            _ => None,
+        };
         // One PASV or PORT serves one transfer, whatever its outcome.
         self.data = DataMode::Unset;
         self.pending = Some(Pending::Transfer(kind));
@@ -930,6 +948,7 @@ impl FtpSession {
             data,
             offset: offset.unwrap_or(0),
             transfer_type: self.transfer_type,
+            pattern,
         }))
     }
 
@@ -1599,6 +1618,30 @@ mod tests {
     }
 
     #[test]
+    fn a_listing_with_a_wildcard_carries_its_pattern() {
+        let mut session = logged_in("alice");
+        let table = [
+            ("NLST sub/*.txt", Some(("sub/", "*.txt"))),
+            ("LIST -la ?.log", Some(("", "?.log"))),
+            ("NLST notes.txt", None),
+            // MLSD names a directory (RFC 3659 §7.1): no patterns there.
+            ("MLSD *.txt", None),
+            // Nor in a file's name for RETR: `*` is just a character.
+            ("RETR *.txt", None),
+        ];
+        for (line, expected) in table {
+            sent(&mut session, "PASV");
+            let Action::Transfer(transfer) = action_of(&mut session, line) else {
+                panic!("{line}: no transfer");
+            };
+            let found = transfer.pattern.as_ref();
+            let found = found.map(|p| (p.directory.as_str(), p.pattern.as_str()));
+            assert_eq!(found, expected, "{line}");
+            session.finish(Outcome::Failed(Failure::NotFound), Instant::now());
+        }
+    }
+
+    #[test]
     fn retr_sends_150_only_once_the_file_is_open() {
         let now = Instant::now();
         let mut session = logged_in("alice");
@@ -1610,6 +1653,7 @@ mod tests {
             data: DataConnection::Passive,
             offset: 0,
             transfer_type: TransferType::Ascii,
+            pattern: None,
         };
         assert_eq!(action, Action::Transfer(expected));
         let output = session.finish(Outcome::Opened { name: None }, now);

@@ -216,6 +216,37 @@ fn the_classic_ftp_client_runs_a_script() {
 }
 
 #[test]
+fn the_classic_ftp_client_fetches_a_pattern_with_mget() {
+    // `mget *.txt` asks the server to expand the pattern (NLST *.txt),
+    // then fetches each name it gets back.
+    let root = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    fs::create_dir(root.path().join("docs")).unwrap();
+    for name in ["a.txt", "b.txt", "c.log"] {
+        fs::write(root.path().join("docs").join(name), name).unwrap();
+    }
+    let server = server(root.path());
+    let port = server.local_addr().port().to_string();
+    let script = format!(
+        "user alice secret\nprompt\nlcd {}\ncd docs\nmget *.txt\nbye\n",
+        local.path().display()
+    );
+    let out = run(
+        "tnftp",
+        &["-n", "-v", "127.0.0.1", &port],
+        script.as_bytes(),
+    );
+    let shown = String::from_utf8_lossy(&out.stdout);
+    let mut fetched: Vec<String> = fs::read_dir(local.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect();
+    fetched.sort();
+    assert_eq!(fetched, ["a.txt", "b.txt"], "{shown}");
+    assert_eq!(fs::read(local.path().join("b.txt")).unwrap(), b"b.txt");
+}
+
+#[test]
 fn ncftpget_and_ncftpput_move_files() {
     let root = tempfile::tempdir().unwrap();
     let local = tempfile::tempdir().unwrap();
