@@ -19,6 +19,7 @@
 //! | [`serve`] | the one accept loop: a thread per connection, a cap, timeouts, shutdown |
 //! | [`deadline`] | deadlines for slow peers: a message read in bounded time, a reply taken at a minimum rate |
 //! | [`wire`] | I/O-free helpers for line protocols: line reader, dot-stuffing, multi-line replies, commands, sessions |
+//! | [`accounts`] | user names and passwords, checked alike for a wrong password and an unknown name |
 //! | [`atomic_file`] | files that appear whole or not at all, safe for many writers in one directory |
 //! | [`transcript`] | the `C:`/`S:` record of a conversation, with passwords hidden |
 //! | [`cli`] | the command line every example shares (`serve --port P`, `client ADDR`) |
@@ -33,6 +34,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod accounts;
 pub mod addresses;
 pub mod atomic_file;
 pub mod cli;

@@ -50,30 +50,10 @@ pub const MAX_VERB_LEN: usize = 4;
 /// little enough that a reply quoting it stays short.
 const MAX_SHOWN_VERB_LEN: usize = 16;
 
-/// A password, which `{:?}` does not show: a command printed for
-/// debugging, or in a failed test, must not leak it. `Display` of
-/// [`Command::Pass`] does write it, for the wire, where the transcript
-/// hides it again (`PASS ****`).
-#[derive(Clone, PartialEq, Eq)]
-pub struct Password(String);
-
-impl Password {
-    /// A password, as the client will send it.
-    pub fn new(password: impl Into<String>) -> Password {
-        Password(password.into())
-    }
-
-    /// The password itself, to check it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Password {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Password(****)")
-    }
-}
+/// A password, which `{:?}` does not show (`Display` of [`Command::Pass`]
+/// does write it, for the wire, where the transcript hides it again:
+/// `PASS ****`). It is the one type every server's logins share.
+pub use crate::accounts::Password;
 
 /// How the bytes of a file travel (RFC 959 §3.1.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

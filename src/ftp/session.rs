@@ -82,6 +82,7 @@ use super::listing::{format_mlsx_line, DirEntry, Kind};
 use super::pattern::NamePattern;
 use super::reply::*;
 use super::time::format_time;
+use crate::accounts::Accounts;
 use crate::http::path::{classify_segment, Segment};
 use crate::wire::line::LineError;
 use crate::wire::session::{Next, Output, Session};
@@ -129,7 +130,7 @@ pub enum Access {
 /// but never a password.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Users {
-    accounts: Vec<(String, Password)>,
+    accounts: Accounts,
     anonymous: bool,
 }
 
@@ -141,8 +142,7 @@ impl Users {
 
     /// Adds a user with read and write access.
     pub fn with_user(mut self, name: impl Into<String>, password: impl Into<String>) -> Users {
-        self.accounts
-            .push((name.into(), Password::new(password.into())));
+        self.accounts = self.accounts.with_user(name, password);
         self
     }
 
@@ -159,8 +159,7 @@ impl Users {
             return Some(Access::ReadOnly);
         }
         self.accounts
-            .iter()
-            .any(|(name, known)| name == user && known == password)
+            .check(user, password)
             .then_some(Access::ReadWrite)
     }
 }
