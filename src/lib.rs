@@ -11,6 +11,7 @@
 //! | 05–06 http | [`http`] | HTTP/1.1 (RFC 9112): messages, a client with keep-alive and redirects, a static file server |
 //! | 07 rest-api | [`json`], [`rest`] | JSON by hand (RFC 8259); a notes API with methods, status codes and a durable file |
 //! | 08–09 ftp | [`ftp`] | FTP (RFC 959): commands, data connection addresses, replies and file times, for a client and a server |
+//! | 11 pop3 | [`pop3`] | POP3 (RFC 1939): commands and the server's session over a maildrop |
 //!
 //! Shared by every chapter:
 //!
@@ -43,6 +44,7 @@ pub mod demo;
 pub mod ftp;
 pub mod http;
 pub mod json;
+pub mod pop3;
 pub mod rest;
 pub mod serve;
 pub mod tcp;

@@ -2462,3 +2462,151 @@ fn fuzz_ftp_sessions() {
         }
     });
 }
+
+// ---- POP3 ----
+
+const POP3_COMMANDS: &[&[u8]] = &[
+    b"USER alice",
+    b"PASS two words",
+    b"STAT",
+    b"LIST",
+    b"LIST 2",
+    b"RETR 1",
+    b"DELE 10",
+    b"TOP 1 0",
+    b"UIDL 4294967295",
+    b"RSET",
+    b"NOOP",
+    b"QUIT",
+    b"CAPA",
+];
+
+#[test]
+fn fuzz_pop3_commands() {
+    use netlessons::pop3::command::parse_command;
+    let inputs = Inputs {
+        corpus: POP3_COMMANDS,
+        tokens: &[
+            b"PASS ",
+            b"TOP ",
+            b" ",
+            b"0",
+            b"4294967296",
+            b"99999999999999999999",
+        ],
+        alphabet: b"ACDEILNOPRSTUabcdelrst 0123456789",
+    };
+    fuzz_bytes("pop3 commands", 0x9030_0001, &inputs, |input, _| {
+        // What parses is written back as one clean line that parses to
+        // the same command.
+        if let Ok(command) = parse_command(input) {
+            let written = command.to_string();
+            assert!(!written.bytes().any(|b| matches!(b, b'\0' | b'\r' | b'\n')));
+            assert_eq!(
+                parse_command(written.as_bytes()),
+                Ok(command),
+                "{}",
+                escaped(input)
+            );
+        }
+    });
+}
+
+/// Checks that `sent` is whole POP3 answers: each starts with `+OK` or
+/// `-ERR` and ends with CR LF, and a multi-line one ends with `.` CR LF
+/// with every other line that starts with `.` stuffed.
+fn assert_whole_pop3_answers(sent: &[u8], multi_line: bool) {
+    if sent.is_empty() {
+        return;
+    }
+    let text = std::str::from_utf8(sent).expect("answers are text");
+    let body = text.strip_suffix("\r\n").expect("ends with CR LF");
+    let lines: Vec<&str> = body.split("\r\n").collect();
+    assert!(
+        lines[0].starts_with("+OK") || lines[0].starts_with("-ERR"),
+        "{text:?}"
+    );
+    assert!(
+        lines.iter().all(|line| !line.contains(['\r', '\n'])),
+        "{text:?}"
+    );
+    if multi_line {
+        assert_eq!(lines.last(), Some(&"."), "{text:?}");
+        let inner = &lines[1..lines.len() - 1];
+        assert!(inner
+            .iter()
+            .all(|line| !line.starts_with('.') || line.starts_with("..")));
+    } else {
+        assert_eq!(lines.len(), 1, "{text:?}");
+    }
+}
+
+#[test]
+fn fuzz_pop3_sessions() {
+    use netlessons::accounts::Accounts;
+    use netlessons::pop3::session::{Action, Message, Outcome, Pop3Session};
+    use netlessons::wire::session::{Next, Session};
+    let inputs = Inputs {
+        corpus: &[
+            b"USER alice\nPASS secret\nSTAT\nLIST\nRETR 1\nDELE 1\nQUIT",
+            b"USER alice\nPASS wrong\nUSER alice\nPASS secret\nUIDL\nTOP 2 1\nRSET\nQUIT",
+            b"PASS secret\nSTAT\nCAPA\nNOOP\nQUIT",
+        ],
+        tokens: &[
+            b"\n",
+            b"USER alice\nPASS secret\n",
+            b"DELE ",
+            b"RETR ",
+            b"LIST ",
+            b" ",
+        ],
+        alphabet: b"ACDEILNOPRSTUabcdelrst 0123456789\n",
+    };
+    let messages = || {
+        vec![
+            Message {
+                uid: "a1".into(),
+                size: 10,
+            },
+            Message {
+                uid: "b2".into(),
+                size: u64::MAX,
+            },
+        ]
+    };
+    fuzz_bytes("pop3 sessions", 0x9030_0002, &inputs, |input, rng| {
+        let now = std::time::Instant::now();
+        let mut session = Pop3Session::new(Accounts::new().with_user("alice", "secret"));
+        for line in input.split(|&b| b == b'\n') {
+            let keyword = line.split(|&b| b == b' ').next().unwrap_or_default();
+            let lists = [&b"LIST"[..], b"UIDL", b"CAPA"]
+                .iter()
+                .any(|k| keyword.eq_ignore_ascii_case(k) && !line.contains(&b' '));
+            let mut output = session.on_line(line, now);
+            // RETR asks to open, then to send: never more than that.
+            for _ in 0..3 {
+                let multi = lists && output.send.starts_with(b"+OK");
+                assert_whole_pop3_answers(&output.send, multi);
+                output = match output.next {
+                    Next::Act(action) => {
+                        let outcome = match (action, rng.between(0, 4)) {
+                            (_, 0) => Outcome::Failed,
+                            (Action::Delay(_), _) => Outcome::Waited,
+                            (Action::Open { .. }, 1) => Outcome::InUse,
+                            (Action::Open { .. }, _) => Outcome::Opened(messages()),
+                            (Action::OpenMessage { .. }, _) => Outcome::MessageOpened,
+                            (Action::Send, _) => Outcome::Sent,
+                            (Action::Remove { uids }, n) => Outcome::Removed {
+                                failed: (n as usize).min(uids.len()),
+                            },
+                        };
+                        session.finish(outcome)
+                    }
+                    Next::Read => break,
+                    Next::Close => return,
+                };
+            }
+            assert!(!matches!(output.next, Next::Act(_)), "{}", escaped(line));
+        }
+    });
+}
