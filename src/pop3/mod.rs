@@ -28,7 +28,12 @@
 //! | file | what it holds |
 //! | --- | --- |
 //! | [`command`] | a command line to a [`Command`](command::Command) and back |
+//! | [`response`] | the server's answers as a client reads them: `+OK`/`-ERR`, response codes, listing lines |
 //! | [`session`] | the server's side of a connection: the three states of RFC 1939, its I/O asked for as actions |
+//!
+//! # The client's I/O part
+//!
+//! [`client`] holds [`Pop3Client`](client::Pop3Client), over blocking sockets.
 //!
 //! # Further reading
 //!
@@ -38,5 +43,7 @@
 //!   `[IN-USE]` and `[LOGIN-DELAY]` (§8), the longer command lines (§4).
 //! - RFC 3206, *The SYS and AUTH POP Response Codes*.
 
+pub mod client;
 pub mod command;
+pub mod response;
 pub mod session;
