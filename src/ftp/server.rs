@@ -322,6 +322,7 @@ impl Connection<'_> {
         Ok(output)
     }
 
+    // ANCHOR: open_passive
     /// Binds a new passive listener, dropping the last one.
     fn open_passive(&mut self) -> Outcome {
         self.listener = None;
@@ -335,6 +336,8 @@ impl Connection<'_> {
             Err(_) => Outcome::Failed(Failure::DataConnection),
         }
     }
+
+    // ANCHOR_END: open_passive
 
     /// Opens the file or directory of `transfer`, before the 150.
     fn prepare(&mut self, transfer: Transfer) -> Outcome {
@@ -392,6 +395,7 @@ impl Connection<'_> {
         }
     }
 
+    // ANCHOR: transfer
     /// Opens the data connection and moves the bytes of the prepared
     /// transfer.
     fn transfer<T: Read + Write>(
@@ -433,6 +437,8 @@ impl Connection<'_> {
         }
         Ok(Outcome::Transferred)
     }
+
+    // ANCHOR_END: transfer
 
     /// Accepts (passive) or makes (active) the data connection.
     fn open_data(&mut self, data: DataConnection) -> Result<TcpStream, Failure> {
@@ -745,6 +751,7 @@ impl Watch {
     }
 }
 
+// ANCHOR: accept_from
 /// Waits up to `timeout` for a connection from `client` on `listener`;
 /// connections from other hosts are closed unread (RFC 2577 §3). The wait
 /// ends early when `gone` says the control connection has ended (its
@@ -779,6 +786,8 @@ fn accept_from(
         }
     }
 }
+
+// ANCHOR_END: accept_from
 
 /// Whether `control` has reached its end or failed, looked at without
 /// waiting and without taking any byte from it.
