@@ -336,7 +336,6 @@ impl Connection<'_> {
             Err(_) => Outcome::Failed(Failure::DataConnection),
         }
     }
-
     // ANCHOR_END: open_passive
 
     /// Opens the file or directory of `transfer`, before the 150.
@@ -437,7 +436,6 @@ impl Connection<'_> {
         }
         Ok(Outcome::Transferred)
     }
-
     // ANCHOR_END: transfer
 
     /// Accepts (passive) or makes (active) the data connection.
@@ -786,7 +784,6 @@ fn accept_from(
         }
     }
 }
-
 // ANCHOR_END: accept_from
 
 /// Whether `control` has reached its end or failed, looked at without
