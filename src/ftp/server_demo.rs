@@ -89,6 +89,9 @@ impl RawClient {
     /// Reads one reply, every line of it (`211-...` up to `211 ...`), and
     /// returns its last line.
     fn reply(&mut self) -> io::Result<String> {
+        // The code of the first line: the reply ends at a line that
+        // starts with the same code and a space (RFC 959 §4.2).
+        let mut code = None;
         loop {
             let mut line = Vec::new();
             // A bound on what one line may hold, as any client needs.
@@ -98,7 +101,8 @@ impl RawClient {
             }
             let line = String::from_utf8_lossy(&line[..line.len() - 2]).into_owned();
             self.transcript.wire(Side::Server, line.as_bytes());
-            if line.len() >= 4 && line.as_bytes()[3] == b' ' {
+            let code = code.get_or_insert_with(|| line.get(..3).unwrap_or("").to_string());
+            if line.len() >= 4 && line.starts_with(code.as_str()) && line.as_bytes()[3] == b' ' {
                 return Ok(line);
             }
         }
@@ -171,7 +175,6 @@ fn hex(bytes: &[u8]) -> String {
     pairs.join(" ")
 }
 
-// ANCHOR: demo
 /// Runs the demo, printing into `transcript`.
 pub fn demo(transcript: &Transcript) -> DemoResult {
     let root = DemoRoot::create()?;
@@ -319,4 +322,3 @@ pub fn demo(transcript: &Transcript) -> DemoResult {
     server.shutdown();
     Ok(())
 }
-// ANCHOR_END: demo
