@@ -273,3 +273,24 @@ fn the_ftp_server_without_a_login_or_a_root_is_a_usage_error() {
         );
     }
 }
+
+#[test]
+fn the_ftp_server_refuses_a_root_that_is_not_a_directory_before_it_listens() {
+    let root = tempfile::tempdir().unwrap();
+    let file = root.path().join("a-file");
+    fs::write(&file, b"not a directory").unwrap();
+    for missing in [file, root.path().join("missing")] {
+        let root_arg = missing.to_str().unwrap();
+        let output = run(
+            "09-ftp-server",
+            &["serve", "--root", root_arg, "--anonymous", "--port", "0"],
+        );
+        assert_eq!(output.status.code(), Some(1), "{root_arg}");
+        assert!(output.stdout.is_empty(), "no `listening on`: {output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.starts_with(&format!("09-ftp-server: cannot serve --root {root_arg}: ")),
+            "{stderr}"
+        );
+    }
+}
