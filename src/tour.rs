@@ -76,6 +76,12 @@ pub const CHAPTERS: &[Chapter] = &[
         title: "rest api: resources, methods, status codes, JSON",
         demo: crate::rest::demo,
     },
+    Chapter {
+        number: "09",
+        slug: "ftp-server",
+        title: "ftp server: two connections, logins, uploads that land whole",
+        demo: crate::ftp::server_demo,
+    },
 ];
 
 /// The chapter whose number (`"2"`, `"02"`) or name (`"tcp"`, `"02-tcp"`) is `wanted`.

@@ -107,6 +107,7 @@ fn help_to_a_closed_stdout_exits_0_without_a_panic() {
         "05-http-client",
         "06-http-server",
         "07-rest-api",
+        "09-ftp-server",
     ];
     for name in examples {
         let (writer, reader) = UnixStream::pair().expect("a socket pair");
@@ -166,4 +167,130 @@ fn a_ping_that_gets_a_reply_exits_0() {
     );
     echo.join().unwrap();
     assert_eq!(output.status.code(), Some(0), "{output:?}");
+}
+
+/// A running `09-ftp-server serve`, killed when dropped.
+struct RunningServer {
+    child: std::process::Child,
+    addr: String,
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `09-ftp-server serve ARGS --port 0` and reads the address from
+/// its first line, `listening on ADDR`, as scripts do.
+fn serve_ftp(args: &[&str]) -> RunningServer {
+    use std::io::BufRead;
+    use std::process::Stdio;
+    let mut child = Command::new(example("09-ftp-server"))
+        .arg("serve")
+        .args(args)
+        .args(["--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the example starts");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("the server prints a line");
+    let addr = line
+        .trim_end()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("the first line is `listening on ADDR`: {line:?}"))
+        .to_string();
+    RunningServer { child, addr }
+}
+
+#[test]
+fn the_ftp_server_serves_a_user_from_the_command_line() {
+    use netlessons::ftp::client::{FtpClient, Options};
+    let root = tempfile::tempdir().unwrap();
+    fs::write(root.path().join("hello.txt"), b"hello over ftp\n").unwrap();
+    let root_arg = root.path().to_str().unwrap();
+    let server = serve_ftp(&["--root", root_arg, "--user", "alice:secret"]);
+    let mut client = FtpClient::connect(server.addr.as_str(), Options::default()).unwrap();
+    client.login("alice", "secret").unwrap();
+    assert_eq!(client.nlst("").unwrap(), ["hello.txt"]);
+    let mut bytes = Vec::new();
+    client.retr("hello.txt", &mut bytes, None).unwrap();
+    assert_eq!(bytes, b"hello over ftp\n");
+    client.stor("new.txt", &b"uploaded"[..]).unwrap();
+    assert_eq!(fs::read(root.path().join("new.txt")).unwrap(), b"uploaded");
+}
+
+#[test]
+fn the_ftp_servers_anonymous_login_reads_but_does_not_write() {
+    use netlessons::ftp::client::{FtpClient, Options};
+    let root = tempfile::tempdir().unwrap();
+    fs::write(root.path().join("public.txt"), b"for anyone").unwrap();
+    let root_arg = root.path().to_str().unwrap();
+    let server = serve_ftp(&["--root", root_arg, "--anonymous"]);
+    let mut client = FtpClient::connect(server.addr.as_str(), Options::default()).unwrap();
+    client.login("anonymous", "guest@example.com").unwrap();
+    let mut bytes = Vec::new();
+    client.retr("public.txt", &mut bytes, None).unwrap();
+    assert_eq!(bytes, b"for anyone");
+    assert!(client.stor("planted.txt", &b"no"[..]).is_err());
+    assert!(!root.path().join("planted.txt").exists());
+}
+
+#[test]
+fn the_ftp_server_without_a_login_or_a_root_is_a_usage_error() {
+    let root = tempfile::tempdir().unwrap();
+    let root_arg = root.path().to_str().unwrap();
+    let table: [(&[&str], &str); 4] = [
+        (
+            &["serve", "--root", root_arg],
+            "serve needs --user NAME:PASS or --anonymous: otherwise nobody could log in",
+        ),
+        (
+            &["serve", "--root", root_arg, "--user", "alice"],
+            "--user \"alice\": write it NAME:PASSWORD, as in --user alice:secret",
+        ),
+        (
+            &["serve", "--user", "alice:secret"],
+            "serve needs --root DIR: the directory to serve",
+        ),
+        (
+            &["serve", "--root", root_arg, "--anonymus"],
+            "unknown option --anonymus",
+        ),
+    ];
+    for (args, message) in table {
+        let output = run("09-ftp-server", args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.starts_with(&format!("09-ftp-server: {message}\nusage:")),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn the_ftp_server_refuses_a_root_that_is_not_a_directory_before_it_listens() {
+    let root = tempfile::tempdir().unwrap();
+    let file = root.path().join("a-file");
+    fs::write(&file, b"not a directory").unwrap();
+    for missing in [file, root.path().join("missing")] {
+        let root_arg = missing.to_str().unwrap();
+        let output = run(
+            "09-ftp-server",
+            &["serve", "--root", root_arg, "--anonymous", "--port", "0"],
+        );
+        assert_eq!(output.status.code(), Some(1), "{root_arg}");
+        assert!(output.stdout.is_empty(), "no `listening on`: {output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.starts_with(&format!("09-ftp-server: cannot serve --root {root_arg}: ")),
+            "{stderr}"
+        );
+    }
 }

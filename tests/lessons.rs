@@ -271,7 +271,8 @@ fn an_anchor_is_cut_out_without_markers_or_shared_indentation() {
 }
 
 /// Leaves out of a transcript what changes from run to run: the port after
-/// `127.0.0.1:` or `]:`, any number right before `ms` or `µs`, and the value
+/// `127.0.0.1:` or `]:`, the two port numbers after `127,0,0,1,` (FTP's
+/// `PASV` replies and `PORT` commands), any number right before `ms` or `µs`, and the value
 /// of an HTTP `Date:` header (the time the response was sent).
 fn normalize(text: &str) -> String {
     let text: Vec<String> = text
@@ -288,7 +289,10 @@ fn normalize_numbers(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(c) = rest.chars().next() {
-        let after_address = out.ends_with("127.0.0.1:") || out.ends_with("]:");
+        let after_address = out.ends_with("127.0.0.1:")
+            || out.ends_with("]:")
+            || out.ends_with("127,0,0,1,")
+            || out.ends_with("127,0,0,1,PORT,");
         if c.is_ascii_digit() || (c == '.' && out.ends_with(|d: char| d.is_ascii_digit())) {
             let len = rest
                 .find(|d: char| !(d.is_ascii_digit() || d == '.'))
@@ -323,6 +327,10 @@ fn normalize_leaves_out_ports_and_times() {
     assert_eq!(
         normalize("[::1]:80 sent 5 bytes"),
         "[::1]:PORT sent 5 bytes"
+    );
+    assert_eq!(
+        normalize("227 Entering Passive Mode (127,0,0,1,195,140)"),
+        "227 Entering Passive Mode (127,0,0,1,PORT,PORT)"
     );
 }
 

@@ -71,6 +71,9 @@
 //! | [`client`] | [`FtpClient`](client::FtpClient): log in, the file commands, transfers through a fixed buffer |
 //! | [`data`] | data connections: connect to a passive server's port, accept an active one with a timeout |
 //!
+//! Chapter 09's demo, [`server_demo()`], runs the server and talks to it
+//! with a client of a few lines over a plain `TcpStream`.
+//!
 //! In a few lines, one exchange from both ends:
 //!
 //! ```
@@ -126,5 +129,8 @@ pub mod listing;
 pub mod pattern;
 pub mod reply;
 pub mod server;
+mod server_demo;
 pub mod session;
 pub mod time;
+
+pub use server_demo::demo as server_demo;

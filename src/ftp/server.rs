@@ -324,6 +324,7 @@ impl Connection<'_> {
         Ok(output)
     }
 
+    // ANCHOR: open_passive
     /// Binds a new passive listener, dropping the last one.
     fn open_passive(&mut self) -> Outcome {
         self.listener = None;
@@ -337,6 +338,7 @@ impl Connection<'_> {
             Err(_) => Outcome::Failed(Failure::DataConnection),
         }
     }
+    // ANCHOR_END: open_passive
 
     /// Opens the file or directory of `transfer`, before the 150.
     fn prepare(&mut self, transfer: Transfer) -> Outcome {
@@ -394,6 +396,7 @@ impl Connection<'_> {
         }
     }
 
+    // ANCHOR: transfer
     /// Opens the data connection and moves the bytes of the prepared
     /// transfer.
     fn transfer<T: Read + Write>(
@@ -433,6 +436,7 @@ impl Connection<'_> {
         }
         Ok(Outcome::Transferred)
     }
+    // ANCHOR_END: transfer
 
     /// Accepts (passive) or makes (active) the data connection.
     fn open_data(&mut self, data: DataConnection) -> Result<TcpStream, Failure> {
@@ -740,6 +744,7 @@ impl Watch {
     }
 }
 
+// ANCHOR: accept_from
 /// Waits up to `timeout` for a connection from `client` on `listener`;
 /// connections from other hosts are closed unread (RFC 2577 §3). The wait
 /// ends early when `gone` says the control connection has ended (its
@@ -774,6 +779,7 @@ fn accept_from(
         }
     }
 }
+// ANCHOR_END: accept_from
 
 /// Whether `control` has reached its end or failed, looked at without
 /// waiting and without taking any byte from it.

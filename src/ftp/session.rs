@@ -384,6 +384,7 @@ impl FileOp {
     }
 }
 
+// ANCHOR: action
 /// The I/O the session asks of the server's I/O part. Each is followed
 /// by one call of [`FtpSession::finish`] with its [`Outcome`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -444,6 +445,7 @@ pub enum Outcome {
     /// The action failed.
     Failed(Failure),
 }
+// ANCHOR_END: action
 
 /// Why an action failed, each with its reply code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -123,6 +123,7 @@ impl App for StaticFiles {
 }
 
 // ANCHOR: locate
+// ANCHOR: locate_walk
 /// The path of what `segments` name, if it exists and is under the root.
 ///
 /// The segments cannot climb out by themselves ([`safe_path`] saw to
@@ -155,6 +156,7 @@ pub(crate) fn locate(root: &Path, segments: &[String]) -> Result<Located, Respon
     }
     Ok(located)
 }
+// ANCHOR_END: locate_walk
 
 /// Where a request leads, and what the walk there learnt.
 pub(crate) struct Located {
