@@ -323,6 +323,13 @@ fn retr_downloads_every_byte_into_a_writer() {
         .nth(1)
         .and_then(|rest| rest.split('|').next())
         .unwrap_or_else(|| panic!("no 229 in {shown}"));
+    let client_port = shown
+        .split("data: client 127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap_or_else(|| panic!("no data line in {shown}"));
+    // One line for the data connection: who connected to whom, and the
+    // bytes it carried, which way.
     assert_eq!(
         shown,
         format!(
@@ -334,11 +341,11 @@ fn retr_downloads_every_byte_into_a_writer() {
              C: TYPE I\n\
              S: 200 Type set to I\n\
              C: EPSV\n\
-             S: 229 Entering Extended Passive Mode (|||{data_port}|)\n   \
-             (data connection to 127.0.0.1:{data_port}, open)\n\
+             S: 229 Entering Extended Passive Mode (|||{data_port}|)\n\
              C: RETR big.bin\n\
-             S: 150 Opening BINARY mode data connection for big.bin (200000 bytes).\n   \
-             (data connection closed: 200000 bytes)\n\
+             S: 150 Opening BINARY mode data connection for big.bin (200000 bytes).\n\
+             data: client 127.0.0.1:{client_port} -> server 127.0.0.1:{data_port}, \
+             200000 bytes to the client\n\
              S: 226 Transfer complete\n\
              C: QUIT\n\
              S: 221 Goodbye\n"
@@ -430,10 +437,12 @@ fn active_mode_sends_eprt_and_accepts_the_servers_connection() {
         Reply("226 Transfer complete"),
     ]);
     let server = Server::start(script);
+    let transcript = Transcript::memory();
     let mut client = logged_in(
         server.addr,
         Options {
             passive: false,
+            transcript: transcript.clone(),
             ..options()
         },
     );
@@ -441,6 +450,26 @@ fn active_mode_sends_eprt_and_accepts_the_servers_connection() {
     client.retr("notes.txt", &mut out, None).unwrap();
     assert!(out == file, "the bytes downloaded differ");
     server.finish();
+    // The data line says the server connected, to the port EPRT named.
+    let shown = transcript.contents();
+    let listening = shown
+        .split("C: EPRT |1|127.0.0.1|")
+        .nth(1)
+        .and_then(|rest| rest.split('|').next())
+        .unwrap_or_else(|| panic!("no EPRT in {shown}"));
+    let data_line = shown
+        .lines()
+        .find(|line| line.starts_with("data: "))
+        .unwrap_or_else(|| panic!("no data line in {shown}"));
+    let (from, to) = data_line
+        .strip_prefix("data: server 127.0.0.1:")
+        .and_then(|rest| rest.split_once(" -> "))
+        .unwrap_or_else(|| panic!("the server connected: {data_line}"));
+    assert!(from.bytes().all(|b| b.is_ascii_digit()), "{data_line}");
+    assert_eq!(
+        to,
+        format!("client 127.0.0.1:{listening}, 70000 bytes to the client")
+    );
 }
 
 #[test]

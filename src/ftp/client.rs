@@ -642,27 +642,25 @@ impl<S: ControlStream> FtpClient<S> {
         let announced = announced_size(&preliminary.text());
         // Numbers from the wire: added without overflow.
         total = total.or(announced.map(|size| size.saturating_add(start)));
+        let passive = matches!(data, DataConn::Passive(_));
+        let upload = matches!(body, Body::Upload(_));
         let mut stream = match data {
             DataConn::Passive(stream) => stream,
             DataConn::Active(listener) => {
                 let server = self.control_addrs()?.0.ip();
-                let stream = listener.accept(server, self.options.timeout)?;
-                if let Ok(from) = stream.peer_addr() {
-                    let note = format!("(data connection from {from}, accepted)");
-                    self.options.transcript.note(note);
-                }
-                stream
+                listener.accept(server, self.options.timeout)?
             }
         };
         let moved = self.move_bytes(&mut stream, body, start, total);
+        if let (Ok(moved), Ok(local), Ok(peer)) = (&moved, stream.local_addr(), stream.peer_addr())
+        {
+            let line = data_line(passive, local, peer, *moved, upload);
+            self.options.transcript.say(line);
+        }
         // Closing our end tells the server an upload is complete; after a
         // download or a failure, it frees the server's side.
         let _ = stream.shutdown(Shutdown::Both);
         drop(stream);
-        if let Ok(moved) = moved {
-            let note = format!("(data connection closed: {moved} bytes)");
-            self.options.transcript.note(note);
-        }
         let done = self.command_reply(command, |code| code == 226 || code == 250);
         let moved = match (moved, done) {
             // What only the client knows (its disk is full, the listing is
@@ -804,9 +802,6 @@ impl<S: ControlStream> FtpClient<S> {
             true => {
                 let to = self.passive_addr()?;
                 let stream = connect_passive(to, self.options.timeout)?;
-                self.options
-                    .transcript
-                    .note(format!("(data connection to {to}, open)"));
                 Ok(DataConn::Passive(stream))
             }
             false => self.active_listener().map(DataConn::Active),
@@ -927,6 +922,28 @@ impl<S: ControlStream> FtpClient<S> {
             CommandError::Io(error) => FtpError::Io(error),
         }
     }
+}
+
+/// The transcript's one line for a data connection, once its bytes have
+/// moved: who connected to whom (in passive mode the client connected, in
+/// active mode the server), and how many bytes went which way:
+/// `data: client 127.0.0.1:41234 -> server 127.0.0.1:50060, 1234 bytes to the server`.
+pub fn data_line(
+    passive: bool,
+    client: SocketAddr,
+    server: SocketAddr,
+    bytes: u64,
+    upload: bool,
+) -> String {
+    let (from, to) = match passive {
+        true => (format!("client {client}"), format!("server {server}")),
+        false => (format!("server {server}"), format!("client {client}")),
+    };
+    let direction = match upload {
+        true => "to the server",
+        false => "to the client",
+    };
+    format!("data: {from} -> {to}, {bytes} bytes {direction}")
 }
 
 /// `verb` alone, or `verb path`.
@@ -1314,6 +1331,32 @@ mod tests {
         client.type_binary().unwrap();
         client.type_binary().unwrap();
         assert_eq!(written(&client), "TYPE I\r\n");
+    }
+
+    #[test]
+    fn the_data_line_says_who_connected_and_which_way_the_bytes_went() {
+        let client: SocketAddr = "127.0.0.1:41234".parse().unwrap();
+        let server: SocketAddr = "127.0.0.1:50060".parse().unwrap();
+        let table = [
+            (
+                true,
+                true,
+                "data: client 127.0.0.1:41234 -> server 127.0.0.1:50060, 9 bytes to the server",
+            ),
+            (
+                true,
+                false,
+                "data: client 127.0.0.1:41234 -> server 127.0.0.1:50060, 9 bytes to the client",
+            ),
+            (
+                false,
+                false,
+                "data: server 127.0.0.1:50060 -> client 127.0.0.1:41234, 9 bytes to the client",
+            ),
+        ];
+        for (passive, upload, expected) in table {
+            assert_eq!(data_line(passive, client, server, 9, upload), expected);
+        }
     }
 
     #[test]
