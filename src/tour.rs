@@ -76,6 +76,12 @@ pub const CHAPTERS: &[Chapter] = &[
         title: "rest api: resources, methods, status codes, JSON",
         demo: crate::rest::demo,
     },
+    Chapter {
+        number: "08",
+        slug: "ftp-client",
+        title: "ftp client: two connections, passive and active, transfers",
+        demo: crate::ftp::client_demo,
+    },
 ];
 
 /// The chapter whose number (`"2"`, `"02"`) or name (`"tcp"`, `"02-tcp"`) is `wanted`.

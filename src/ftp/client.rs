@@ -393,6 +393,13 @@ impl<S: ControlStream> FtpClient<S> {
         )))
     }
 
+    /// Opens the data connections of the next transfers in passive mode
+    /// (the client connects) when true, in active mode (the server
+    /// connects) when false: [`Options::passive`], changed mid-session.
+    pub fn set_passive(&mut self, passive: bool) {
+        self.options.passive = passive;
+    }
+
     /// Calls `progress` during each transfer from now on.
     pub fn on_progress(&mut self, progress: impl FnMut(u64, Option<u64>) + 'static) {
         self.progress = Some(Box::new(progress));

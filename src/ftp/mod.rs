@@ -69,6 +69,7 @@
 //! | --- | --- |
 //! | [`client`] | [`FtpClient`](client::FtpClient): log in, the file commands, transfers through a fixed buffer |
 //! | [`data`] | data connections: connect to a passive server's port, accept an active one with a timeout |
+//! | `client_demo.rs` | the chapter's demo, run by the tour: [`client_demo`] |
 //!
 //! In a few lines, one exchange from both ends:
 //!
@@ -119,6 +120,7 @@
 pub mod address;
 pub mod ascii;
 pub mod client;
+mod client_demo;
 pub mod command;
 pub mod data;
 pub mod listing;
@@ -126,3 +128,5 @@ pub mod reply;
 pub mod server;
 pub mod session;
 pub mod time;
+
+pub use client_demo::demo as client_demo;
