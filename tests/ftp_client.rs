@@ -328,8 +328,8 @@ fn retr_downloads_every_byte_into_a_writer() {
         .nth(1)
         .and_then(|rest| rest.split(' ').next())
         .unwrap_or_else(|| panic!("no data line in {shown}"));
-    // One line for the data connection: who connected to whom, and the
-    // bytes it carried, which way.
+    // One line for the data connection, once the transfer is over: who
+    // connected to whom, and the bytes it carried, which way.
     assert_eq!(
         shown,
         format!(
@@ -344,9 +344,9 @@ fn retr_downloads_every_byte_into_a_writer() {
              S: 229 Entering Extended Passive Mode (|||{data_port}|)\n\
              C: RETR big.bin\n\
              S: 150 Opening BINARY mode data connection for big.bin (200000 bytes).\n\
+             S: 226 Transfer complete\n\
              data: client 127.0.0.1:{client_port} -> server 127.0.0.1:{data_port}, \
              200000 bytes to the client\n\
-             S: 226 Transfer complete\n\
              C: QUIT\n\
              S: 221 Goodbye\n"
         )
@@ -357,8 +357,14 @@ fn retr_downloads_every_byte_into_a_writer() {
 fn progress_reports_the_size_the_150_reply_announces() {
     let file = file_bytes(200_000);
     let mut script = login();
-    script.extend([expect("SIZE big.bin"), Reply("550 SIZE not allowed here")]);
-    script.extend(retr_script(&file).into_iter().skip(5));
+    // TYPE I first: the size asked for is the size in image type.
+    script.extend([
+        expect("TYPE I"),
+        Reply("200 Type set to I"),
+        expect("SIZE big.bin"),
+        Reply("550 SIZE not allowed here"),
+    ]);
+    script.extend(retr_script(&file).into_iter().skip(7));
     let server = Server::start(script);
     let mut client = logged_in(server.addr, options());
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -717,10 +723,10 @@ fn an_announced_size_near_the_top_of_u64_does_not_overflow() {
     // and a hostile server can announce the largest number there is.
     let mut script = login();
     script.extend([
-        expect("SIZE notes.txt"),
-        Reply("502 SIZE not implemented"),
         expect("TYPE I"),
         Reply("200 Type set to I"),
+        expect("SIZE notes.txt"),
+        Reply("502 SIZE not implemented"),
         Epsv,
         expect("REST 10"),
         Reply("350 Restarting at 10"),

@@ -444,8 +444,14 @@ impl<S: ControlStream> FtpClient<S> {
             .map(drop)
     }
 
-    /// A file's size in bytes (`SIZE`, RFC 3659 §4: `213 1024`).
+    /// A file's size in bytes (`SIZE`, RFC 3659 §4: `213 1024`), in image
+    /// type, as the client's transfers are: `TYPE I` goes first, once (the
+    /// size of a file in ASCII type depends on its line ends, and some
+    /// servers refuse to count it).
     pub fn size(&mut self, path: &str) -> Result<u64, FtpError> {
+        let command = format!("SIZE {path}");
+        check_command(command.as_bytes()).map_err(|e| usage(&command, e))?;
+        self.type_binary()?;
         let reply = self.command_code(&format!("SIZE {path}"), code::FILE_STATUS)?;
         let text = reply.text();
         text.trim().parse().map_err(|_| {
@@ -586,12 +592,12 @@ impl<S: ControlStream> FtpClient<S> {
     ) -> Result<u64, FtpError> {
         let command = format!("RETR {remote}");
         check_command(command.as_bytes()).map_err(|e| usage(&command, e))?;
+        self.type_binary()?;
         let mut total = None;
         if self.progress.is_some() {
             // For a progress bar: a server without SIZE just has none.
             total = self.size(remote).ok();
         }
-        self.type_binary()?;
         let data = self.open_data()?;
         if let Some(offset) = resume_from {
             self.command_code(&format!("REST {offset}"), code::PENDING_FURTHER_INFORMATION)?;
@@ -658,17 +664,21 @@ impl<S: ControlStream> FtpClient<S> {
                 listener.accept(server, self.options.timeout)?
             }
         };
+        let addrs = (stream.local_addr(), stream.peer_addr());
         let moved = self.move_bytes(&mut stream, body, start, total);
-        if let (Ok(moved), Ok(local), Ok(peer)) = (&moved, stream.local_addr(), stream.peer_addr())
-        {
-            let line = data_line(passive, local, peer, *moved, upload);
-            self.options.transcript.say(line);
-        }
         // Closing our end tells the server an upload is complete; after a
         // download or a failure, it frees the server's side.
         let _ = stream.shutdown(Shutdown::Both);
         drop(stream);
         let done = self.command_reply(command, |code| code == 226 || code == 250);
+        // The data connection's line comes after the final reply: the
+        // transcript shows a reply when its bytes are read, and a server
+        // may send its 226 so soon after a small download that one read
+        // brings the 150 and the 226 together.
+        if let (Ok(moved), (Ok(local), Ok(peer))) = (&moved, addrs) {
+            let line = data_line(passive, local, peer, *moved, upload);
+            self.options.transcript.say(line);
+        }
         let moved = match (moved, done) {
             // What only the client knows (its disk is full, the listing is
             // garbage) comes first: the server's 426 would hide it.
@@ -1213,9 +1223,27 @@ mod tests {
     }
 
     #[test]
+    fn size_asks_for_image_type_first() {
+        // RFC 3659 §4: the size depends on the TYPE, and servers such as
+        // pyftpdlib refuse SIZE in ASCII mode, the default (RFC 959
+        // §3.1.1.1). The client's transfers are all TYPE I: its sizes too.
+        let mut client = client(
+            &["220 Ready\r\n", "200 Type set to I\r\n", "213 1024\r\n"],
+            Transcript::silent(),
+        );
+        assert_eq!(client.size("notes.txt").unwrap(), 1024);
+        assert_eq!(written(&client), "TYPE I\r\nSIZE notes.txt\r\n");
+    }
+
+    #[test]
     fn size_and_mdtm_read_their_213_replies() {
         let mut client = client(
-            &["220 Ready\r\n", "213 1024\r\n", "213 20261201081500\r\n"],
+            &[
+                "220 Ready\r\n",
+                "200 Type set to I\r\n",
+                "213 1024\r\n",
+                "213 20261201081500\r\n",
+            ],
             Transcript::silent(),
         );
         assert_eq!(client.size("notes.txt").unwrap(), 1024);
@@ -1225,7 +1253,10 @@ mod tests {
             .unwrap()
             .as_secs();
         assert_eq!(seconds, 1_796_112_900, "2026-12-01 08:15:00 UTC");
-        assert_eq!(written(&client), "SIZE notes.txt\r\nMDTM notes.txt\r\n");
+        assert_eq!(
+            written(&client),
+            "TYPE I\r\nSIZE notes.txt\r\nMDTM notes.txt\r\n"
+        );
     }
 
     #[test]
