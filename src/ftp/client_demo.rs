@@ -104,7 +104,10 @@ pub fn demo(transcript: &Transcript) -> DemoResult {
         Err(error @ FtpError::Refused { .. }) if error.code() == Some(550) => {
             transcript.note(format!("FtpError::Refused: {error}"));
         }
-        other => expect(false, &format!("SIZE of a deleted file is 550, not {other:?}"))?,
+        other => expect(
+            false,
+            &format!("SIZE of a deleted file is 550, not {other:?}"),
+        )?,
     }
     client.quit()?;
     expect(
