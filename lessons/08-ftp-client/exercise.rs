@@ -256,5 +256,6 @@ fn your_parsers_find_the_port_of_a_real_server() {
         assert_eq!(file, "two connections\n", "after {verb}");
         assert!(read_reply(&mut control).starts_with("226"));
     }
+    assert!(ask(&mut control, "QUIT").starts_with("221"));
     server.shutdown();
 }
