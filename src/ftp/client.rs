@@ -58,6 +58,7 @@ use std::time::{Duration, SystemTime};
 /// enough that a server that says nothing does not hang a program.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
+// ANCHOR: transfer_buffer
 /// The buffer a file streams through, in both directions: 64 KiB.
 /// Downloading 512 MiB
 /// from vsftpd on loopback ran at 1.4 to 2.0 GB/s with 16, 64 or 256 KiB
@@ -65,6 +66,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// dozen TCP segments per read, the buffer is not what limits a transfer,
 /// and a larger one only holds more memory.
 pub const TRANSFER_BUFFER_LEN: usize = 64 * 1024;
+// ANCHOR_END: transfer_buffer
 
 /// The most bytes of one listing that [`FtpClient::list`] or
 /// [`FtpClient::nlst`] keeps: 16 MiB, the HTTP client's body limit. A
@@ -101,6 +103,7 @@ impl Default for Options {
     }
 }
 
+// ANCHOR: ftp_error
 /// What went wrong, in words for the person who ran the client.
 #[derive(Debug)]
 pub enum FtpError {
@@ -151,6 +154,7 @@ pub enum FtpError {
         received: u64,
     },
 }
+// ANCHOR_END: ftp_error
 
 impl fmt::Display for FtpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -405,6 +409,7 @@ impl<S: ControlStream> FtpClient<S> {
         self.progress = Some(Box::new(progress));
     }
 
+    // ANCHOR: login
     /// Logs in: `USER`, then `PASS` if the server asks for it (331). A
     /// server that asks for an account (332, `ACCT`) is refused: few
     /// servers ever did, and this client does not.
@@ -423,6 +428,7 @@ impl<S: ControlStream> FtpClient<S> {
             _ => Err(refused(&line, reply)),
         }
     }
+    // ANCHOR_END: login
 
     /// The current directory (`PWD`, reply `257 "/path"`, quotes doubled
     /// inside the name: RFC 959 Appendix II).
@@ -580,6 +586,7 @@ impl<S: ControlStream> FtpClient<S> {
         Ok(names)
     }
 
+    // ANCHOR: retr
     /// Downloads `remote` into `out` and returns how many bytes arrived.
     /// With `resume_from`, asks the server to start at that offset
     /// (`REST`, 350, RFC 3659 §5): `out` should then hold the first
@@ -610,6 +617,7 @@ impl<S: ControlStream> FtpClient<S> {
             total,
         )
     }
+    // ANCHOR_END: retr
 
     /// Uploads what `input` gives as `remote` (`STOR`), replacing any file
     /// of that name, and returns how many bytes were sent.
@@ -744,6 +752,7 @@ impl<S: ControlStream> FtpClient<S> {
         }
     }
 
+    // ANCHOR: download
     /// Copies the data connection into `out`, through one buffer of
     /// [`TRANSFER_BUFFER_LEN`] bytes, until the server closes it.
     fn download(
@@ -769,6 +778,7 @@ impl<S: ControlStream> FtpClient<S> {
         out.flush().map_err(FtpError::Local)?;
         Ok(moved)
     }
+    // ANCHOR_END: download
 
     /// Copies `input` to the data connection, through one buffer of
     /// [`TRANSFER_BUFFER_LEN`] bytes; the caller's close ends the file.
@@ -859,6 +869,7 @@ impl<S: ControlStream> FtpClient<S> {
     }
     // ANCHOR_END: passive_addr
 
+    // ANCHOR: active_listener
     /// Listens on the control connection's local address and tells the
     /// server where: `EPRT`, or `PORT` (IPv4 only) if `EPRT` is unknown.
     fn active_listener(&mut self) -> Result<DataListener, FtpError> {
@@ -882,6 +893,7 @@ impl<S: ControlStream> FtpClient<S> {
         self.command_code(&port, code::COMMAND_OKAY)?;
         Ok(listener)
     }
+    // ANCHOR_END: active_listener
 
     /// The server's and the client's addresses on the control connection.
     fn control_addrs(&self) -> Result<(SocketAddr, SocketAddr), FtpError> {
