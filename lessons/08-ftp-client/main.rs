@@ -193,8 +193,16 @@ fn client(url: &str, args: &Args) -> CommandResult {
     for directory in &target.directories {
         ftp.cwd(directory)?;
     }
-    if matches!(verb, Verb::Get { .. } | Verb::Put { .. }) && std::io::stderr().is_terminal() {
-        ftp.on_progress(ProgressBar::new().into_callback());
+    if std::io::stderr().is_terminal() {
+        match &verb {
+            Verb::Get { .. } => ftp.on_progress(ProgressBar::new(None).into_callback()),
+            // The client knows the size of what it sends: the local file's.
+            Verb::Put { local, .. } => {
+                let size = fs::metadata(local).ok().map(|meta| meta.len());
+                ftp.on_progress(ProgressBar::new(size).into_callback());
+            }
+            _ => {}
+        }
     }
     run(&mut ftp, verb, args.flag("resume"))?;
     ftp.quit()?;
@@ -314,13 +322,16 @@ impl Write for LocalFile<'_> {
 struct ProgressBar {
     started: Instant,
     drawn: Option<Instant>,
+    /// The size, when the caller knows it better than the client does.
+    size: Option<u64>,
 }
 
 impl ProgressBar {
-    fn new() -> ProgressBar {
+    fn new(size: Option<u64>) -> ProgressBar {
         ProgressBar {
             started: Instant::now(),
             drawn: None,
+            size,
         }
     }
 
@@ -329,6 +340,7 @@ impl ProgressBar {
     }
 
     fn update(&mut self, done: u64, total: Option<u64>) {
+        let total = total.or(self.size);
         let finished = total == Some(done);
         if !finished
             && self
