@@ -46,13 +46,7 @@ fn main() -> ExitCode {
         "08-ftp-client",
         USAGE,
         &["active", "resume", "trace"],
-        |first, args| match first.strip_prefix("ftp://") {
-            Some(_) => client(first, args),
-            None => Err(UsageError(format!(
-                "{first:?} is not an ftp:// URL (the first word is the server's URL)"
-            ))
-            .into()),
-        },
+        |url, args| client(url, args),
     )
 }
 
@@ -71,11 +65,16 @@ struct Target {
 /// each segment of the path are percent-decoded, after the URL has been
 /// split, so that a `%2F` or a `%40` in them is data, not a delimiter.
 fn parse_target(text: &str) -> Result<Target, UsageError> {
+    let is_ftp = text
+        .get(..6)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("ftp://"));
+    if !is_ftp {
+        return Err(UsageError(format!(
+            "{text:?} is not an ftp:// URL (the first word is the server's URL)"
+        )));
+    }
     let bad = |why: String| UsageError(format!("{text}: {why}"));
     let url = Url::parse(text).map_err(|error| bad(error.to_string()))?;
-    if url.scheme() != "ftp" {
-        return Err(bad("only ftp:// URLs name an FTP server".into()));
-    }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(bad("an FTP URL has no ?query or #fragment".into()));
     }
