@@ -433,3 +433,15 @@ fn ftp_trace_shows_the_control_connection_with_the_password_hidden() {
     assert!(!trace.contains("secret"), "{trace}");
     assert!(trace.ends_with("C: QUIT\nS: 221 Goodbye\n"), "{trace}");
 }
+
+#[test]
+fn ftp_ls_escapes_control_characters_in_names() {
+    // A name is the server's to choose; an escape sequence in it must not
+    // reach the terminal as one (ESC [ 2 J clears the screen).
+    let ftp = FtpFixture::start();
+    fs::write(ftp.root.path().join("clear\x1b[2J.txt"), "").unwrap();
+    assert_eq!(
+        ftp.ok(&["ls"]),
+        "-            0 \"clear\\u{1b}[2J.txt\"\n"
+    );
+}

@@ -219,7 +219,13 @@ fn run(ftp: &mut FtpClient, verb: Verb, resume: bool) -> Result<(), Box<dyn Erro
                     None => '?',
                 };
                 let size = entry.size.map_or(String::new(), |size| size.to_string());
-                println!("{kind} {size:>12} {}", entry.name);
+                // The name is the server's: a control character in it
+                // (an escape sequence for the terminal) is shown escaped.
+                let name = match entry.name.chars().any(char::is_control) {
+                    true => format!("{:?}", entry.name),
+                    false => entry.name,
+                };
+                println!("{kind} {size:>12} {name}");
             }
         }
         Verb::Get { remote, local } => get(ftp, &remote, &local, resume)?,
