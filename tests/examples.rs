@@ -440,8 +440,5 @@ fn ftp_ls_escapes_control_characters_in_names() {
     // reach the terminal as one (ESC [ 2 J clears the screen).
     let ftp = FtpFixture::start();
     fs::write(ftp.root.path().join("clear\x1b[2J.txt"), "").unwrap();
-    assert_eq!(
-        ftp.ok(&["ls"]),
-        "-            0 \"clear\\u{1b}[2J.txt\"\n"
-    );
+    assert_eq!(ftp.ok(&["ls"]), "-            0 \"clear\\u{1b}[2J.txt\"\n");
 }

@@ -46,7 +46,7 @@ fn main() -> ExitCode {
         "08-ftp-client",
         USAGE,
         &["active", "resume", "trace"],
-        |url, args| client(url, args),
+        client,
     )
 }
 
