@@ -77,6 +77,12 @@ pub const CHAPTERS: &[Chapter] = &[
         demo: crate::rest::demo,
     },
     Chapter {
+        number: "08",
+        slug: "ftp-client",
+        title: "ftp client: two connections, passive and active, transfers",
+        demo: crate::ftp::client_demo,
+    },
+    Chapter {
         number: "09",
         slug: "ftp-server",
         title: "ftp server: two connections, logins, uploads that land whole",

@@ -64,6 +64,7 @@ impl Side {
 /// Where the transcript goes.
 enum Sink {
     Stdout,
+    Stderr,
     Memory(String),
     Silent,
 }
@@ -88,6 +89,12 @@ impl Transcript {
     /// A transcript printed on standard output, as the tour does.
     pub fn stdout() -> Transcript {
         Transcript::with(Sink::Stdout)
+    }
+
+    /// A transcript printed on standard error, so that it does not mix
+    /// with what a command prints on standard output (a client's `--trace`).
+    pub fn stderr() -> Transcript {
+        Transcript::with(Sink::Stderr)
     }
 
     /// A transcript kept in memory: read it back with [`contents`](Self::contents).
@@ -152,6 +159,9 @@ impl Transcript {
             Sink::Stdout => {
                 // A closed stdout (`tour | head`) must not turn into a panic.
                 let _ = writeln!(io::stdout().lock(), "{line}");
+            }
+            Sink::Stderr => {
+                let _ = writeln!(io::stderr().lock(), "{line}");
             }
             Sink::Memory(text) => {
                 text.push_str(line);

@@ -107,6 +107,7 @@ fn help_to_a_closed_stdout_exits_0_without_a_panic() {
         "05-http-client",
         "06-http-server",
         "07-rest-api",
+        "08-ftp-client",
         "09-ftp-server",
     ];
     for name in examples {
@@ -167,6 +168,280 @@ fn a_ping_that_gets_a_reply_exits_0() {
     );
     echo.join().unwrap();
     assert_eq!(output.status.code(), Some(0), "{output:?}");
+}
+
+// ---- 08-ftp-client, against the crate's own FTP server ------------------
+
+/// The crate's FTP server on a port the system picks, serving a fresh
+/// directory to alice (and to anonymous, read-only), and a fresh local
+/// directory for the client to run in.
+struct FtpFixture {
+    server: netlessons::serve::ServerHandle,
+    root: tempfile::TempDir,
+    local: tempfile::TempDir,
+}
+
+impl FtpFixture {
+    fn start() -> FtpFixture {
+        use netlessons::ftp::server::FtpHandler;
+        use netlessons::ftp::session::Users;
+        let root = tempfile::tempdir().unwrap();
+        let local = tempfile::tempdir().unwrap();
+        let users = Users::new()
+            .with_user("alice", "secret")
+            .with_user("bob@home", "p:w d")
+            .with_anonymous();
+        let handler = FtpHandler::new(root.path(), users).unwrap();
+        let server = netlessons::serve::Server::bind("127.0.0.1:0")
+            .unwrap()
+            .spawn(handler)
+            .unwrap();
+        FtpFixture {
+            server,
+            root,
+            local,
+        }
+    }
+
+    /// The server's URL, logged in as alice.
+    fn url(&self) -> String {
+        format!("ftp://alice:secret@{}/", self.server.local_addr())
+    }
+
+    /// Runs the client in the local directory: `08-ftp-client URL args...`.
+    fn run(&self, url: &str, args: &[&str]) -> Output {
+        Command::new(example("08-ftp-client"))
+            .arg(url)
+            .args(args)
+            .current_dir(self.local.path())
+            .output()
+            .expect("the example starts")
+    }
+
+    /// Runs the client as alice and expects it to succeed; returns stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let output = self.run(&self.url(), args);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+}
+
+/// `count` bytes that are not all alike, more than the client's buffer.
+fn ftp_file_bytes(count: usize) -> Vec<u8> {
+    (0..count).map(|i| (i * 7 % 251) as u8).collect()
+}
+
+#[test]
+fn ftp_put_uploads_a_local_file_and_ls_lists_it() {
+    let ftp = FtpFixture::start();
+    fs::write(ftp.local.path().join("notes.txt"), "buy milk\n").unwrap();
+    fs::create_dir(ftp.root.path().join("pub")).unwrap();
+    assert_eq!(
+        ftp.ok(&["put", "notes.txt"]),
+        "notes.txt -> notes.txt: 9 bytes\n"
+    );
+    assert_eq!(
+        fs::read(ftp.root.path().join("notes.txt")).unwrap(),
+        b"buy milk\n"
+    );
+    assert_eq!(
+        ftp.ok(&["ls"]),
+        "-            9 notes.txt\nd              pub\n"
+    );
+}
+
+#[test]
+fn ftp_get_downloads_every_byte() {
+    let ftp = FtpFixture::start();
+    let file = ftp_file_bytes(200_000);
+    fs::write(ftp.root.path().join("big.bin"), &file).unwrap();
+    assert_eq!(
+        ftp.ok(&["get", "big.bin", "copy.bin"]),
+        "big.bin -> copy.bin: 200000 bytes\n"
+    );
+    assert!(fs::read(ftp.local.path().join("copy.bin")).unwrap() == file);
+}
+
+#[test]
+fn ftp_get_in_active_mode_downloads_every_byte() {
+    let ftp = FtpFixture::start();
+    let file = ftp_file_bytes(70_000);
+    fs::write(ftp.root.path().join("big.bin"), &file).unwrap();
+    let output = ftp.run(&ftp.url(), &["get", "big.bin", "--active", "--trace"]);
+    let trace = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{trace}");
+    assert!(trace.contains("C: EPRT |1|127.0.0.1|"), "{trace}");
+    assert!(trace.contains("70000 bytes to the client"), "{trace}");
+    assert!(fs::read(ftp.local.path().join("big.bin")).unwrap() == file);
+}
+
+#[test]
+fn ftp_get_resume_asks_only_for_the_rest() {
+    let ftp = FtpFixture::start();
+    let file = ftp_file_bytes(100_000);
+    fs::write(ftp.root.path().join("big.bin"), &file).unwrap();
+    // A download cut off after its first 30 000 bytes.
+    fs::write(ftp.local.path().join("big.bin"), &file[..30_000]).unwrap();
+    let output = ftp.run(&ftp.url(), &["get", "big.bin", "--resume", "--trace"]);
+    let trace = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{trace}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "big.bin -> big.bin: 70000 bytes, after the 30000 already there\n"
+    );
+    assert!(trace.contains("C: REST 30000\nS: 350 "), "{trace}");
+    assert!(fs::read(ftp.local.path().join("big.bin")).unwrap() == file);
+    // Once complete, a second resume asks for nothing.
+    assert_eq!(
+        ftp.ok(&["get", "big.bin", "--resume"]),
+        "big.bin: already complete, 100000 bytes\n"
+    );
+}
+
+#[test]
+fn ftp_size_prints_the_bytes() {
+    let ftp = FtpFixture::start();
+    fs::write(ftp.root.path().join("notes.txt"), "buy milk\n").unwrap();
+    assert_eq!(ftp.ok(&["size", "notes.txt"]), "9\n");
+}
+
+#[test]
+fn ftp_mkdir_mv_rm_rmdir_change_the_servers_directory() {
+    let ftp = FtpFixture::start();
+    let root = ftp.root.path();
+    fs::write(root.join("notes.txt"), "buy milk\n").unwrap();
+    assert_eq!(ftp.ok(&["mkdir", "old"]), "/old\n");
+    assert!(root.join("old").is_dir());
+    ftp.ok(&["mv", "notes.txt", "old/notes.txt"]);
+    assert!(!root.join("notes.txt").exists());
+    assert_eq!(fs::read(root.join("old/notes.txt")).unwrap(), b"buy milk\n");
+    ftp.ok(&["rm", "old/notes.txt"]);
+    assert!(!root.join("old/notes.txt").exists());
+    ftp.ok(&["rmdir", "old"]);
+    assert!(!root.join("old").exists());
+}
+
+#[test]
+fn ftp_a_refused_get_exits_1_with_the_code_and_leaves_no_file() {
+    let ftp = FtpFixture::start();
+    let output = ftp.run(&ftp.url(), &["get", "missing.txt"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "08-ftp-client: the server refused RETR missing.txt: 550 No such file or directory\n"
+    );
+    assert!(
+        !ftp.local.path().join("missing.txt").exists(),
+        "no empty file is left behind"
+    );
+}
+
+#[test]
+fn ftp_a_wrong_password_exits_1_without_showing_it() {
+    let ftp = FtpFixture::start();
+    let url = format!("ftp://alice:hunter2@{}/", ftp.server.local_addr());
+    let output = ftp.run(&url, &["ls"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("08-ftp-client: the server refused PASS ****: 530 "),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+}
+
+#[test]
+fn ftp_a_bad_url_or_command_exits_2_with_the_usage() {
+    let ftp = FtpFixture::start();
+    let addr = ftp.server.local_addr();
+    let table = [
+        ("http://127.0.0.1/", vec!["ls"], "is not an ftp:// URL"),
+        ("ftp://[::1/", vec!["ls"], "ftp://[::1/: "),
+        ("ftp://h/a%zz/", vec!["ls"], "ftp://h/a%zz/: "),
+        (
+            &format!("ftp://{addr}/") as &str,
+            vec![],
+            "after the URL, a command",
+        ),
+        (
+            &format!("ftp://{addr}/"),
+            vec!["frob"],
+            "unknown command \"frob\"",
+        ),
+        (
+            &format!("ftp://{addr}/"),
+            vec!["mv", "a"],
+            "mv takes mv FROM TO",
+        ),
+        (
+            &format!("ftp://{addr}/"),
+            vec!["ls", "--resume"],
+            "--resume is for get only",
+        ),
+    ];
+    for (url, args, says) in table {
+        let output = ftp.run(url, &args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{url} {args:?}: {stderr}");
+        assert!(stderr.starts_with("08-ftp-client: "), "{stderr}");
+        assert!(stderr.contains(says), "{url} {args:?}: {stderr}");
+        assert!(stderr.contains("\nusage: 08-ftp-client"), "{stderr}");
+    }
+}
+
+#[test]
+fn ftp_the_url_is_percent_decoded_and_anonymous_by_default() {
+    let ftp = FtpFixture::start();
+    let addr = ftp.server.local_addr();
+    fs::create_dir(ftp.root.path().join("my docs")).unwrap();
+    fs::write(ftp.root.path().join("my docs/a.txt"), "a").unwrap();
+    // bob@home's password is "p:w d": '@', ':' and ' ' encoded (RFC 3986 §3.2.1).
+    let bob = format!("ftp://bob%40home:p%3Aw%20d@{addr}/my%20docs/");
+    let output = ftp.run(&bob, &["ls"]);
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "-            1 a.txt\n",
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // No user in the URL: anonymous, who may read but not write here.
+    let anonymous = format!("ftp://{addr}/my%20docs/");
+    let output = ftp.run(&anonymous, &["ls", "--trace"]);
+    let trace = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{trace}");
+    assert!(trace.contains("C: USER anonymous\n"), "{trace}");
+    assert!(trace.contains("C: CWD my docs\n"), "{trace}");
+    let output = ftp.run(&anonymous, &["rm", "a.txt"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains(": 550 "));
+}
+
+#[test]
+fn ftp_trace_shows_the_control_connection_with_the_password_hidden() {
+    let ftp = FtpFixture::start();
+    let output = ftp.run(&ftp.url(), &["ls", "--trace"]);
+    let trace = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        trace.starts_with("S: 220 ") && trace.contains("\nC: USER alice\n"),
+        "{trace}"
+    );
+    assert!(trace.contains("\nC: PASS ****\n"), "{trace}");
+    assert!(!trace.contains("secret"), "{trace}");
+    assert!(trace.ends_with("C: QUIT\nS: 221 Goodbye\n"), "{trace}");
+}
+
+#[test]
+fn ftp_ls_escapes_control_characters_in_names() {
+    // A name is the server's to choose; an escape sequence in it must not
+    // reach the terminal as one (ESC [ 2 J clears the screen).
+    let ftp = FtpFixture::start();
+    fs::write(ftp.root.path().join("clear\x1b[2J.txt"), "").unwrap();
+    assert_eq!(ftp.ok(&["ls"]), "-            0 \"clear\\u{1b}[2J.txt\"\n");
 }
 
 /// A running `09-ftp-server serve`, killed when dropped.

@@ -323,6 +323,13 @@ fn retr_downloads_every_byte_into_a_writer() {
         .nth(1)
         .and_then(|rest| rest.split('|').next())
         .unwrap_or_else(|| panic!("no 229 in {shown}"));
+    let client_port = shown
+        .split("data: client 127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap_or_else(|| panic!("no data line in {shown}"));
+    // One line for the data connection, once the transfer is over: who
+    // connected to whom, and the bytes it carried, which way.
     assert_eq!(
         shown,
         format!(
@@ -334,12 +341,12 @@ fn retr_downloads_every_byte_into_a_writer() {
              C: TYPE I\n\
              S: 200 Type set to I\n\
              C: EPSV\n\
-             S: 229 Entering Extended Passive Mode (|||{data_port}|)\n   \
-             (data connection to 127.0.0.1:{data_port}, open)\n\
+             S: 229 Entering Extended Passive Mode (|||{data_port}|)\n\
              C: RETR big.bin\n\
-             S: 150 Opening BINARY mode data connection for big.bin (200000 bytes).\n   \
-             (data connection closed: 200000 bytes)\n\
+             S: 150 Opening BINARY mode data connection for big.bin (200000 bytes).\n\
              S: 226 Transfer complete\n\
+             data: client 127.0.0.1:{client_port} -> server 127.0.0.1:{data_port}, \
+             200000 bytes to the client\n\
              C: QUIT\n\
              S: 221 Goodbye\n"
         )
@@ -350,8 +357,14 @@ fn retr_downloads_every_byte_into_a_writer() {
 fn progress_reports_the_size_the_150_reply_announces() {
     let file = file_bytes(200_000);
     let mut script = login();
-    script.extend([expect("SIZE big.bin"), Reply("550 SIZE not allowed here")]);
-    script.extend(retr_script(&file).into_iter().skip(5));
+    // TYPE I first: the size asked for is the size in image type.
+    script.extend([
+        expect("TYPE I"),
+        Reply("200 Type set to I"),
+        expect("SIZE big.bin"),
+        Reply("550 SIZE not allowed here"),
+    ]);
+    script.extend(retr_script(&file).into_iter().skip(7));
     let server = Server::start(script);
     let mut client = logged_in(server.addr, options());
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -430,10 +443,12 @@ fn active_mode_sends_eprt_and_accepts_the_servers_connection() {
         Reply("226 Transfer complete"),
     ]);
     let server = Server::start(script);
+    let transcript = Transcript::memory();
     let mut client = logged_in(
         server.addr,
         Options {
             passive: false,
+            transcript: transcript.clone(),
             ..options()
         },
     );
@@ -441,6 +456,26 @@ fn active_mode_sends_eprt_and_accepts_the_servers_connection() {
     client.retr("notes.txt", &mut out, None).unwrap();
     assert!(out == file, "the bytes downloaded differ");
     server.finish();
+    // The data line says the server connected, to the port EPRT named.
+    let shown = transcript.contents();
+    let listening = shown
+        .split("C: EPRT |1|127.0.0.1|")
+        .nth(1)
+        .and_then(|rest| rest.split('|').next())
+        .unwrap_or_else(|| panic!("no EPRT in {shown}"));
+    let data_line = shown
+        .lines()
+        .find(|line| line.starts_with("data: "))
+        .unwrap_or_else(|| panic!("no data line in {shown}"));
+    let (from, to) = data_line
+        .strip_prefix("data: server 127.0.0.1:")
+        .and_then(|rest| rest.split_once(" -> "))
+        .unwrap_or_else(|| panic!("the server connected: {data_line}"));
+    assert!(from.bytes().all(|b| b.is_ascii_digit()), "{data_line}");
+    assert_eq!(
+        to,
+        format!("client 127.0.0.1:{listening}, 70000 bytes to the client")
+    );
 }
 
 #[test]
@@ -688,10 +723,10 @@ fn an_announced_size_near_the_top_of_u64_does_not_overflow() {
     // and a hostile server can announce the largest number there is.
     let mut script = login();
     script.extend([
-        expect("SIZE notes.txt"),
-        Reply("502 SIZE not implemented"),
         expect("TYPE I"),
         Reply("200 Type set to I"),
+        expect("SIZE notes.txt"),
+        Reply("502 SIZE not implemented"),
         Epsv,
         expect("REST 10"),
         Reply("350 Restarting at 10"),

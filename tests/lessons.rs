@@ -272,8 +272,10 @@ fn an_anchor_is_cut_out_without_markers_or_shared_indentation() {
 
 /// Leaves out of a transcript what changes from run to run: the port after
 /// `127.0.0.1:` or `]:`, the two port numbers after `127,0,0,1,` (FTP's
-/// `PASV` replies and `PORT` commands), any number right before `ms` or `µs`, and the value
-/// of an HTTP `Date:` header (the time the response was sent).
+/// `PASV` replies and `PORT` commands), the port after FTP's `(|||` and
+/// `127.0.0.1|` (`EPSV` replies and `EPRT` commands), any number right
+/// before `ms` or `µs`, and the value of an HTTP `Date:` header (the time
+/// the response was sent).
 fn normalize(text: &str) -> String {
     let text: Vec<String> = text
         .lines()
@@ -289,10 +291,19 @@ fn normalize_numbers(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(c) = rest.chars().next() {
-        let after_address = out.ends_with("127.0.0.1:")
-            || out.ends_with("]:")
-            || out.ends_with("127,0,0,1,")
-            || out.ends_with("127,0,0,1,PORT,");
+        // FTP names its data ports in its own forms: `(127,0,0,1,195,140)`
+        // in a 227 reply and in PORT, `(|||50060|)` in a 229 reply,
+        // `|1|127.0.0.1|50060|` in EPRT.
+        let after_address = [
+            "127.0.0.1:",
+            "]:",
+            "127,0,0,1,",
+            "127,0,0,1,PORT,",
+            "(|||",
+            "127.0.0.1|",
+        ]
+        .iter()
+        .any(|before| out.ends_with(before));
         if c.is_ascii_digit() || (c == '.' && out.ends_with(|d: char| d.is_ascii_digit())) {
             let len = rest
                 .find(|d: char| !(d.is_ascii_digit() || d == '.'))
@@ -331,6 +342,10 @@ fn normalize_leaves_out_ports_and_times() {
     assert_eq!(
         normalize("227 Entering Passive Mode (127,0,0,1,195,140)"),
         "227 Entering Passive Mode (127,0,0,1,PORT,PORT)"
+    );
+    assert_eq!(
+        normalize("229 Entering Extended Passive Mode (|||50060|)\nEPRT |1|127.0.0.1|41234|"),
+        "229 Entering Extended Passive Mode (|||PORT|)\nEPRT |1|127.0.0.1|PORT|"
     );
 }
 

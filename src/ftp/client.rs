@@ -58,6 +58,7 @@ use std::time::{Duration, SystemTime};
 /// enough that a server that says nothing does not hang a program.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
+// ANCHOR: transfer_buffer
 /// The buffer a file streams through, in both directions: 64 KiB.
 /// Downloading 512 MiB
 /// from vsftpd on loopback ran at 1.4 to 2.0 GB/s with 16, 64 or 256 KiB
@@ -65,6 +66,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// dozen TCP segments per read, the buffer is not what limits a transfer,
 /// and a larger one only holds more memory.
 pub const TRANSFER_BUFFER_LEN: usize = 64 * 1024;
+// ANCHOR_END: transfer_buffer
 
 /// The most bytes of one listing that [`FtpClient::list`] or
 /// [`FtpClient::nlst`] keeps: 16 MiB, the HTTP client's body limit. A
@@ -101,6 +103,7 @@ impl Default for Options {
     }
 }
 
+// ANCHOR: ftp_error
 /// What went wrong, in words for the person who ran the client.
 #[derive(Debug)]
 pub enum FtpError {
@@ -151,6 +154,7 @@ pub enum FtpError {
         received: u64,
     },
 }
+// ANCHOR_END: ftp_error
 
 impl fmt::Display for FtpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -393,11 +397,19 @@ impl<S: ControlStream> FtpClient<S> {
         )))
     }
 
+    /// Opens the data connections of the next transfers in passive mode
+    /// (the client connects) when true, in active mode (the server
+    /// connects) when false: [`Options::passive`], changed mid-session.
+    pub fn set_passive(&mut self, passive: bool) {
+        self.options.passive = passive;
+    }
+
     /// Calls `progress` during each transfer from now on.
     pub fn on_progress(&mut self, progress: impl FnMut(u64, Option<u64>) + 'static) {
         self.progress = Some(Box::new(progress));
     }
 
+    // ANCHOR: login
     /// Logs in: `USER`, then `PASS` if the server asks for it (331). A
     /// server that asks for an account (332, `ACCT`) is refused: few
     /// servers ever did, and this client does not.
@@ -416,6 +428,7 @@ impl<S: ControlStream> FtpClient<S> {
             _ => Err(refused(&line, reply)),
         }
     }
+    // ANCHOR_END: login
 
     /// The current directory (`PWD`, reply `257 "/path"`, quotes doubled
     /// inside the name: RFC 959 Appendix II).
@@ -437,8 +450,14 @@ impl<S: ControlStream> FtpClient<S> {
             .map(drop)
     }
 
-    /// A file's size in bytes (`SIZE`, RFC 3659 §4: `213 1024`).
+    /// A file's size in bytes (`SIZE`, RFC 3659 §4: `213 1024`), in image
+    /// type, as the client's transfers are: `TYPE I` goes first, once (the
+    /// size of a file in ASCII type depends on its line ends, and some
+    /// servers refuse to count it).
     pub fn size(&mut self, path: &str) -> Result<u64, FtpError> {
+        let command = format!("SIZE {path}");
+        check_command(command.as_bytes()).map_err(|e| usage(&command, e))?;
+        self.type_binary()?;
         let reply = self.command_code(&format!("SIZE {path}"), code::FILE_STATUS)?;
         let text = reply.text();
         text.trim().parse().map_err(|_| {
@@ -567,6 +586,7 @@ impl<S: ControlStream> FtpClient<S> {
         Ok(names)
     }
 
+    // ANCHOR: retr
     /// Downloads `remote` into `out` and returns how many bytes arrived.
     /// With `resume_from`, asks the server to start at that offset
     /// (`REST`, 350, RFC 3659 §5): `out` should then hold the first
@@ -579,12 +599,12 @@ impl<S: ControlStream> FtpClient<S> {
     ) -> Result<u64, FtpError> {
         let command = format!("RETR {remote}");
         check_command(command.as_bytes()).map_err(|e| usage(&command, e))?;
+        self.type_binary()?;
         let mut total = None;
         if self.progress.is_some() {
             // For a progress bar: a server without SIZE just has none.
             total = self.size(remote).ok();
         }
-        self.type_binary()?;
         let data = self.open_data()?;
         if let Some(offset) = resume_from {
             self.command_code(&format!("REST {offset}"), code::PENDING_FURTHER_INFORMATION)?;
@@ -597,6 +617,7 @@ impl<S: ControlStream> FtpClient<S> {
             total,
         )
     }
+    // ANCHOR_END: retr
 
     /// Uploads what `input` gives as `remote` (`STOR`), replacing any file
     /// of that name, and returns how many bytes were sent.
@@ -642,28 +663,30 @@ impl<S: ControlStream> FtpClient<S> {
         let announced = announced_size(&preliminary.text());
         // Numbers from the wire: added without overflow.
         total = total.or(announced.map(|size| size.saturating_add(start)));
+        let passive = matches!(data, DataConn::Passive(_));
+        let upload = matches!(body, Body::Upload(_));
         let mut stream = match data {
             DataConn::Passive(stream) => stream,
             DataConn::Active(listener) => {
                 let server = self.control_addrs()?.0.ip();
-                let stream = listener.accept(server, self.options.timeout)?;
-                if let Ok(from) = stream.peer_addr() {
-                    let note = format!("(data connection from {from}, accepted)");
-                    self.options.transcript.note(note);
-                }
-                stream
+                listener.accept(server, self.options.timeout)?
             }
         };
+        let addrs = (stream.local_addr(), stream.peer_addr());
         let moved = self.move_bytes(&mut stream, body, start, total);
         // Closing our end tells the server an upload is complete; after a
         // download or a failure, it frees the server's side.
         let _ = stream.shutdown(Shutdown::Both);
         drop(stream);
-        if let Ok(moved) = moved {
-            let note = format!("(data connection closed: {moved} bytes)");
-            self.options.transcript.note(note);
-        }
         let done = self.command_reply(command, |code| code == 226 || code == 250);
+        // The data connection's line comes after the final reply: the
+        // transcript shows a reply when its bytes are read, and a server
+        // may send its 226 so soon after a small download that one read
+        // brings the 150 and the 226 together.
+        if let (Ok(moved), (Ok(local), Ok(peer))) = (&moved, addrs) {
+            let line = data_line(passive, local, peer, *moved, upload);
+            self.options.transcript.say(line);
+        }
         let moved = match (moved, done) {
             // What only the client knows (its disk is full, the listing is
             // garbage) comes first: the server's 426 would hide it.
@@ -729,6 +752,7 @@ impl<S: ControlStream> FtpClient<S> {
         }
     }
 
+    // ANCHOR: download
     /// Copies the data connection into `out`, through one buffer of
     /// [`TRANSFER_BUFFER_LEN`] bytes, until the server closes it.
     fn download(
@@ -754,6 +778,7 @@ impl<S: ControlStream> FtpClient<S> {
         out.flush().map_err(FtpError::Local)?;
         Ok(moved)
     }
+    // ANCHOR_END: download
 
     /// Copies `input` to the data connection, through one buffer of
     /// [`TRANSFER_BUFFER_LEN`] bytes; the caller's close ends the file.
@@ -804,9 +829,6 @@ impl<S: ControlStream> FtpClient<S> {
             true => {
                 let to = self.passive_addr()?;
                 let stream = connect_passive(to, self.options.timeout)?;
-                self.options
-                    .transcript
-                    .note(format!("(data connection to {to}, open)"));
                 Ok(DataConn::Passive(stream))
             }
             false => self.active_listener().map(DataConn::Active),
@@ -847,6 +869,7 @@ impl<S: ControlStream> FtpClient<S> {
     }
     // ANCHOR_END: passive_addr
 
+    // ANCHOR: active_listener
     /// Listens on the control connection's local address and tells the
     /// server where: `EPRT`, or `PORT` (IPv4 only) if `EPRT` is unknown.
     fn active_listener(&mut self) -> Result<DataListener, FtpError> {
@@ -870,6 +893,7 @@ impl<S: ControlStream> FtpClient<S> {
         self.command_code(&port, code::COMMAND_OKAY)?;
         Ok(listener)
     }
+    // ANCHOR_END: active_listener
 
     /// The server's and the client's addresses on the control connection.
     fn control_addrs(&self) -> Result<(SocketAddr, SocketAddr), FtpError> {
@@ -927,6 +951,28 @@ impl<S: ControlStream> FtpClient<S> {
             CommandError::Io(error) => FtpError::Io(error),
         }
     }
+}
+
+/// The transcript's one line for a data connection, once its bytes have
+/// moved: who connected to whom (in passive mode the client connected, in
+/// active mode the server), and how many bytes went which way:
+/// `data: client 127.0.0.1:41234 -> server 127.0.0.1:50060, 1234 bytes to the server`.
+pub fn data_line(
+    passive: bool,
+    client: SocketAddr,
+    server: SocketAddr,
+    bytes: u64,
+    upload: bool,
+) -> String {
+    let (from, to) = match passive {
+        true => (format!("client {client}"), format!("server {server}")),
+        false => (format!("server {server}"), format!("client {client}")),
+    };
+    let direction = match upload {
+        true => "to the server",
+        false => "to the client",
+    };
+    format!("data: {from} -> {to}, {bytes} bytes {direction}")
 }
 
 /// `verb` alone, or `verb path`.
@@ -1189,9 +1235,27 @@ mod tests {
     }
 
     #[test]
+    fn size_asks_for_image_type_first() {
+        // RFC 3659 §4: the size depends on the TYPE, and servers such as
+        // pyftpdlib refuse SIZE in ASCII mode, the default (RFC 959
+        // §3.1.1.1). The client's transfers are all TYPE I: its sizes too.
+        let mut client = client(
+            &["220 Ready\r\n", "200 Type set to I\r\n", "213 1024\r\n"],
+            Transcript::silent(),
+        );
+        assert_eq!(client.size("notes.txt").unwrap(), 1024);
+        assert_eq!(written(&client), "TYPE I\r\nSIZE notes.txt\r\n");
+    }
+
+    #[test]
     fn size_and_mdtm_read_their_213_replies() {
         let mut client = client(
-            &["220 Ready\r\n", "213 1024\r\n", "213 20261201081500\r\n"],
+            &[
+                "220 Ready\r\n",
+                "200 Type set to I\r\n",
+                "213 1024\r\n",
+                "213 20261201081500\r\n",
+            ],
             Transcript::silent(),
         );
         assert_eq!(client.size("notes.txt").unwrap(), 1024);
@@ -1201,7 +1265,10 @@ mod tests {
             .unwrap()
             .as_secs();
         assert_eq!(seconds, 1_796_112_900, "2026-12-01 08:15:00 UTC");
-        assert_eq!(written(&client), "SIZE notes.txt\r\nMDTM notes.txt\r\n");
+        assert_eq!(
+            written(&client),
+            "TYPE I\r\nSIZE notes.txt\r\nMDTM notes.txt\r\n"
+        );
     }
 
     #[test]
@@ -1314,6 +1381,32 @@ mod tests {
         client.type_binary().unwrap();
         client.type_binary().unwrap();
         assert_eq!(written(&client), "TYPE I\r\n");
+    }
+
+    #[test]
+    fn the_data_line_says_who_connected_and_which_way_the_bytes_went() {
+        let client: SocketAddr = "127.0.0.1:41234".parse().unwrap();
+        let server: SocketAddr = "127.0.0.1:50060".parse().unwrap();
+        let table = [
+            (
+                true,
+                true,
+                "data: client 127.0.0.1:41234 -> server 127.0.0.1:50060, 9 bytes to the server",
+            ),
+            (
+                true,
+                false,
+                "data: client 127.0.0.1:41234 -> server 127.0.0.1:50060, 9 bytes to the client",
+            ),
+            (
+                false,
+                false,
+                "data: server 127.0.0.1:50060 -> client 127.0.0.1:41234, 9 bytes to the client",
+            ),
+        ];
+        for (passive, upload, expected) in table {
+            assert_eq!(data_line(passive, client, server, 9, upload), expected);
+        }
     }
 
     #[test]

@@ -70,6 +70,7 @@
 //! | --- | --- |
 //! | [`client`] | [`FtpClient`](client::FtpClient): log in, the file commands, transfers through a fixed buffer |
 //! | [`data`] | data connections: connect to a passive server's port, accept an active one with a timeout |
+//! | `client_demo.rs` | the chapter's demo, run by the tour: [`client_demo`] |
 //!
 //! Chapter 09's demo, [`server_demo()`], runs the server and talks to it
 //! with a client of a few lines over a plain `TcpStream`.
@@ -123,6 +124,7 @@
 pub mod address;
 pub mod ascii;
 pub mod client;
+mod client_demo;
 pub mod command;
 pub mod data;
 pub mod listing;
@@ -133,4 +135,5 @@ mod server_demo;
 pub mod session;
 pub mod time;
 
+pub use client_demo::demo as client_demo;
 pub use server_demo::demo as server_demo;

@@ -167,6 +167,7 @@ impl ReplyParser {
         }
     }
 
+    // ANCHOR: push_line
     /// Takes the next line (without its CR LF). Returns the reply once its
     /// last line has come, `None` while more lines are expected.
     pub fn push_line(&mut self, line: &[u8]) -> Result<Option<Reply>, ReplyError> {
@@ -201,6 +202,7 @@ impl ReplyParser {
             Err(error) => Err(error),
         }
     }
+    // ANCHOR_END: push_line
 
     fn take(&mut self, code: u16) -> Reply {
         self.code = None;
