@@ -8,15 +8,14 @@
 //! bytes went which way. The server's side is not shown: it is the same
 //! conversation, seen from the other end.
 
-use crate::demo::{expect, DemoResult};
+use crate::demo::{expect, DemoResult, TempDir};
 use crate::ftp::client::{FtpClient, FtpError, Options};
 use crate::ftp::listing::Kind;
 use crate::ftp::server::FtpHandler;
 use crate::ftp::session::Users;
 use crate::serve::Server;
 use crate::transcript::Transcript;
-use std::path::PathBuf;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// How long the demo's client waits for any step: far more than loopback needs.
 const DEMO_TIMEOUT: Duration = Duration::from_secs(5);
@@ -28,9 +27,9 @@ one for the commands, one for the bytes.\n";
 // ANCHOR: demo
 /// Runs the demo, printing into `transcript`.
 pub fn demo(transcript: &Transcript) -> DemoResult {
-    let root = TempDir::new()?;
+    let root = TempDir::new("08")?;
     let users = Users::new().with_user("alice", "secret");
-    let server = Server::bind("127.0.0.1:0")?.spawn(FtpHandler::new(&root.0, users)?)?;
+    let server = Server::bind("127.0.0.1:0")?.spawn(FtpHandler::new(root.path(), users)?)?;
     transcript.note(format!(
         "an FTP server (chapter 09's) on {} serves an empty directory to alice;",
         server.local_addr()
@@ -111,34 +110,10 @@ pub fn demo(transcript: &Transcript) -> DemoResult {
     }
     client.quit()?;
     expect(
-        std::fs::read_dir(&root.0)?.next().is_none(),
+        std::fs::read_dir(root.path())?.next().is_none(),
         "the directory is empty again",
     )?;
     server.shutdown();
     Ok(())
 }
 // ANCHOR_END: demo
-
-/// A directory for the demo's files, removed when dropped. (The tests use
-/// the `tempfile` crate; the library itself uses nothing but std.)
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> std::io::Result<TempDir> {
-        // The process id and the time make the name unique enough for a
-        // demo: two tours started in the same nanosecond are not a worry.
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |since| since.as_nanos());
-        let dir =
-            std::env::temp_dir().join(format!("netlessons-08-{}-{nanos}", std::process::id()));
-        std::fs::create_dir(&dir)?;
-        Ok(TempDir(dir))
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}

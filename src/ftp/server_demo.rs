@@ -9,7 +9,7 @@
 //! The served directory is made for the demo in the system's temporary
 //! directory and removed at the end.
 
-use crate::demo::{expect, DemoResult};
+use crate::demo::{expect, DemoResult, TempDir};
 use crate::ftp::server::FtpHandler;
 use crate::ftp::session::{Users, LOGIN_FAILURE_DELAY};
 use crate::serve::Server;
@@ -17,7 +17,7 @@ use crate::transcript::{Side, Transcript};
 use std::fs;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// How long the demo's client waits for any reply or data before it
@@ -29,34 +29,25 @@ const DEMO_TIMEOUT: Duration = Duration::from_secs(10);
 const NOTES: &[u8] = b"one\ntwo\nthree\n";
 
 /// The demo's directory, removed when dropped.
-struct DemoRoot(PathBuf);
+struct DemoRoot(TempDir);
 
 impl DemoRoot {
     fn create() -> io::Result<DemoRoot> {
-        let path = std::env::temp_dir().join(format!("netlessons-09-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path)?;
-        Ok(DemoRoot(path))
+        Ok(DemoRoot(TempDir::new("09")?))
     }
 
     fn path(&self) -> &Path {
-        &self.0
+        self.0.path()
     }
 
     /// The names in the directory, sorted, hidden ones included.
     fn names(&self) -> io::Result<Vec<String>> {
         let mut names = Vec::new();
-        for entry in fs::read_dir(&self.0)? {
+        for entry in fs::read_dir(self.path())? {
             names.push(entry?.file_name().to_string_lossy().into_owned());
         }
         names.sort();
         Ok(names)
-    }
-}
-
-impl Drop for DemoRoot {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
     }
 }
 

@@ -8,7 +8,7 @@
 //! every second, and a demo prints the same thing on every run.
 
 use super::api::NotesApi;
-use crate::demo::DemoResult;
+use crate::demo::{DemoResult, TempDir};
 use crate::http::body::response_body;
 use crate::http::conn::{read_head, BodyReader, RECV_BUFFER_LEN};
 use crate::http::head::{parse_response_head, Method};
@@ -18,8 +18,7 @@ use crate::transcript::{Side, Transcript};
 use crate::wire::buffer::RecvBuf;
 use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// How long the demo waits for a reply before calling itself failed; on
 /// loopback a reply takes well under a millisecond.
@@ -120,8 +119,8 @@ fn form(client: &mut DemoClient<'_>, transcript: &Transcript) -> DemoResult {
 
 /// A server with a file, stopped and started again: the notes are still there.
 fn restart(transcript: &Transcript) -> DemoResult {
-    let dir = TempDir::new()?;
-    let file = dir.0.join("notes.json");
+    let dir = TempDir::new("07")?;
+    let file = dir.path().join("notes.json");
     transcript.note("with --data notes.json, every change is saved before it is acknowledged");
     let server = Server::bind("127.0.0.1:0")?.spawn(HttpHandler::new(NotesApi::open(&file)?))?;
     let mut client = DemoClient::connect(server.local_addr(), transcript)?;
@@ -246,29 +245,5 @@ impl<'a> DemoClient<'a> {
             );
         }
         Ok(reply)
-    }
-}
-
-/// A directory for the demo's notes file, removed when dropped. (The tests
-/// use the `tempfile` crate; the library itself uses nothing but std.)
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> std::io::Result<TempDir> {
-        // The process id and the time make the name unique enough for a
-        // demo: two tours started in the same nanosecond are not a worry.
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |since| since.as_nanos());
-        let dir =
-            std::env::temp_dir().join(format!("netlessons-07-{}-{nanos}", std::process::id()));
-        std::fs::create_dir(&dir)?;
-        Ok(TempDir(dir))
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }

@@ -5,7 +5,7 @@
 //! directory and removed at the end. Its files get a fixed modification
 //! time, so that `Last-Modified` reads the same on every run.
 
-use crate::demo::{expect, DemoResult};
+use crate::demo::{expect, DemoResult, TempDir};
 use crate::http::client::{Client, Options, Response};
 use crate::http::files::StaticFiles;
 use crate::http::head::Method;
@@ -14,21 +14,19 @@ use crate::http::server::HttpHandler;
 use crate::serve::Server;
 use crate::transcript::Transcript;
 use std::fs::{self, File};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};
 
 /// The modification time of the demo's files: 2024-01-01 00:00:00 UTC.
 const FILE_TIME_SECS: u64 = 1_704_067_200;
 
 /// The demo's directory, removed when dropped.
-struct DemoRoot(PathBuf);
+struct DemoRoot(TempDir);
 
 impl DemoRoot {
     fn create() -> std::io::Result<DemoRoot> {
-        let path = std::env::temp_dir().join(format!("netlessons-06-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(path.join("notes"))?;
-        let root = DemoRoot(path);
+        let root = DemoRoot(TempDir::new("06")?);
+        fs::create_dir(root.path().join("notes"))?;
         root.write("hello.txt", "Hello from a file on disk.\n")?;
         root.write("notes/monday.txt", "buy milk\n")?;
         root.write("notes/<b>bold & brave.txt", "a name that is not HTML\n")?;
@@ -36,7 +34,7 @@ impl DemoRoot {
     }
 
     fn write(&self, name: &str, text: &str) -> std::io::Result<()> {
-        let path = self.0.join(name);
+        let path = self.path().join(name);
         fs::write(&path, text)?;
         File::options()
             .write(true)
@@ -45,13 +43,7 @@ impl DemoRoot {
     }
 
     fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for DemoRoot {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
+        self.0.path()
     }
 }
 
