@@ -178,6 +178,23 @@ impl Transcript {
     }
 }
 
+/// Text from a peer, made safe to print on a terminal: each control
+/// character (ESC above all, which starts the sequences that move the
+/// cursor, clear the screen or retitle the window) written as its escape,
+/// `\u{1b}`; everything else, letters beyond ASCII included, as it is.
+/// For a server's words inside an error message, which a hostile server
+/// chooses.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c.is_control() {
+            true => out.extend(c.escape_default()),
+            false => out.push(c),
+        }
+    }
+    out
+}
+
 /// Formats one line of wire bytes for a reader: printable ASCII as it is,
 /// anything else escaped, the argument of a password command hidden, and
 /// the line cut after [`MAX_SHOWN_LINE`] bytes.
@@ -519,5 +536,12 @@ mod tests {
             buf[0] = self.0.remove(0);
             Ok(1)
         }
+    }
+
+    #[test]
+    fn text_from_a_peer_keeps_its_letters_and_loses_its_escapes() {
+        assert_eq!(printable("550 caf\u{e9} gone"), "550 caf\u{e9} gone");
+        assert_eq!(printable("550 \x1b[2Jgone"), "550 \\u{1b}[2Jgone");
+        assert_eq!(printable("a\tb\r\n"), "a\\tb\\r\\n");
     }
 }

@@ -44,7 +44,7 @@ use super::listing::{
 use super::reply::unquote_path;
 use super::time::parse_time;
 use super::{address, reply as code};
-use crate::transcript::{Side, Tee, Transcript};
+use crate::transcript::{printable, Side, Tee, Transcript};
 use crate::wire::command::{check_command, CommandConn, CommandError};
 use crate::wire::line::{Endings, LineReader, ReadLineError};
 use crate::wire::reply::{Reply, Style};
@@ -165,11 +165,13 @@ impl fmt::Display for FtpError {
                     "could not connect to {to}: {error} (is an FTP server listening there?)"
                 )
             }
+            // The reply's words are the server's: shown escaped, so that
+            // they cannot drive the terminal this is printed on.
             FtpError::Refused { command, reply } => write!(
                 f,
                 "the server refused {command}: {} {}",
                 reply.code,
-                reply.lines.join(" ")
+                printable(&reply.lines.join(" "))
             ),
             FtpError::Protocol(why) => write!(f, "the server's reply is not valid FTP: {why}"),
             FtpError::Data(error) => error.fmt(f),
@@ -1061,6 +1063,18 @@ mod tests {
 
     fn written(client: &FtpClient<Script>) -> String {
         client.get_ref().written()
+    }
+
+    #[test]
+    fn a_refusal_shows_the_servers_words_without_their_escapes() {
+        // ESC [ 2 J clears the screen of whoever prints the error.
+        let turns = ["220 Ready\r\n", "550 \x1b[2Jno such file\r\n"];
+        let mut client = client(&turns, Transcript::silent());
+        let error = client.delete("a.txt").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the server refused DELE a.txt: 550 \\u{1b}[2Jno such file"
+        );
     }
 
     #[test]

@@ -34,7 +34,7 @@
 
 use super::command::MessageNumber;
 use super::response::{parse_scan_line, parse_status, parse_uid_line, Status, MAX_STATUS_LINE_LEN};
-use crate::transcript::{Side, Tee, Transcript};
+use crate::transcript::{printable, Side, Tee, Transcript};
 use crate::wire::command::{CommandConn, CommandError};
 use crate::wire::dot::{DotReader, EndOfData, MessageError};
 use crate::wire::line::ReadLineError;
@@ -125,8 +125,13 @@ impl fmt::Display for Pop3Error {
                     "could not connect to {to}: {error} (is a POP3 server listening there?)"
                 )
             }
+            // The status line's words are the server's: shown escaped.
             Pop3Error::Refused { command, status } => {
-                write!(f, "the server refused {command}: {status}")
+                write!(
+                    f,
+                    "the server refused {command}: {}",
+                    printable(&status.to_string())
+                )
             }
             Pop3Error::Protocol(what) => write!(f, "the server does not speak POP3: {what}"),
             Pop3Error::Closed => f.write_str("the server closed the connection"),
@@ -454,6 +459,16 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "the server refused PASS ****: -ERR [AUTH] invalid user name or password"
+        );
+    }
+
+    #[test]
+    fn a_refusal_shows_the_servers_words_without_their_escapes() {
+        let mut client = client("+OK ready\r\n-ERR \x1b]0;owned\x07 no\r\n");
+        let error = client.dele(1).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the server refused DELE 1: -ERR \\u{1b}]0;owned\\u{7} no"
         );
     }
 
