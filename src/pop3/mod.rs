@@ -28,6 +28,7 @@
 //! | file | what it holds |
 //! | --- | --- |
 //! | [`command`] | a command line to a [`Command`](command::Command) and back |
+//! | [`message`] | a stored message's size on the wire (bare LF sent as CR LF), and the part `TOP` sends |
 //! | [`response`] | the server's answers as a client reads them: `+OK`/`-ERR`, response codes, listing lines |
 //! | [`session`] | the server's side of a connection: the three states of RFC 1939, its I/O asked for as actions |
 //!
@@ -45,5 +46,6 @@
 
 pub mod client;
 pub mod command;
+pub mod message;
 pub mod response;
 pub mod session;
