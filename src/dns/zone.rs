@@ -1,0 +1,2 @@
+pub struct Zone;
+pub struct ZoneError;
