@@ -317,7 +317,7 @@ fn push_label(wire: &mut Vec<u8>, label: &[u8]) -> Result<(), NameError> {
 /// A name in text, escapes decoded, and whether the text ends with a dot
 /// (absolute). `.` alone is the root. Each label is checked as soon as it
 /// ends, so that no amount of text is ever held past the limits.
-fn name_from_text(text: &str) -> Result<(Name, bool), NameError> {
+pub(crate) fn name_from_text(text: &str) -> Result<(Name, bool), NameError> {
     if text.is_empty() {
         return Err(NameError::Empty);
     }
