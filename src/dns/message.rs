@@ -822,7 +822,7 @@ mod tests {
             (TXT_REPLY, txt),
             (AAAA_REPLY, aaaa),
             (NXDOMAIN_REPLY, nxdomain),
-            (A_REPLY.as_ref(), a_reply.clone()),
+            (A_REPLY, a_reply.clone()),
         ] {
             assert_eq!(Message::parse(bytes), Ok(expected));
         }

@@ -608,7 +608,8 @@ mod tests {
         // The message starts with 12 bytes of padding, as the header would.
         let mut base = vec![0u8; 12];
         base.extend_from_slice(b"\x07example\x04test\x00"); // 12..26
-        let table: &[(&[u8], Result<(&str, usize), NameError>)] = &[
+        type Row = (&'static [u8], Result<(&'static str, usize), NameError>);
+        let table: &[Row] = &[
             (b"\x00", Ok((".", 27))),
             (b"\x03www\xc0\x0c", Ok(("www.example.test.", 32))),
             (b"\xc0\x14", Ok(("test.", 28))),

@@ -350,7 +350,8 @@ impl fmt::Display for RecordData {
 
 impl fmt::Display for Record {
     /// One line as dig and zone files show it:
-    /// `www.example.test.	3600	IN	A	192.0.2.1`.
+    /// `www.example.test.<TAB>3600<TAB>IN<TAB>A<TAB>192.0.2.1`, tabs
+    /// between the fields.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
