@@ -270,6 +270,16 @@ mod tests {
     }
 
     #[test]
+    fn types_and_classes_shown_are_read_back() {
+        for value in (0..=300).chain([32768, 65280, 65535]) {
+            let rtype = RecordType(value);
+            assert_eq!(RecordType::from_name(&rtype.to_string()), Some(rtype));
+            let class = Class(value);
+            assert_eq!(Class::from_name(&class.to_string()), Some(class));
+        }
+    }
+
+    #[test]
     fn opcodes_and_rcodes_have_their_bits_only() {
         assert_eq!(Opcode::new(15).map(Opcode::value), Some(15));
         assert_eq!(Opcode::new(16), None);
