@@ -30,6 +30,11 @@
 //! set it to hunt with inputs that CI never tries, and give it again, with
 //! the same `FUZZ_ITERATIONS`, to reproduce what it found.
 
+use netlessons::dns::message::MAX_MESSAGE_LEN;
+use netlessons::dns::{
+    Class, Edns, EdnsOption, EmitError, Message, Name, Opcode, Rcode, Record, RecordData,
+    RecordType, Soa, Zone,
+};
 mod support;
 
 use netlessons::ftp::address::{
@@ -2608,5 +2613,344 @@ fn fuzz_pop3_sessions() {
             }
             assert!(!matches!(output.next, Next::Act(_)), "{}", escaped(line));
         }
+    });
+}
+
+// ---------------------------------------------------------------------
+// DNS: messages, names, zone files.
+
+/// A random name: up to five labels of any bytes (a few of them the
+/// letters and dots that text escapes), in random case, kept under 255.
+fn dns_name(rng: &mut Rng) -> Name {
+    let mut labels: Vec<Vec<u8>> = Vec::new();
+    let mut wire_len = 1;
+    for _ in 0..rng.below(6) {
+        let label = match rng.below(4) {
+            0 => rng.bytes(8, &[]),
+            1 => rng.bytes(63, b"aB"),
+            _ => rng
+                .pick(&[&b"www"[..], b"Example", b"TEST", b"a.b", b"@", b"x y"])
+                .to_vec(),
+        };
+        if label.is_empty() || wire_len + 1 + label.len() > 255 {
+            continue;
+        }
+        wire_len += 1 + label.len();
+        labels.push(label);
+    }
+    Name::from_labels(labels).expect("labels within the limits")
+}
+
+/// Random data for a record of one of the types the codec reads, or raw.
+fn dns_record_data(rng: &mut Rng) -> RecordData {
+    match rng.below(8) {
+        0 => RecordData::A(Ipv4Addr::from(rng.next_u64() as u32)),
+        1 => RecordData::Aaaa(Ipv6Addr::from(
+            u128::from(rng.next_u64()) << 64 | u128::from(rng.next_u64()),
+        )),
+        2 => RecordData::Cname(dns_name(rng)),
+        3 => RecordData::Ns(dns_name(rng)),
+        4 => RecordData::Mx {
+            preference: rng.next_u64() as u16,
+            exchange: dns_name(rng),
+        },
+        5 => RecordData::Txt(
+            (0..rng.below(4))
+                .map(|_| rng.bytes(300, &[]))
+                .map(|mut s| {
+                    s.truncate(255);
+                    s
+                })
+                .collect(),
+        ),
+        6 => RecordData::Soa(Soa {
+            mname: dns_name(rng),
+            rname: dns_name(rng),
+            serial: rng.next_u64() as u32,
+            refresh: rng.next_u64() as u32,
+            retry: rng.next_u64() as u32,
+            expire: rng.next_u64() as u32,
+            minimum: rng.next_u64() as u32,
+        }),
+        _ => RecordData::Other {
+            rtype: RecordType(*rng.pick(&[12, 33, 99, 257, 65280])),
+            data: rng.bytes(16, &[]),
+        },
+    }
+}
+
+fn dns_record(rng: &mut Rng) -> Record {
+    Record {
+        name: dns_name(rng),
+        class: Class(*rng.pick(&[1, 1, 1, 3, 254, 255])),
+        ttl: rng.next_u64() as u32,
+        data: dns_record_data(rng),
+    }
+}
+
+/// A random message that can be written: any header bits, up to a few
+/// records in each section, maybe EDNS (and then any rcode).
+fn dns_message(rng: &mut Rng) -> Message {
+    let mut message = Message::query(
+        rng.next_u64() as u16,
+        dns_name(rng),
+        RecordType(rng.next_u64() as u16),
+    );
+    let header = &mut message.header;
+    header.response = rng.one_in(2);
+    header.opcode = Opcode::new(rng.below(16) as u8).unwrap();
+    header.authoritative = rng.one_in(2);
+    header.truncated = rng.one_in(2);
+    header.recursion_desired = rng.one_in(2);
+    header.recursion_available = rng.one_in(2);
+    header.z = rng.one_in(2);
+    header.authentic_data = rng.one_in(2);
+    header.checking_disabled = rng.one_in(2);
+    message.questions[0].qclass = Class(rng.next_u64() as u16);
+    if rng.one_in(4) {
+        message.questions.clear();
+    }
+    message.answers = (0..rng.below(4)).map(|_| dns_record(rng)).collect();
+    message.authority = (0..rng.below(3)).map(|_| dns_record(rng)).collect();
+    message.additional = (0..rng.below(3)).map(|_| dns_record(rng)).collect();
+    if rng.one_in(2) {
+        message.header.rcode = Rcode::new(rng.below(0x1000) as u16).unwrap();
+        message.edns = Some(Edns {
+            udp_payload_size: rng.next_u64() as u16,
+            version: rng.byte(),
+            dnssec_ok: rng.one_in(2),
+            z: rng.below(0x8000) as u16,
+            options: (0..rng.below(3))
+                .map(|_| EdnsOption {
+                    code: rng.next_u64() as u16,
+                    data: rng.bytes(12, &[]),
+                })
+                .collect(),
+        });
+    } else {
+        message.header.rcode = Rcode::new(rng.below(16) as u16).unwrap();
+    }
+    message
+}
+
+/// Checks what `emit_within(limit)` gives: at most `limit` bytes, a
+/// message that reads, its records a prefix of the sections, TC set only
+/// when answer or authority records were left out.
+fn check_cut(message: &Message, limit: usize) {
+    let Ok(cut) = message.emit_within(limit) else {
+        return;
+    };
+    assert!(cut.len() <= limit, "{} > {limit}", cut.len());
+    let read = Message::parse(&cut).expect("a cut message reads");
+    assert_eq!(read.questions, message.questions);
+    assert_eq!(read.edns, message.edns);
+    let whole_required = read.answers.len() == message.answers.len()
+        && read.authority.len() == message.authority.len();
+    assert_eq!(
+        read.header.truncated,
+        message.header.truncated || !whole_required
+    );
+    assert_eq!(read.answers, message.answers[..read.answers.len()]);
+    assert_eq!(read.authority, message.authority[..read.authority.len()]);
+    assert_eq!(read.additional, message.additional[..read.additional.len()]);
+}
+
+#[test]
+fn fuzz_dns_messages() {
+    // Messages written by the codec itself, with and without EDNS, and
+    // a query as dig sends it.
+    let mut rng = Rng::new(0xD45_0000);
+    let written: Vec<Vec<u8>> = (0..32)
+        .filter_map(|_| dns_message(&mut rng).emit().ok())
+        .collect();
+    let mut corpus: Vec<&[u8]> = written.iter().map(Vec::as_slice).collect();
+    corpus.push(b"\xb8\x7d\x01\x20\x00\x01\x00\x00\x00\x00\x00\x01\x03www\x07example\x04test\x00\x00\x01\x00\x01\x00\x00\x29\x04\xd0\x00\x00\x00\x00\x00\x0c\x00\x0a\x00\x08\xb1\xe3\x88\x97\x71\xfe\xc7\x1d");
+    let inputs = Inputs {
+        corpus: &corpus,
+        tokens: &[
+            b"\xc0\x0c",
+            b"\xc0\x00",
+            b"\xff\xff",
+            b"\xc0",
+            b"\x3f",
+            b"\x40",
+            b"\x80",
+            b"\x00",
+            b"\x00\x29",
+            b"\x00\x06",
+            b"\x00\x10",
+            b"\x00\x0f",
+        ],
+        alphabet: b"\x00\x01\x03\x0c\x29\x3f\xc0\xffaw.",
+    };
+    fuzz_bytes("dns messages", 0xD45_0001, &inputs, |input, rng| {
+        let _ = Name::read(input, rng.below(input.len() + 1));
+        let Ok(message) = Message::parse(input) else {
+            return;
+        };
+        // What reads is written again and reads the same (or is too long
+        // once its names are written in full).
+        match message.emit() {
+            Ok(written) => assert_eq!(Message::parse(&written).as_ref(), Ok(&message)),
+            Err(error) => assert_eq!(error, EmitError::MessageTooLong),
+        }
+        check_cut(&message, rng.below(input.len() + 16));
+    });
+}
+
+#[test]
+fn dns_messages_written_are_read_back() {
+    run("dns round trip", 0xD45_0002, |rng, input| {
+        let message = dns_message(rng);
+        input.extend(message.emit().expect("a generated message is writable"));
+        assert_eq!(Message::parse(input), Ok(message.clone()));
+        // Every strict prefix is refused (a few, for speed).
+        for _ in 0..4 {
+            let end = rng.below(input.len());
+            assert!(Message::parse(&input[..end]).is_err(), "{end}");
+        }
+        // Names read back with their case, not only equal without it.
+        let read = Message::parse(input).unwrap();
+        for (a, b) in read.answers.iter().zip(&message.answers) {
+            assert_eq!(a.name.as_wire(), b.name.as_wire());
+        }
+        check_cut(&message, rng.below(input.len() + 1));
+        check_cut(&message, MAX_MESSAGE_LEN);
+    });
+}
+
+#[test]
+fn dns_names_shown_are_read_back() {
+    run("dns names", 0xD45_0003, |rng, input| {
+        let name = dns_name(rng);
+        let text = name.to_string();
+        input.extend(text.as_bytes());
+        let read = Name::from_text(&text).expect("a shown name reads");
+        assert_eq!(read.as_wire(), name.as_wire(), "{text}");
+    });
+}
+
+const ZONE_FILES: &[&[u8]] = &[
+    include_bytes!("../lessons/04-dns/example.test.zone"),
+    b"$TTL 2d\n$ORIGIN test.\nexample IN SOA ns1.example hostmaster.example. (\n 1 1H 15M 1W\n 1h30m )\n$ORIGIN example.test.\n@ NS ns1\nns1 IN 300 A 192.0.2.53\ntxt TXT \"say \\\"hi\\\"\" w \"\\065\" ( \"two\"\n \"lines\" )\njohn\\.doe TXT x\nweb CNAME www\nwww AAAA 2001:db8::1\n",
+];
+
+#[test]
+fn fuzz_zone_files() {
+    let inputs = Inputs {
+        corpus: ZONE_FILES,
+        tokens: &[
+            b"$ORIGIN ",
+            b"$TTL ",
+            b"@",
+            b"(",
+            b")",
+            b";",
+            b"\"",
+            b"\\",
+            b"\\0",
+            b"\\255",
+            b"\\256",
+            b"\n",
+            b" ",
+            b"\t",
+            b"IN ",
+            b"CH ",
+            b"SOA ",
+            b"NS ",
+            b"CNAME ",
+            b"MX ",
+            b"TXT ",
+            b"A ",
+            b"AAAA ",
+            b"1w",
+            b"3551w",
+            b"4294967296",
+            b"..",
+        ],
+        alphabet: b"$@()\";\\ \t\nINSOAMXTwabc.0123456789:",
+    };
+    fuzz_bytes("zone files", 0xD45_0004, &inputs, |input, _| {
+        let text = String::from_utf8_lossy(input);
+        match Zone::parse("fuzz.zone", &text, None) {
+            Ok(zone) => {
+                let written = zone.to_string();
+                assert_eq!(
+                    Zone::parse("written", &written, None).as_ref(),
+                    Ok(&zone),
+                    "{written}"
+                );
+            }
+            Err(error) => assert!(error.to_string().starts_with("fuzz.zone")),
+        }
+    });
+}
+
+#[test]
+fn zones_written_are_read_back() {
+    let apex = Name::from_text("example.test.").unwrap();
+    run("zone round trip", 0xD45_0005, |rng, input| {
+        let record = |rng: &mut Rng, name: Name, data| Record {
+            name,
+            class: Class::IN,
+            ttl: rng.below(0x8000_0000) as u32,
+            data,
+        };
+        let soa = Soa {
+            mname: Name::from_text("ns.other.test.").unwrap(),
+            rname: dns_name(rng),
+            serial: 1,
+            refresh: 2,
+            retry: 3,
+            expire: 4,
+            minimum: 5,
+        };
+        let mut records = vec![
+            record(rng, apex.clone(), RecordData::Soa(soa)),
+            record(
+                rng,
+                apex.clone(),
+                RecordData::Ns(Name::from_text("ns.other.test.").unwrap()),
+            ),
+        ];
+        // Records under the apex, at names of any bytes; CNAMEs alone at
+        // their own names; NS only to servers outside the zone.
+        for i in 0..rng.below(8) {
+            let owner = dns_name(rng).concat(&apex);
+            let Ok(owner) = owner else { continue };
+            let data = match dns_record_data(rng) {
+                RecordData::Cname(target) => {
+                    let alias = Name::from_text(&format!("alias-{i}")).unwrap();
+                    records.push(record(
+                        rng,
+                        alias.concat(&apex).unwrap(),
+                        RecordData::Cname(target),
+                    ));
+                    continue;
+                }
+                RecordData::Txt(strings) if strings.is_empty() => continue,
+                RecordData::Ns(_) | RecordData::Soa(_) | RecordData::Other { .. } => continue,
+                data => data,
+            };
+            records.push(record(rng, owner, data));
+        }
+        let mut text = format!("$ORIGIN {apex}\n");
+        for record in &records {
+            text.push_str(&format!("{record}\n"));
+        }
+        input.extend(text.as_bytes());
+        let zone = Zone::parse("written", &text, None).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        // Duplicates are dropped; nothing else changes.
+        let mut expected: Vec<&Record> = Vec::new();
+        for record in &records {
+            if !expected
+                .iter()
+                .any(|r| r.name == record.name && r.data == record.data)
+            {
+                expected.push(record);
+            }
+        }
+        let got: Vec<&Record> = zone.records().iter().collect();
+        assert_eq!(got, expected, "{text}");
     });
 }

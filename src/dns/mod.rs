@@ -1,0 +1,30 @@
+//! DNS (chapter 04): the messages of RFC 1035 read and written by hand,
+//! and the zone files a name server answers from.
+//!
+//! Chapter 01 left names to `ToSocketAddrs`, which asks the system's
+//! resolver. This module opens that box. What exists so far is the pure
+//! part, bytes and text in, values out, with no socket:
+//!
+//! | file | part | what it holds |
+//! | --- | --- | --- |
+//! | [`name`] | pure | domain names: labels, limits, text form, compression on read and write (RFC 1035 §3.1, §4.1.4) |
+//! | [`types`] | pure | record types, classes, opcodes and response codes |
+//! | [`record`] | pure | resource records: A, AAAA, CNAME, NS, MX, TXT, SOA, others kept raw (RFC 1035 §3.3, §3.4; RFC 3596) |
+//! | [`message`] | pure | the message: header, question, sections, EDNS (RFC 1035 §4; RFC 6891 §6), cut to fit a UDP answer |
+//! | [`zone`] | pure | the master file format (RFC 1035 §5) and the checks a zone must pass |
+//!
+//! Still to come on this foundation: a resolver that asks over UDP and
+//! falls back to TCP when the answer is truncated (stub and iterative), and
+//! an authoritative server that answers from a zone over UDP and TCP.
+
+pub mod message;
+pub mod name;
+pub mod record;
+pub mod types;
+pub mod zone;
+
+pub use message::{Edns, EdnsOption, EmitError, Header, Message, MessageError, Question};
+pub use name::{Compressor, Name, NameError};
+pub use record::{Record, RecordData, Soa};
+pub use types::{Class, Opcode, Rcode, RecordType};
+pub use zone::{Zone, ZoneError};
