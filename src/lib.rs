@@ -11,6 +11,7 @@
 //! | 05–06 http | [`http`] | HTTP/1.1 (RFC 9112): messages, a client with keep-alive and redirects, a static file server |
 //! | 07 rest-api | [`json`], [`rest`] | JSON by hand (RFC 8259); a notes API with methods, status codes and a durable file |
 //! | 08–09 ftp | [`ftp`] | FTP (RFC 959): commands, data connection addresses, replies and file times, for a client and a server |
+//! | 10 smtp | [`smtp`] | SMTP (RFC 5321): commands, mailbox addresses and replies, for a client and a server |
 //!
 //! Shared by every chapter:
 //!
@@ -20,6 +21,7 @@
 //! | [`deadline`] | deadlines for slow peers: a message read in bounded time, a reply taken at a minimum rate |
 //! | [`wire`] | I/O-free helpers for line protocols: line reader, dot-stuffing, multi-line replies, commands, sessions |
 //! | [`atomic_file`] | files that appear whole or not at all, safe for many writers in one directory |
+//! | [`maildir`] | the mailbox of chapters 10 and 11: delivery that is whole or absent, unique names, listing, deletion |
 //! | [`transcript`] | the `C:`/`S:` record of a conversation, with passwords hidden |
 //! | [`cli`] | the command line every example shares (`serve --port P`, `client ADDR`) |
 //! | [`tour`] | the list of chapters and their demos |
@@ -41,8 +43,10 @@ pub mod demo;
 pub mod ftp;
 pub mod http;
 pub mod json;
+pub mod maildir;
 pub mod rest;
 pub mod serve;
+pub mod smtp;
 pub mod tcp;
 pub mod tour;
 pub mod transcript;
