@@ -27,7 +27,7 @@
 //!  fsync new/                                  the rename is on disk too
 //! ```
 //!
-//! Those are the steps of [`AtomicFile`](crate::atomic_file::AtomicFile),
+//! Those are the steps of [`AtomicFile`],
 //! used here rather than written twice. A [`Delivery`] dropped before its
 //! [`commit`](Delivery::commit) (an error, a client gone in the middle of
 //! `DATA`) removes its file from `tmp/`, and leaves nothing in `new/`.
