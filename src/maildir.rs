@@ -32,7 +32,7 @@
 //! [`commit`](Delivery::commit) (an error, a client gone in the middle of
 //! `DATA`) removes its file from `tmp/`, and leaves nothing in `new/`.
 //! Only after `commit` returns `Ok` may an SMTP server answer `250` to the
-//! final dot (RFC 5321 §4.1.1.4: the server then takes responsibility for
+//! final dot (RFC 5321 §6.1: with that 250 the server takes responsibility for
 //! the message).
 //!
 //! # Unique names

@@ -70,7 +70,9 @@ use netlessons::rest::{route, Notes, NotesApi};
 use netlessons::smtp::address::{
     parse_forward_path, parse_mailbox, parse_reverse_path, MAX_PATH_LEN,
 };
-use netlessons::smtp::command::{parse_command as parse_smtp_command, MAX_COMMAND_LINE_LEN};
+use netlessons::smtp::command::{
+    parse_command as parse_smtp_command, MAX_COMMAND_LINE_LEN, MAX_MAIL_LINE_LEN,
+};
 use netlessons::smtp::reply::{
     format_reply as format_smtp_reply, parse_enhanced_code, EnhancedCode,
 };
@@ -2541,7 +2543,7 @@ fn smtp_commands_give_the_same_answers_however_the_lines_are_cut() {
                 batch.extend_from_slice(line);
                 batch.extend_from_slice(b"\r\n");
             }
-            let max_len = MAX_COMMAND_LINE_LEN - 2;
+            let max_len = MAX_MAIL_LINE_LEN - 2;
             let mut reader = LineReader::new(trickle(rng, &batch), max_len, Endings::Crlf);
             for line in &lines {
                 let read = match reader.read_line() {

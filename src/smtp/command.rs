@@ -60,10 +60,17 @@ use super::address::{self, AddressError, ForwardPath, ReversePath};
 use super::reply::{self, EnhancedCode};
 use std::fmt;
 
-/// The longest command line, with its CR LF (RFC 5321 §4.5.3.1.4). A
-/// server reads lines of at most `MAX_COMMAND_LINE_LEN - 2` bytes before
-/// their end; past it, 500 5.5.2 (§4.5.3.1.10: "line too long").
+/// The longest command line, with its CR LF (RFC 5321 §4.5.3.1.4); past
+/// it, 500 5.5.2 (§4.5.3.1 names `500 Line too long` for it). MAIL may be
+/// longer: [`MAX_MAIL_LINE_LEN`].
 pub const MAX_COMMAND_LINE_LEN: usize = 512;
+
+/// The longest MAIL line, with its CR LF: RFC 1870 §3 adds 26 octets to
+/// the limit of [`MAX_COMMAND_LINE_LEN`] for ` SIZE=` and its 20 digits.
+/// It is the longest line of all, so a server's line reader takes lines of
+/// up to `MAX_MAIL_LINE_LEN - 2` bytes before their CR LF, and
+/// [`parse_command`] refuses the other commands past 510.
+pub const MAX_MAIL_LINE_LEN: usize = MAX_COMMAND_LINE_LEN + 26;
 
 /// The longest EHLO or HELO argument: a domain (RFC 5321 §4.5.3.1.2).
 pub const MAX_DOMAIN_LEN: usize = address::MAX_DOMAIN_LEN;
@@ -146,7 +153,8 @@ pub enum Command {
 pub enum CommandError {
     /// The line is empty.
     Empty,
-    /// The line is longer than [`MAX_COMMAND_LINE_LEN`] with its CR LF.
+    /// The line is longer than [`MAX_COMMAND_LINE_LEN`] with its CR LF
+    /// ([`MAX_MAIL_LINE_LEN`] for MAIL).
     TooLong,
     /// The verb is no SMTP command. Holds it as sent, cut short, with
     /// anything unprintable shown as `?`.
@@ -270,7 +278,15 @@ const NOT_IMPLEMENTED: [&str; 9] = [
 // ANCHOR: parse_command
 /// Parses one command line, without its CR LF.
 pub fn parse_command(line: &[u8]) -> Result<Command, CommandError> {
-    if line.len() > MAX_COMMAND_LINE_LEN - 2 {
+    let is_mail = line
+        .get(..5)
+        .is_some_and(|verb| verb.eq_ignore_ascii_case(b"MAIL "));
+    let limit = if is_mail {
+        MAX_MAIL_LINE_LEN
+    } else {
+        MAX_COMMAND_LINE_LEN
+    };
+    if line.len() + 2 > limit {
         return Err(CommandError::TooLong);
     }
     if line.is_empty() {
@@ -852,6 +868,30 @@ mod tests {
         let line = format!("NOOP {}", "x".repeat(MAX_COMMAND_LINE_LEN - 2 - 5));
         assert_eq!(line.len() + 2, MAX_COMMAND_LINE_LEN);
         assert_eq!(parse(&line), Ok(Command::Noop));
+    }
+
+    #[test]
+    fn a_mail_line_may_be_26_octets_longer() {
+        // RFC 1870 §3: room for " SIZE=" and 20 digits.
+        let line = |len: usize| {
+            let start = "MAIL FROM:<a@b>";
+            let end = " SIZE=18446744073709551615";
+            format!(
+                "{start}{}{end}",
+                " ".repeat(len - 2 - start.len() - end.len())
+            )
+        };
+        let longest = line(MAX_MAIL_LINE_LEN);
+        assert_eq!(longest.len() + 2, 538);
+        assert_eq!(parse(&longest), Ok(mail(Some("a@b"), Some(u64::MAX), None)));
+        assert_eq!(
+            parse(&line(MAX_MAIL_LINE_LEN + 1)),
+            Err(CommandError::TooLong)
+        );
+        // Other commands keep the limit of 512.
+        let rcpt = format!("RCPT TO:<b@c>{}", " ".repeat(MAX_COMMAND_LINE_LEN - 2 - 13));
+        assert!(parse(&rcpt).is_ok());
+        assert_eq!(parse(&format!("{rcpt} ")), Err(CommandError::TooLong));
     }
 
     #[test]
