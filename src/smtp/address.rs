@@ -170,6 +170,15 @@ impl Mailbox {
     }
 }
 
+impl std::str::FromStr for Mailbox {
+    type Err = AddressError;
+
+    /// [`parse_mailbox`]: `"bob@example.test".parse::<Mailbox>()`.
+    fn from_str(text: &str) -> Result<Mailbox, AddressError> {
+        parse_mailbox(text)
+    }
+}
+
 impl fmt::Display for Mailbox {
     /// `alice@example.test`, or `"john smith"@example.test`: the local
     /// part quoted only when it must be (RFC 5321 §4.1.2).
@@ -704,6 +713,10 @@ mod tests {
         assert_eq!(parse_mailbox("<bob@x>"), Err(AddressError::BadLocalPart));
         assert_eq!(
             parse_mailbox("bob@example.test"),
+            Ok(mailbox("bob", name("example.test")))
+        );
+        assert_eq!(
+            "bob@example.test".parse(),
             Ok(mailbox("bob", name("example.test")))
         );
     }

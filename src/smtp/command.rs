@@ -178,8 +178,9 @@ pub enum CommandError {
     BadSender(AddressError),
     /// The forward-path of RCPT is not an address.
     BadRecipient(AddressError),
-    /// A parameter is malformed, or its value is wrong: the keyword, and
-    /// what it takes.
+    /// A parameter is not `KEYWORD` or `KEYWORD=value`.
+    MalformedParameter,
+    /// A parameter's value is wrong: the keyword, and what it takes.
     BadParameter(&'static str, &'static str),
     /// A parameter is given twice.
     DuplicateParameter(&'static str),
@@ -210,6 +211,7 @@ impl CommandError {
             | BadArgument(..)
             | BadSender(_)
             | BadRecipient(_)
+            | MalformedParameter
             | BadParameter(..)
             | DuplicateParameter(_) => reply::SYNTAX_ERROR_IN_PARAMETERS,
         }
@@ -228,6 +230,7 @@ impl CommandError {
             MissingArgument(_)
             | UnexpectedArgument(_)
             | BadArgument(..)
+            | MalformedParameter
             | BadParameter(..)
             | DuplicateParameter(_)
             | UnsupportedParameter(_)
@@ -257,6 +260,9 @@ impl fmt::Display for CommandError {
             BadArgument(verb, form) => write!(f, "{verb} takes {form}"),
             BadSender(error) => write!(f, "sender: {error}"),
             BadRecipient(error) => write!(f, "recipient: {error}"),
+            MalformedParameter => {
+                f.write_str("parameters are KEYWORD=value pairs, separated by spaces")
+            }
             BadParameter(keyword, form) => write!(f, "{keyword}= takes {form}"),
             DuplicateParameter(keyword) => write!(f, "{keyword}= is given twice"),
             UnsupportedParameter(what) => write!(f, "{what} is not supported here"),
@@ -450,10 +456,7 @@ fn split_parameters<'a>(
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-');
         let is_value = value.is_none_or(|value| !value.is_empty() && !value.contains('='));
         if !is_keyword || !is_value {
-            return Err(CommandError::BadParameter(
-                "MAIL or RCPT",
-                "KEYWORD=value pairs, separated by spaces",
-            ));
+            return Err(CommandError::MalformedParameter);
         }
         parameters.push((keyword, value));
     }
@@ -705,7 +708,7 @@ mod tests {
         use AddressError as A;
         use CommandError::*;
         let size = BadParameter("SIZE", "the message size in octets, in decimal digits");
-        let parameters = BadParameter("MAIL or RCPT", "KEYWORD=value pairs, separated by spaces");
+        let parameters = MalformedParameter;
         let mail_form = BadArgument("MAIL", "FROM:<address> and parameters");
         let too_long = format!("NOOP {}", "x".repeat(MAX_COMMAND_LINE_LEN - 2 - 4));
         let table: Vec<(&[u8], CommandError, &str)> = vec![
@@ -912,6 +915,14 @@ mod tests {
             ("RCPT TO:<a@b> FOO=1", "555 5.5.4 unknown parameter \"FOO\""),
             ("DATA x", "501 5.5.4 DATA takes no argument"),
             ("TURN", "502 5.5.1 TURN is not implemented here"),
+            (
+                "MAIL FROM:<a@b> SIZE==1",
+                "501 5.5.4 parameters are KEYWORD=value pairs, separated by spaces",
+            ),
+            (
+                "MAIL FROM:<a@b> SIZE=x",
+                "501 5.5.4 SIZE= takes the message size in octets, in decimal digits",
+            ),
             (
                 "MAIL FROM:<a@b> BODY=BINARYMIME",
                 "504 5.5.4 BODY=BINARYMIME is not supported here",
