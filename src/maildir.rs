@@ -81,6 +81,11 @@
 //! of their names. [`Maildir::delete`] removes a message by its unique name
 //! (one unlink, then an fsync of the folder), wherever a reader moved it.
 //!
+//! A process killed in the middle of a delivery leaves its file in `tmp/`
+//! (no `Drop` runs after `kill -9`): unseen by readers, but taking room.
+//! [`Maildir::clean_tmp`] removes such files once they are old enough,
+//! as the specification asks.
+//!
 //! The bytes of a message are stored exactly as given: which line endings
 //! they have is the deliverer's choice, not this module's.
 //!
@@ -95,7 +100,7 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The largest message a [`Maildir`] takes by default: 32 MiB. Mail
 /// services accept 20 to 50 MB (25 MB is common), and attachments travel
@@ -107,6 +112,12 @@ pub const MAX_MESSAGE_LEN: u64 = 32 * 1024 * 1024;
 /// The longest unique name this module makes: RFC 1939 §7 allows a POP3
 /// unique id of 1 to 70 characters, and the name is that id.
 pub const MAX_NAME_LEN: usize = 70;
+
+/// How old a file in `tmp/` must be for [`Maildir::clean_tmp`] to remove
+/// it: 36 hours, the figure of the Maildir specification. No delivery
+/// takes that long, so such a file was left by a process that died in the
+/// middle (killed, or the machine lost power) before its `Drop` could run.
+pub const STALE_TMP_AGE: Duration = Duration::from_secs(36 * 60 * 60);
 
 /// The three folders of a Maildir, in the order they are created.
 const FOLDERS: [&str; 3] = ["tmp", "new", "cur"];
@@ -359,6 +370,32 @@ impl Maildir {
             io::ErrorKind::NotFound,
             format!("no message {name} in {}", self.root.display()),
         ))
+    }
+
+    /// Removes the files in `tmp/` last written more than [`STALE_TMP_AGE`]
+    /// before `now`, and returns how many: what deliveries cut short by a
+    /// crash left behind. A server calls it when it starts.
+    pub fn clean_tmp(&self, now: SystemTime) -> io::Result<usize> {
+        let mut removed = 0;
+        for entry in fs::read_dir(self.root.join("tmp"))? {
+            let entry = entry?;
+            let Ok(metadata) = entry.metadata() else {
+                continue;
+            };
+            let age = metadata
+                .modified()
+                .ok()
+                .and_then(|modified| now.duration_since(modified).ok());
+            if metadata.is_file() && age.is_some_and(|age| age > STALE_TMP_AGE) {
+                match fs::remove_file(entry.path()) {
+                    Ok(()) => removed += 1,
+                    // Another cleaner was first.
+                    Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+                    Err(error) => return Err(error),
+                }
+            }
+        }
+        Ok(removed)
     }
 }
 
@@ -732,6 +769,24 @@ mod tests {
         assert!(matches!(error, DeliveryError::TooLarge { .. }), "{error}");
         assert_eq!(maildir.list().unwrap().len(), 1);
         assert!(names_in(&maildir.path().join("tmp")).is_empty());
+    }
+
+    #[test]
+    fn clean_tmp_removes_what_a_crash_left_and_nothing_else() {
+        let (_dir, maildir) = new_maildir();
+        let tmp = maildir.path().join("tmp");
+        // A delivery in progress, and one a killed process left long ago.
+        let in_progress = maildir.start_delivery().unwrap();
+        let left = fs::File::create(tmp.join("1600000000.M1P1Q1.host")).unwrap();
+        let now = SystemTime::now();
+        left.set_modified(now - STALE_TMP_AGE - Duration::from_secs(1))
+            .unwrap();
+        assert_eq!(maildir.clean_tmp(now).unwrap(), 1);
+        assert_eq!(names_in(&tmp), [in_progress.name()]);
+        assert_eq!(maildir.clean_tmp(now).unwrap(), 0);
+        // The delivery goes on as if nothing happened.
+        let name = in_progress.commit().unwrap();
+        assert_eq!(maildir.list().unwrap()[0].name, name);
     }
 
     #[test]
