@@ -20,15 +20,15 @@
 //! only then moved into `new/`, by a rename, which is atomic:
 //!
 //! ```text
-//!  create tmp/1764585600.M042137P4242Q7.mail   a name no other writer uses
-//!  write, write, …                             the bytes of the message
-//!  fsync the file                              the data is on disk
+//!  create tmp/1764585600.M042137P4242Q7.mail     a name no other writer uses
+//!  write, write, …                               the bytes of the message
+//!  fsync the file                                the data is on disk
 //!  rename to new/1764585600.M042137P4242Q7.mail  readers see all or nothing
-//!  fsync new/                                  the rename is on disk too
+//!  fsync new/                                    the rename is on disk too
 //! ```
 //!
-//! Those are the steps of [`AtomicFile`],
-//! used here rather than written twice. A [`Delivery`] dropped before its
+//! Those are the steps of [`AtomicFile`], used here rather than written
+//! twice. A [`Delivery`] dropped before its
 //! [`commit`](Delivery::commit) (an error, a client gone in the middle of
 //! `DATA`) removes its file from `tmp/`, and leaves nothing in `new/`.
 //! Only after `commit` returns `Ok` may an SMTP server answer `250` to the
@@ -86,8 +86,11 @@
 //! [`Maildir::clean_tmp`] removes such files once they are old enough,
 //! as the specification asks.
 //!
-//! The bytes of a message are stored exactly as given: which line endings
-//! they have is the deliverer's choice, not this module's.
+//! The bytes of a message are stored exactly as given. By custom, Maildir
+//! files end their lines with LF alone, as Unix files do; which ending to
+//! store is the deliverer's choice, and a POP3 server sends CR LF
+//! whatever it finds (RFC 1939 §3), so the sizes it gives are those of the
+//! bytes it sends, not [`Message::size`] when lines end in LF.
 //!
 //! References: the Maildir specification (D. J. Bernstein, "Using maildir
 //! format", cr.yp.to/proto/maildir.html) and Courier's `maildir(5)`, which
