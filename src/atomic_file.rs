@@ -39,9 +39,9 @@
 //!
 //! The **thread id** is left out: the counter already differs between
 //! threads, and std's thread ids count from 1 in every process, so they
-//! would tell no two processes apart either. (Maildir's own names add the
-//! host name for a directory shared over NFS; std cannot read the host
-//! name, and this crate's writers are on one machine.)
+//! would tell no two processes apart either. (Maildir's own names, made
+//! by [`maildir`](crate::maildir), add the host name for a directory
+//! shared over NFS; these temporary names serve writers on one machine.)
 //!
 //! The file is opened with `create_new` (`O_CREAT | O_EXCL`): if the name
 //! exists after all, creating it fails with `AlreadyExists`, and nothing
@@ -118,12 +118,16 @@ impl AtomicFile {
     /// module docs for what makes it unique). `dir` must be on the same
     /// file system as the file's final name.
     pub fn create_in(dir: &Path) -> io::Result<AtomicFile> {
-        let temp = dir.join(unique_temp_name());
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)?;
-        Ok(AtomicFile::with(file, temp))
+        AtomicFile::create_new(&dir.join(unique_temp_name()))
+    }
+
+    /// Creates the temporary file at exactly `temp`, a unique name the
+    /// caller made itself (Maildir's `tmp/` names, which must match the
+    /// final names in `new/`). Fails with `AlreadyExists` if the name is
+    /// taken, so that nothing another writer wrote is overwritten.
+    pub fn create_new(temp: &Path) -> io::Result<AtomicFile> {
+        let file = OpenOptions::new().write(true).create_new(true).open(temp)?;
+        Ok(AtomicFile::with(file, temp.to_path_buf()))
     }
 
     /// Creates, or empties, the temporary file at exactly `temp`: for a
@@ -293,11 +297,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let taken = dir.path().join(unique_temp_name());
         fs::write(&taken, b"another writer's").unwrap();
-        let error = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&taken)
-            .unwrap_err();
+        let error = AtomicFile::create_new(&taken).unwrap_err();
         assert_eq!(error.kind(), io::ErrorKind::AlreadyExists);
         assert_eq!(fs::read(&taken).unwrap(), b"another writer's");
     }

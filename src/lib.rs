@@ -12,6 +12,7 @@
 //! | 05–06 http | [`http`] | HTTP/1.1 (RFC 9112): messages, a client with keep-alive and redirects, a static file server |
 //! | 07 rest-api | [`json`], [`rest`] | JSON by hand (RFC 8259); a notes API with methods, status codes and a durable file |
 //! | 08–09 ftp | [`ftp`] | FTP (RFC 959): commands, data connection addresses, replies and file times, for a client and a server |
+//! | 10 smtp | [`smtp`] | SMTP (RFC 5321): commands, mailbox addresses and replies, for a client and a server |
 //! | 11 pop3 | [`pop3`] | POP3 (RFC 1939): commands and the server's session over a maildrop |
 //!
 //! Shared by every chapter:
@@ -23,6 +24,7 @@
 //! | [`wire`] | I/O-free helpers for line protocols: line reader, dot-stuffing, multi-line replies, commands, sessions |
 //! | [`accounts`] | user names and passwords, checked alike for a wrong password and an unknown name |
 //! | [`atomic_file`] | files that appear whole or not at all, safe for many writers in one directory |
+//! | [`maildir`] | the mailbox of chapters 10 and 11: delivery that is whole or absent, unique names, listing, deletion |
 //! | [`transcript`] | the `C:`/`S:` record of a conversation, with passwords hidden |
 //! | [`cli`] | the command line every example shares (`serve --port P`, `client ADDR`) |
 //! | [`tour`] | the list of chapters and their demos |
@@ -46,9 +48,11 @@ pub mod dns;
 pub mod ftp;
 pub mod http;
 pub mod json;
+pub mod maildir;
 pub mod pop3;
 pub mod rest;
 pub mod serve;
+pub mod smtp;
 pub mod tcp;
 pub mod tour;
 pub mod transcript;

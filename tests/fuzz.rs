@@ -67,11 +67,21 @@ use netlessons::http::request::{encode_location, encode_request, form_urlencode}
 use netlessons::http::server::{App, Request};
 use netlessons::http::Headers;
 use netlessons::json::{self, parse_string_at, Value};
+use netlessons::maildir::{delivery_order, format_unique_name, safe_host_name, split_info};
 use netlessons::rest::api::is_json_type;
 use netlessons::rest::form::parse_form;
 use netlessons::rest::negotiate::{choose, quality};
 use netlessons::rest::store::{draft_from_json, patch_from_json};
 use netlessons::rest::{route, Notes, NotesApi};
+use netlessons::smtp::address::{
+    parse_forward_path, parse_mailbox, parse_reverse_path, MAX_PATH_LEN,
+};
+use netlessons::smtp::command::{
+    parse_command as parse_smtp_command, MAX_COMMAND_LINE_LEN, MAX_MAIL_LINE_LEN,
+};
+use netlessons::smtp::reply::{
+    format_reply as format_smtp_reply, parse_enhanced_code, EnhancedCode,
+};
 use netlessons::tcp::framing::{
     encode_frame, parse_frame, FrameDecoder, HEADER_LEN, MAX_FRAME_LEN,
 };
@@ -2952,5 +2962,311 @@ fn zones_written_are_read_back() {
         }
         let got: Vec<&Record> = zone.records().iter().collect();
         assert_eq!(got, expected, "{text}");
+    });
+}
+
+// ---------------------------------------------------------------------
+// SMTP (chapter 10) and the Maildir it delivers into.
+
+const SMTP_COMMANDS: &[&[u8]] = &[
+    b"EHLO client.example.org",
+    b"HELO [192.0.2.1]",
+    b"MAIL FROM:<alice@example.org> SIZE=1024 BODY=8BITMIME",
+    b"MAIL FROM:<>",
+    b"mail from: <\"john \\\"x\\\" smith\"@[IPv6:2001:db8::1]>  size=0010 ",
+    b"RCPT TO:<@relay.test,@[127.0.0.1]:bob@example.test>",
+    b"RCPT TO:<Postmaster>",
+    b"RCPT TO:<bob@example.test> NOTIFY=NEVER",
+    b"DATA",
+    b"RSET",
+    b"VRFY alice",
+    b"EXPN staff",
+    b"HELP MAIL",
+    b"NOOP ignored",
+    b"QUIT",
+    b"STARTTLS",
+    b"MAIL FROM:alice@example.org",
+];
+
+const SMTP_TOKENS: &[&[u8]] = &[
+    b"MAIL FROM:",
+    b"RCPT TO:",
+    b"<",
+    b">",
+    b"<>",
+    b"@",
+    b"\"",
+    b"\\",
+    b"[IPv6:",
+    b"]",
+    b" SIZE=",
+    b" BODY=",
+    b"18446744073709551616",
+    b"=",
+    b",@",
+    b":",
+];
+
+#[test]
+fn fuzz_smtp_commands() {
+    let inputs = Inputs {
+        corpus: SMTP_COMMANDS,
+        tokens: SMTP_TOKENS,
+        alphabet: b"ABDEFHILMOPRSTVYZabefilmort <>@.:[]\"\\=-,0123456789",
+    };
+    fuzz_bytes("smtp commands", 0x5A7B_0001, &inputs, |input, _| {
+        match parse_smtp_command(input) {
+            // What parses is written, in its canonical form, as one clean
+            // line within the limit, which parses the same. (Not always
+            // shorter than the line read: std writes `[IPv6:::ffff:1.2.3.4]`
+            // for `[IPv6:::ffff:102:304]`, as RFC 5952 §5 recommends.)
+            Ok(command) => {
+                let written = command.to_string();
+                assert!(
+                    written.bytes().all(|b| (b' '..=b'~').contains(&b)),
+                    "{written:?}"
+                );
+                assert!(written.len() <= MAX_COMMAND_LINE_LEN - 2, "{written:?}");
+                assert_eq!(
+                    parse_smtp_command(written.as_bytes()),
+                    Ok(command),
+                    "{written:?}"
+                );
+            }
+            // An error is a reply a server can send: a known code, a status
+            // of the same class, one line that a client reads back.
+            Err(error) => {
+                let code = error.reply_code();
+                assert!([500, 501, 502, 504, 552, 555].contains(&code), "{error:?}");
+                assert_eq!(u16::from(error.status().class), code / 100, "{error:?}");
+                let reply = format!("{}\r\n", error.reply());
+                assert!(reply.len() <= 512, "{reply:?}");
+                let mut reader = LineReader::new(reply.as_bytes(), 510, Endings::Crlf);
+                let read = read_reply(&mut reader, Style::Strict).unwrap();
+                assert_eq!(read.code, code);
+                assert_eq!(
+                    parse_enhanced_code(&read.lines[0]).map(|(status, _)| status),
+                    Some(error.status())
+                );
+            }
+        }
+    });
+}
+
+#[test]
+fn smtp_commands_give_the_same_answers_however_the_lines_are_cut() {
+    // A batch of pipelined commands (RFC 2920), read through the line
+    // reader in pieces of any size: each line parses as it does alone.
+    let inputs = Inputs {
+        corpus: SMTP_COMMANDS,
+        tokens: SMTP_TOKENS,
+        alphabet: b"ABDEFHILMOPRSTabe <>@.:\"=0123456789",
+    };
+    fuzz_bytes(
+        "smtp pipelined commands",
+        0x5A7B_0002,
+        &inputs,
+        |input, rng| {
+            let lines: Vec<&[u8]> = (0..rng.below(6) + 1)
+                .map(|_| match rng.one_in(2) {
+                    true => *rng.pick(SMTP_COMMANDS),
+                    false => input,
+                })
+                .filter(|line| !line.contains(&b'\n') && !line.contains(&b'\r'))
+                .collect();
+            let mut batch = Vec::new();
+            for line in &lines {
+                batch.extend_from_slice(line);
+                batch.extend_from_slice(b"\r\n");
+            }
+            let max_len = MAX_MAIL_LINE_LEN - 2;
+            let mut reader = LineReader::new(trickle(rng, &batch), max_len, Endings::Crlf);
+            for line in &lines {
+                let read = match reader.read_line() {
+                    Ok(Some(read)) => read,
+                    // A line too long for the reader is one the parser refuses too.
+                    Err(_) => {
+                        assert!(parse_smtp_command(line).is_err());
+                        return;
+                    }
+                    Ok(None) => panic!("a line went missing"),
+                };
+                assert_eq!(read, *line);
+                assert_eq!(parse_smtp_command(read), parse_smtp_command(line));
+            }
+        },
+    );
+}
+
+#[test]
+fn fuzz_smtp_paths() {
+    let inputs = Inputs {
+        corpus: &[
+            b"<alice@example.test> SIZE=1",
+            b"<>",
+            b"<Postmaster>",
+            b"<\"a \\\"b\\\" c\"@[IPv6:::ffff:192.0.2.1]>",
+            b"<@a.test,@[127.0.0.1]:b@c.test>",
+            b"bob@example.test",
+        ],
+        tokens: SMTP_TOKENS,
+        alphabet: b"abz09 <>@.:[]\"\\,-",
+    };
+    fuzz_bytes("smtp paths", 0x5A7B_0003, &inputs, |input, _| {
+        let text = text(input);
+        // What parses is written as a path that parses to the same, and
+        // what follows it is the end of the input.
+        if let Ok((path, rest)) = parse_reverse_path(&text) {
+            assert!(text.ends_with(rest));
+            let written = path.to_string();
+            assert!(written.len() <= MAX_PATH_LEN, "{written:?}");
+            assert_eq!(parse_reverse_path(&written), Ok((path, "")));
+        }
+        if let Ok((path, rest)) = parse_forward_path(&text) {
+            assert!(text.ends_with(rest));
+            assert_eq!(parse_forward_path(&path.to_string()), Ok((path, "")));
+        }
+        if let Ok(mailbox) = parse_mailbox(&text) {
+            let written = mailbox.to_string();
+            assert!(!written.contains(['\r', '\n']), "{written:?}");
+            assert_eq!(parse_mailbox(&written), Ok(mailbox));
+        }
+    });
+}
+
+#[test]
+fn smtp_mailboxes_written_are_read_back() {
+    // Local parts of any printable bytes, quoted and escaped as needed.
+    run("smtp mailbox round trip", 0x5A7B_0004, |rng, input| {
+        let local: String = text(&rng.bytes(20, b"az09.!#~ \"\\@<>,:()"));
+        let mut quoted = String::from("\"");
+        for c in local.chars() {
+            if c == '"' || c == '\\' {
+                quoted.push('\\');
+            }
+            quoted.push(c);
+        }
+        quoted.push('"');
+        let domain = match rng.below(3) {
+            0 => format!("[{}]", Ipv4Addr::from(rng.next_u64() as u32)),
+            1 => format!(
+                "[IPv6:{}]",
+                Ipv6Addr::from(u128::from(rng.next_u64()) << rng.below(65))
+            ),
+            _ => (0..rng.below(3) + 1)
+                .map(|_| format!("a{}z", text(&rng.bytes(8, b"ab-09"))))
+                .collect::<Vec<_>>()
+                .join("."),
+        };
+        let path = format!("<{quoted}@{domain}> SIZE=1");
+        input.extend(path.as_bytes());
+        let (parsed, rest) = parse_reverse_path(&path).unwrap();
+        assert_eq!(rest, " SIZE=1");
+        let line = format!("MAIL FROM:{parsed}");
+        let command = parse_smtp_command(line.as_bytes()).unwrap();
+        assert_eq!(command.to_string(), line);
+    });
+}
+
+#[test]
+fn smtp_replies_written_are_read_back() {
+    // The server's writer against the client's reader, strict style:
+    // lines of any printable text, some starting with digits or the code.
+    run("smtp reply round trip", 0x5A7B_0005, |rng, wire| {
+        let code = rng.between(200, 599) as u16;
+        let reply = Reply {
+            code,
+            lines: (0..rng.below(6) + 1)
+                .map(|_| match rng.below(4) {
+                    0 => format!("{code}{}", text(&rng.bytes(6, b" -ab"))),
+                    _ => text(&rng.bytes(40, b"az 09-.\"<>")),
+                })
+                .collect(),
+        };
+        wire.extend(format!("{}\r\n", format_smtp_reply(&reply)).into_bytes());
+        let mut reader = LineReader::new(trickle(rng, wire), 510, Endings::Crlf);
+        assert_eq!(read_reply(&mut reader, Style::Strict).unwrap(), reply);
+    });
+}
+
+#[test]
+fn fuzz_enhanced_codes() {
+    let inputs = Inputs {
+        corpus: &[b"5.1.1 No such user", b"2.0.0", b"4.999.0 x", b"5.5.4 "],
+        tokens: &[b".", b"999", b"1000", b" "],
+        alphabet: b"0123456789. x",
+    };
+    fuzz_bytes("smtp enhanced codes", 0x5A7B_0006, &inputs, |input, _| {
+        let text = text(input);
+        if let Some((status, rest)) = parse_enhanced_code(&text) {
+            assert!([2, 4, 5].contains(&status.class));
+            assert!(status.subject <= 999 && status.detail <= 999);
+            let written = format!("{status} {rest}");
+            assert_eq!(parse_enhanced_code(&written), Some((status, rest)));
+        }
+    });
+    run(
+        "smtp enhanced code round trip",
+        0x5A7B_0007,
+        |rng, input| {
+            let status = EnhancedCode::new(
+                *rng.pick(&[2, 4, 5]),
+                rng.below(1000) as u16,
+                rng.below(1000) as u16,
+            );
+            let written = format!("{status} text");
+            input.extend(written.as_bytes());
+            assert_eq!(parse_enhanced_code(&written), Some((status, "text")));
+        },
+    );
+}
+
+#[test]
+fn fuzz_maildir_names() {
+    let inputs = Inputs {
+        corpus: &[
+            b"1764585600.M042137P4242Q7.mail:2,S",
+            b"1764585600.M5P10V3I7.dovecot,S=120:2,RS",
+            b"1764585601.12345_1.old",
+            b"mail.example.com",
+        ],
+        tokens: &[b":", b"/", b".", b"M", b"Q", b"18446744073709551616", b"\\"],
+        alphabet: b"0123456789.MPQ:/,=ab",
+    };
+    fuzz_bytes("maildir names", 0x3A11_0001, &inputs, |input, rng| {
+        let text = text(input);
+        let (name, info) = split_info(&text);
+        assert!(!name.contains(':'));
+        assert_eq!(info.is_some(), text.contains(':'));
+        let _ = delivery_order(&text);
+        // Any host name makes a name fit for a POP3 unique id (RFC 1939
+        // §7), with no '/' to make a path and no ':' to start the flags.
+        let host = safe_host_name(&text);
+        assert!(host
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'/' && b != b':'));
+        let name = format_unique_name(rng.next_u64(), rng.below(1_000_000) as u32, 1, 2, &text);
+        assert!(!name.is_empty() && name.len() <= 70, "{name}");
+        assert!(name
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'/' && b != b':'));
+        assert_eq!(split_info(&name), (name.as_str(), None));
+    });
+    // Names made later sort later: by seconds, microseconds, then count.
+    run("maildir delivery order", 0x3A11_0002, |rng, input| {
+        let seconds = rng.between(0, 1 << 40);
+        let micros = rng.below(1_000_000) as u32;
+        let count = rng.next_u64() >> 1;
+        let earlier = format_unique_name(seconds, micros, 7, count, "host");
+        input.extend(earlier.as_bytes());
+        let later = match rng.below(3) {
+            0 => format_unique_name(seconds + 1, 0, 1, 0, "a"),
+            1 if micros < 999_999 => format_unique_name(seconds, micros + 1, 1, 0, "a"),
+            _ => format_unique_name(seconds, micros, 1, count + 1, "a"),
+        };
+        assert!(
+            delivery_order(&earlier) < delivery_order(&later),
+            "{earlier} {later}"
+        );
     });
 }

@@ -11,6 +11,7 @@ mod ftp_client;
 mod ftp_server;
 mod http_client;
 mod http_server;
+mod maildir;
 mod rest;
 mod tcp;
 mod udp;
