@@ -32,9 +32,11 @@
 //! | [`response`] | the server's answers as a client reads them: `+OK`/`-ERR`, response codes, listing lines |
 //! | [`session`] | the server's side of a connection: the three states of RFC 1939, its I/O asked for as actions |
 //!
-//! # The client's I/O part
+//! # The I/O parts
 //!
-//! [`client`] holds [`Pop3Client`](client::Pop3Client), over blocking sockets.
+//! [`server`] holds [`Pop3Handler`](server::Pop3Handler), which serves the
+//! Maildirs under one directory with the session above; [`client`] holds
+//! [`Pop3Client`](client::Pop3Client). Both over blocking sockets.
 //!
 //! # Further reading
 //!
@@ -48,4 +50,5 @@ pub mod client;
 pub mod command;
 pub mod message;
 pub mod response;
+pub mod server;
 pub mod session;

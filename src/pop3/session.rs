@@ -122,7 +122,8 @@ pub enum Action {
     /// then `.` CR LF (RFC 1939 §3). [`Outcome::Sent`], or
     /// [`Outcome::Failed`] if it could not be read to its end.
     Send,
-    /// Remove these messages, for `QUIT` (§6): [`Outcome::Removed`].
+    /// Remove these messages (none, maybe), for `QUIT` (§6), and release
+    /// the maildrop's lock: [`Outcome::Removed`].
     Remove {
         /// Their unique ids.
         uids: Vec<String>,
@@ -399,9 +400,9 @@ impl Pop3Session {
             .map(|(message, _)| message.uid.clone())
             .collect();
         let left = self.messages.len() - uids.len();
-        if uids.is_empty() {
-            return Output::close(signing_off(left));
-        }
+        // Even with nothing to remove, the I/O part has the maildrop to
+        // let go of before the goodbye, so that a client that reconnects
+        // at once finds it free.
         self.pending = Some(Pending::Remove { left });
         act(Action::Remove { uids })
     }
@@ -659,8 +660,11 @@ mod tests {
     fn quit_with_nothing_marked_removes_nothing() {
         let mut session = logged_in();
         let (sent, next) = send(&mut session, "QUIT");
-        assert_eq!(sent, "+OK goodbye (2 messages left)\r\n");
-        assert_eq!(next, Next::Close);
+        assert_eq!(sent, "");
+        assert_eq!(next, Next::Act(Action::Remove { uids: vec![] }));
+        let output = session.finish(Outcome::Removed { failed: 0 });
+        assert_eq!(output.send, b"+OK goodbye (2 messages left)\r\n");
+        assert_eq!(output.next, Next::Close);
     }
 
     #[test]
@@ -669,9 +673,8 @@ mod tests {
         text(&mut session, "DELE 1");
         text(&mut session, "DELE 2");
         text(&mut session, "RSET");
-        let (sent, next) = send(&mut session, "QUIT");
-        assert_eq!(sent, "+OK goodbye (2 messages left)\r\n");
-        assert_eq!(next, Next::Close);
+        let (_, next) = send(&mut session, "QUIT");
+        assert_eq!(next, Next::Act(Action::Remove { uids: vec![] }));
     }
 
     #[test]
