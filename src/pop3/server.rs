@@ -2,7 +2,7 @@
 //! Maildir files around the pure [`Pop3Session`].
 //!
 //! Each connection runs a [`Pop3Session`] under
-//! [`drive`](crate::wire::session::drive), and does the I/O its actions ask
+//! [`drive`], and does the I/O its actions ask
 //! for:
 //!
 //! | action | what this file does |
