@@ -12,6 +12,8 @@ mod ftp_server;
 mod http_client;
 mod http_server;
 mod maildir;
+mod pop3_client;
+mod pop3_server;
 mod rest;
 mod tcp;
 mod udp;
