@@ -21,6 +21,8 @@
 //!   checks each part against its grammar in §3.1 to §3.5. A URL is checked
 //!   once, here; a [`Url`] value is always valid.
 //! - [`percent_decode`] and [`percent_encode`] handle `%20`-style escapes (§2.1).
+//! - [`LoginUrl`] reads the URLs of services one logs in to (`ftp://`,
+//!   `pop3://`): the user, the password and the path, decoded.
 //! - [`Url::join`] resolves a relative reference such as `../img/a.png`
 //!   against a base URL (§5.2), removing `.` and `..` segments on the way
 //!   ([`remove_dot_segments`], §5.2.4).
@@ -55,10 +57,12 @@
 //! The module is pure: no sockets, no lookups, no files. Chapter 01's
 //! `addresses` module turns a [`Host`] into socket addresses.
 
+mod login;
 mod parse;
 mod percent;
 mod resolve;
 
+pub use login::{LoginUrl, LoginUrlError};
 pub use parse::parse_host_port;
 pub use percent::{percent_decode, percent_encode};
 pub use resolve::remove_dot_segments;
@@ -141,12 +145,14 @@ impl fmt::Display for Host {
 }
 
 /// The port a scheme uses when a URL names none, for the schemes this
-/// course speaks: `http` 80, `https` 443, `ftp` 21.
+/// course speaks: `http` 80, `https` 443, `ftp` 21, `smtp` 25, `pop3` 110.
 pub fn default_port(scheme: &str) -> Option<u16> {
     match scheme.to_ascii_lowercase().as_str() {
         "http" => Some(80),
         "https" => Some(443),
         "ftp" => Some(21),
+        "smtp" => Some(25),
+        "pop3" => Some(110),
         _ => None,
     }
 }
