@@ -16,6 +16,7 @@
 use crate::tour;
 use crate::transcript::Transcript;
 use std::error::Error;
+use std::io::Write as _;
 use std::fmt;
 use std::process::{ExitCode, Termination};
 
@@ -176,9 +177,12 @@ pub fn example_main<T: Termination>(
     match result {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("{chapter}: {error}");
+            // `eprintln!` panics when standard error is a closed pipe
+            // (`... 2>&1 | head -1`); the exit status must still tell.
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "{chapter}: {error}");
             if error.is::<UsageError>() {
-                eprintln!("{usage}");
+                let _ = writeln!(stderr, "{usage}");
                 return ExitCode::from(2);
             }
             ExitCode::FAILURE

@@ -125,6 +125,23 @@ fn help_to_a_closed_stdout_exits_0_without_a_panic() {
 }
 
 #[test]
+fn a_usage_error_to_a_closed_stderr_exits_2_without_a_panic() {
+    use std::os::fd::OwnedFd;
+    use std::os::unix::net::UnixStream;
+    // `08-ftp-client http://x/ ls 2>&1 | head -1`, with the reader gone:
+    // the message and the usage cannot be written, and the exit status
+    // must still say "usage error", not "panicked".
+    let (writer, reader) = UnixStream::pair().expect("a socket pair");
+    drop(reader);
+    let output = Command::new(example("08-ftp-client"))
+        .args(["http://x/", "ls"])
+        .stderr(OwnedFd::from(writer))
+        .output()
+        .expect("the example starts");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+}
+
+#[test]
 fn a_ping_that_gets_no_reply_exits_1_after_its_statistics() {
     // A bound socket that never answers: every ping is lost, nothing fails.
     let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
