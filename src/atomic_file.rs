@@ -117,8 +117,9 @@ impl From<CommitError> for io::Error {
 /// of 3, `lessons/12-measuring/bench-ftp.sh`). Syncing every `SYNC_AHEAD`
 /// bytes on another thread lets the disk write the file while the rest of
 /// it arrives: the last `fsync` then took 6 ms, and the upload ran at
-/// 0.71× to 0.86× (the median of four runs of the script, against 0.52×
-/// to 0.81× in four without). The rest of the gap is the writing itself,
+/// 0.61× to 0.86×, 0.79× in the middle run (the medians of five runs of
+/// the script on a busy machine, against 0.52× to 0.81×, 0.58× and 0.65×
+/// in the middle, in four without). The rest of the gap is the writing itself,
 /// which vsftpd leaves for after its 226: on that machine `dd` copies
 /// 1 GiB in 0.45 s into the page cache and in 0.8 s to the disk
 /// (`conv=fsync`). 4 MiB and 64 MiB measured no better.
