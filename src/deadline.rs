@@ -13,9 +13,10 @@
 //!   keeps going only while the peer takes enough of it.
 //!
 //! `TimedStream` changes the socket's timeout only for a read made while a
-//! deadline is set, and `Pace` only when the time left is shorter than the
-//! socket's own timeout: a peer whose messages arrive whole, and that takes
-//! its replies as fast as they come, costs no system call for either.
+//! deadline is set, and `Pace` only while the time left is shorter than the
+//! socket's own timeout, once a second: a peer whose messages arrive
+//! whole, and that takes its replies as fast as they come, costs next to no
+//! system call for either.
 //!
 //! # How each protocol uses them
 //!
@@ -150,9 +151,12 @@ impl Read for TimedStream<'_> {
 /// takes in after it, in a few bursts of up to 64 KB. The socket's own
 /// write timeout still bounds each write as well.
 ///
-/// The socket's timeout is shortened only when the time left is shorter
-/// than it, so a peer that keeps up costs one system call per connection
-/// (to learn the socket's timeout), no more.
+/// The socket's timeout is changed only when the one a write needs
+/// changes ([`write_timeout`]): shortened while the time left is shorter
+/// than the socket's own, in whole seconds, and put back as soon as it is
+/// longer again. A peer that keeps up costs a call or two per second of
+/// the grace, and then none (to learn the socket's timeout, one per
+/// connection).
 #[derive(Debug)]
 pub struct Pace {
     grace: Duration,
@@ -162,8 +166,8 @@ pub struct Pace {
     credited: u64,
     /// The socket's own write timeout, learnt at the first write.
     socket_timeout: Option<Option<Duration>>,
-    /// The timeout was shortened, and must be put back.
-    shortened: bool,
+    /// The write timeout the socket has now: its own, or one set here.
+    in_force: Option<Duration>,
 }
 
 impl Pace {
@@ -176,18 +180,26 @@ impl Pace {
             started: Instant::now(),
             credited: 0,
             socket_timeout: None,
-            shortened: false,
+            in_force: None,
         }
     }
 
     /// Starts the clock again, for the next reply.
     pub fn restart(&mut self, stream: &TcpStream) -> io::Result<()> {
-        if self.shortened {
-            stream.set_write_timeout(self.socket_timeout.flatten())?;
-            self.shortened = false;
+        if let Some(own) = self.socket_timeout {
+            self.set_timeout(stream, own)?;
         }
         self.started = Instant::now();
         self.credited = 0;
+        Ok(())
+    }
+
+    /// Gives the socket the write timeout `timeout`, unless it has it.
+    fn set_timeout(&mut self, stream: &TcpStream, timeout: Option<Duration>) -> io::Result<()> {
+        if timeout != self.in_force {
+            stream.set_write_timeout(timeout)?;
+            self.in_force = timeout;
+        }
         Ok(())
     }
 
@@ -201,14 +213,15 @@ impl Pace {
             if left.is_zero() {
                 return Err(too_slow());
             }
-            let socket_timeout = match self.socket_timeout {
-                Some(timeout) => timeout,
-                None => *self.socket_timeout.insert(stream.write_timeout()?),
+            let own = match self.socket_timeout {
+                Some(own) => own,
+                None => {
+                    let own = stream.write_timeout()?;
+                    self.in_force = own;
+                    *self.socket_timeout.insert(own)
+                }
             };
-            if socket_timeout.is_none_or(|timeout| left < timeout) {
-                stream.set_write_timeout(Some(left))?;
-                self.shortened = true;
-            }
+            self.set_timeout(stream, write_timeout(left, own))?;
             match (&*stream).write(bytes) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => {
@@ -233,6 +246,24 @@ impl Pace {
             }
         }
         Ok(())
+    }
+}
+
+/// The write timeout for the next write, with `left` before the pace runs
+/// out and `own` the socket's own timeout: `own`, unless `left` is
+/// shorter; then `left` rounded up to a whole second. Whole seconds, so
+/// that the timeout changes once a second as the clock runs, not at every
+/// write: a write may outlast the pace by less than a second, and the next
+/// one finds it run out. (`left` must not be zero: std refuses a timeout
+/// of zero.)
+pub fn write_timeout(left: Duration, own: Option<Duration>) -> Option<Duration> {
+    let whole = Duration::from_secs(
+        left.as_secs()
+            .saturating_add(u64::from(left.subsec_nanos() > 0)),
+    );
+    match own {
+        Some(own) if own <= whole => Some(own),
+        _ => Some(whole),
     }
 }
 
@@ -289,6 +320,30 @@ mod tests {
         assert!(most > Duration::from_secs(u64::MAX / 8192));
         // A rate of 0 cannot divide by zero.
         assert_eq!(time_allowed(grace, 0, 2, 0), grace + 2 * SEC);
+    }
+
+    #[test]
+    fn write_timeout_table() {
+        let ms = Duration::from_millis;
+        let table = [
+            // (left, socket's own, timeout for the write)
+            (ms(1), Some(30 * SEC), Some(SEC)), // rounded up, never zero
+            (ms(1500), Some(30 * SEC), Some(2 * SEC)),
+            (ms(1900), Some(30 * SEC), Some(2 * SEC)), // the same: no call
+            (29 * SEC, Some(30 * SEC), Some(29 * SEC)),
+            (ms(29_001), Some(30 * SEC), Some(30 * SEC)),
+            (600 * SEC, Some(30 * SEC), Some(30 * SEC)), // its own, back
+            (ms(2500), Some(ms(200)), Some(ms(200))),    // its own is shorter
+            (ms(2500), None, Some(3 * SEC)),             // no timeout of its own
+            (Duration::MAX, None, Some(Duration::from_secs(u64::MAX))), // saturates
+        ];
+        for (left, own, expected) in table {
+            assert_eq!(
+                write_timeout(left, own),
+                expected,
+                "{left:?} left, own {own:?}"
+            );
+        }
     }
 
     /// A connected pair: (our side, the peer's side).
@@ -396,6 +451,30 @@ mod tests {
             .expect("the buffers filled");
         assert_eq!(error.kind(), io::ErrorKind::TimedOut, "{error}");
         assert_eq!(error.to_string(), "the peer reads too slowly");
+    }
+
+    #[test]
+    fn a_peer_far_ahead_of_the_pace_gets_the_sockets_own_timeout_back() {
+        // The first write has a second allowed, shorter than the socket's
+        // 5 s, and the timeout is shortened to it. That write earns a
+        // minute at 64 KiB/s: from the next one on, the socket's own 5 s
+        // apply again. Left at a second, the timeout would cut off a peer
+        // a minute ahead of the pace that stops reading for a second.
+        let (ours, mut peer) = pair();
+        ours.set_write_timeout(Some(5 * SEC)).unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut got = Vec::new();
+            peer.read_to_end(&mut got).unwrap();
+            got.len()
+        });
+        let mut pace = Pace::new(Duration::ZERO, 64 * 1024);
+        let chunk = vec![1; 4 * 1024 * 1024];
+        pace.write_all(&ours, &chunk).unwrap();
+        assert!(ours.write_timeout().unwrap() <= Some(SEC));
+        pace.write_all(&ours, &chunk).unwrap();
+        assert_eq!(ours.write_timeout().unwrap(), Some(5 * SEC));
+        ours.shutdown(std::net::Shutdown::Write).unwrap();
+        assert_eq!(reader.join().unwrap(), 2 * chunk.len());
     }
 
     #[test]

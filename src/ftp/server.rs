@@ -88,7 +88,8 @@ pub const DATA_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 const ACCEPT_POLL: Duration = Duration::from_millis(10);
 
 /// How long an upload's data connection may stay silent before the
-/// transfer is given up (426). A minute: a sender silent that long has
+/// transfer is given up (426), and one write of a download may wait for
+/// the client to take it. A minute: a sender silent that long has
 /// stalled or gone, and should not hold a thread for the five minutes of
 /// the control connection's [`IDLE_TIMEOUT`].
 pub const DATA_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -452,8 +453,12 @@ impl Connection<'_> {
                 })?
             }
         };
+        // A download's writes are paced (`deadline::Pace`), which puts this
+        // timeout back once the client is ahead of the pace: without one
+        // of its own, the pace would set a new one at every write.
         stream
             .set_read_timeout(Some(DATA_READ_SLICE))
+            .and_then(|()| stream.set_write_timeout(Some(DATA_IDLE_TIMEOUT)))
             .map_err(|_| Failure::DataConnection)?;
         Ok(stream)
     }
