@@ -16,8 +16,8 @@
 use crate::tour;
 use crate::transcript::Transcript;
 use std::error::Error;
-use std::io::Write as _;
 use std::fmt;
+use std::io::Write as _;
 use std::process::{ExitCode, Termination};
 
 /// What went wrong with the command line, in words for the person who typed it.

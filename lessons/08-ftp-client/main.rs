@@ -3,7 +3,7 @@
 //! ```text
 //! cargo run --example 08-ftp-client                                   # the demo
 //! cargo run --example 08-ftp-client -- ftp://alice:secret@127.0.0.1:2121/ ls
-//! cargo run --example 08-ftp-client -- ftp://127.0.0.1:2121/ get notes.txt --trace
+//! cargo run --example 08-ftp-client -- ftp://alice:secret@127.0.0.1:2121/ get notes.txt --trace
 //! ```
 
 use netlessons::cli::{example_main, Args, CommandResult, UsageError};

@@ -178,12 +178,12 @@ impl fmt::Display for FtpError {
             FtpError::Closed => f.write_str("the server closed the control connection"),
             FtpError::Timeout(timeout) => write!(
                 f,
-                "no answer from the server within {} s (raise the timeout if it is just slow)",
+                "no answer from the server within {} s",
                 timeout.as_secs_f64()
             ),
             FtpError::Io(error) => write!(f, "the connection failed: {error}"),
             FtpError::Local(error) => write!(f, "the local file failed: {error}"),
-            FtpError::Usage(why) => write!(f, "not sent: {why}"),
+            FtpError::Usage(why) => f.write_str(why),
             FtpError::Unsupported(what) => write!(f, "not supported by this client: {what}"),
             FtpError::ListingTooLarge { limit } => {
                 write!(f, "the listing is longer than the limit of {limit} bytes")
@@ -1205,7 +1205,7 @@ mod tests {
         let error = client.cwd("pub\nDELE notes.txt").unwrap_err();
         assert_eq!(
             error.to_string(),
-            "not sent: CWD: command holds a LF byte, which could end its line early: not sent \
+            "CWD: command holds a LF byte, which could end its line early: not sent \
              (a file name with a line break cannot travel on the control connection)"
         );
         assert_eq!(written(&client), "");

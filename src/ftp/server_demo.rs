@@ -10,6 +10,7 @@
 //! directory and removed at the end.
 
 use crate::demo::{expect, DemoResult, TempDir};
+use crate::ftp::client::data_line;
 use crate::ftp::server::FtpHandler;
 use crate::ftp::session::{Users, LOGIN_FAILURE_DELAY};
 use crate::serve::Server;
@@ -121,14 +122,19 @@ impl RawClient {
 }
 // ANCHOR_END: client
 
-/// The `D:` line of a data connection: `from` connected to `to`, and
-/// `bytes` went the way `direction` says.
-fn show_data(transcript: &Transcript, from: &str, to: &str, direction: &str, bytes: &[u8]) {
-    transcript.say(format!(
-        "D: {from} connected to {to}; {} bytes {direction}: {:?}",
-        bytes.len(),
-        String::from_utf8_lossy(bytes)
-    ));
+/// The `data:` line of a data connection, in chapter 08's form
+/// ([`data_line`]), with the bytes that went over it: `passive` says the
+/// client connected (else the server did), `upload` that the bytes went to
+/// the server.
+fn show_data(
+    transcript: &Transcript,
+    passive: bool,
+    (client, server): (SocketAddr, SocketAddr),
+    upload: bool,
+    bytes: &[u8],
+) {
+    let line = data_line(passive, client, server, bytes.len() as u64, upload);
+    transcript.say(format!("{line}: {:?}", String::from_utf8_lossy(bytes)));
 }
 
 /// A passive download: `PASV`, `command`, the bytes, then `226`.
@@ -145,13 +151,7 @@ fn download(
     let mut bytes = Vec::new();
     data.read_to_end(&mut bytes)?;
     let (local, peer) = (data.local_addr()?, data.peer_addr()?);
-    show_data(
-        &client.transcript,
-        &format!("client {local}"),
-        &format!("server {peer}"),
-        "server to client",
-        &bytes,
-    );
+    show_data(&client.transcript, true, (local, peer), false, &bytes);
     let reply = client.reply()?;
     expect(
         reply.starts_with("226 "),
@@ -175,7 +175,7 @@ pub fn demo(transcript: &Transcript) -> DemoResult {
         "an FTP server on {}, serving an empty directory to alice (password secret);",
         server.local_addr()
     ));
-    transcript.note("C: and S: are the control connection, D: a data connection");
+    transcript.note("C: and S: are the control connection, data: a data connection");
     transcript.say("");
     let mut client = RawClient::connect(server.local_addr(), transcript)?;
     expect(client.reply()?.starts_with("220 "), "the greeting is 220")?;
@@ -214,13 +214,7 @@ pub fn demo(transcript: &Transcript) -> DemoResult {
     data.write_all(NOTES)?;
     let (local, peer) = (data.local_addr()?, data.peer_addr()?);
     drop(data); // in stream mode, the close is the end of the file
-    show_data(
-        transcript,
-        &format!("client {local}"),
-        &format!("server {peer}"),
-        "client to server",
-        NOTES,
-    );
+    show_data(transcript, true, (local, peer), true, NOTES);
     expect(client.reply()?.starts_with("226 "), "STOR ends with 226")?;
     let names = root.names()?;
     expect(names == ["notes.txt"], "no temporary file is left")?;
@@ -246,13 +240,7 @@ pub fn demo(transcript: &Transcript) -> DemoResult {
     let mut rest = Vec::new();
     data.read_to_end(&mut rest)?;
     let (local, peer) = (data.local_addr()?, data.peer_addr()?);
-    show_data(
-        transcript,
-        &format!("client {local}"),
-        &format!("server {peer}"),
-        "server to client",
-        &rest,
-    );
+    show_data(transcript, true, (local, peer), false, &rest);
     expect(client.reply()?.starts_with("226 "), "RETR ends with 226")?;
     expect(rest == NOTES[4..], "REST 4")?;
     transcript.say("");
@@ -279,13 +267,7 @@ pub fn demo(transcript: &Transcript) -> DemoResult {
     data.set_read_timeout(Some(DEMO_TIMEOUT))?;
     let mut names = Vec::new();
     data.read_to_end(&mut names)?;
-    show_data(
-        transcript,
-        &format!("server {from}"),
-        &format!("client {}", data.local_addr()?),
-        "server to client",
-        &names,
-    );
+    show_data(transcript, false, (data.local_addr()?, from), false, &names);
     expect(client.reply()?.starts_with("226 "), "NLST ends with 226")?;
     expect(names == b"notes.txt\r\n", "NLST lists the file")?;
     transcript.say("");

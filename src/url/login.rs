@@ -103,7 +103,12 @@ fn decode(encoded: &str) -> Result<String, LoginUrlError> {
 mod tests {
     use super::*;
 
-    fn login(addr: &str, user: Option<&str>, password: Option<&str>, segments: &[&str]) -> LoginUrl {
+    fn login(
+        addr: &str,
+        user: Option<&str>,
+        password: Option<&str>,
+        segments: &[&str],
+    ) -> LoginUrl {
         LoginUrl {
             addr: addr.into(),
             user: user.map(String::from),
