@@ -10,7 +10,7 @@ use netlessons::cli::{example_main, Args, CommandResult, UsageError};
 use netlessons::ftp::client::{FtpClient, FtpError, Options};
 use netlessons::ftp::listing::Kind;
 use netlessons::transcript::Transcript;
-use netlessons::url::{percent_decode, Url};
+use netlessons::url::{LoginUrl, LoginUrlError};
 use std::error::Error;
 use std::fs::{self, File};
 use std::io::{self, IsTerminal, Write};
@@ -61,47 +61,29 @@ struct Target {
 }
 
 // ANCHOR: target
-/// Reads an `ftp://` URL (RFC 1738 §3.2): the user name, the password and
-/// each segment of the path are percent-decoded, after the URL has been
-/// split, so that a `%2F` or a `%40` in them is data, not a delimiter.
+/// Reads an `ftp://` URL (RFC 1738 §3.2) with the crate's [`LoginUrl`],
+/// which decodes the user name, the password and each segment of the path
+/// after the URL has been split, so that a `%2F` or a `%40` in them is
+/// data, not a delimiter.
 fn parse_target(text: &str) -> Result<Target, UsageError> {
-    let is_ftp = text
-        .get(..6)
-        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("ftp://"));
-    if !is_ftp {
-        return Err(UsageError(format!(
+    let url = LoginUrl::parse(text, "ftp").map_err(|error| match error {
+        LoginUrlError::Scheme { .. } => UsageError(format!(
             "{text:?} is not an ftp:// URL (the first word is the server's URL)"
-        )));
-    }
-    let bad = |why: String| UsageError(format!("{text}: {why}"));
-    let url = Url::parse(text).map_err(|error| bad(error.to_string()))?;
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(bad("an FTP URL has no ?query or #fragment".into()));
-    }
-    let host = url.host().ok_or_else(|| bad("no host".into()))?;
-    let port = url.port_or_default().unwrap_or(21);
-    let decode = |encoded: &str| -> Result<String, UsageError> {
-        let bytes = percent_decode(encoded).map_err(|error| bad(error.to_string()))?;
-        String::from_utf8(bytes).map_err(|_| bad(format!("{encoded:?} is not UTF-8 once decoded")))
-    };
-    let (user, password) = match url.username() {
+        )),
+        other => UsageError(format!("{text}: {other}")),
+    })?;
+    let (user, password) = match url.user {
         // RFC 1738 §3.2.1: no user name means anonymous, with an e-mail
         // address as the password, by custom; "anonymous@" is the one
         // python's ftplib sends.
-        None | Some("") => ("anonymous".to_string(), "anonymous@".to_string()),
-        Some(user) => (decode(user)?, decode(url.password().unwrap_or(""))?),
+        None => ("anonymous".to_string(), "anonymous@".to_string()),
+        Some(user) => (user, url.password.unwrap_or_default()),
     };
-    let path = url.path().strip_prefix('/').unwrap_or(url.path());
-    let directories = path
-        .split('/')
-        .filter(|segment| !segment.is_empty())
-        .map(decode)
-        .collect::<Result<_, _>>()?;
     Ok(Target {
-        addr: format!("{host}:{port}"),
+        addr: url.addr,
         user,
         password,
-        directories,
+        directories: url.segments,
     })
 }
 // ANCHOR_END: target
