@@ -13,6 +13,7 @@
 //! system picks one), prints one line `listening on ADDR` and serves until
 //! killed. Chapters add their own options in the same `--name value` style.
 
+use crate::accounts::Accounts;
 use crate::tour;
 use crate::transcript::Transcript;
 use std::error::Error;
@@ -126,6 +127,25 @@ impl Args {
         } else {
             format!("{host}:{port}")
         })
+    }
+
+    /// The logins given as `--user NAME:PASSWORD`, any number of them
+    /// (none is not an error here: the caller says whether it needs one).
+    pub fn accounts(&self) -> Result<Accounts, UsageError> {
+        let mut accounts = Accounts::new();
+        for user in self.values("user") {
+            match user.split_once(':') {
+                Some((name, password)) if !name.is_empty() => {
+                    accounts = accounts.with_user(name, password);
+                }
+                _ => {
+                    return Err(UsageError(format!(
+                        "--user {user:?}: write it NAME:PASSWORD, as in --user alice:secret"
+                    )))
+                }
+            }
+        }
+        Ok(accounts)
     }
 
     /// Refuses any option not in `known`, so that a typo is not silently
@@ -314,6 +334,23 @@ mod tests {
             "{message}"
         );
         assert!(message.ends_with("choose another --port, or --port 0 for any free one"));
+    }
+
+    #[test]
+    fn users_are_name_colon_password() {
+        let args = parse("--user alice:secret --user bob:a:b", &[]);
+        let accounts = args.accounts().unwrap();
+        assert_eq!(accounts.names().collect::<Vec<_>>(), ["alice", "bob"]);
+        let bob = crate::accounts::Password::new("a:b");
+        assert!(
+            accounts.check("bob", &bob),
+            "the password is all after the first colon"
+        );
+        for bad in ["--user alice", "--user :secret"] {
+            let error = parse(bad, &[]).accounts().unwrap_err();
+            assert!(error.0.contains("NAME:PASSWORD"), "{bad}: {error}");
+        }
+        assert!(parse("", &[]).accounts().unwrap().is_empty());
     }
 
     #[test]

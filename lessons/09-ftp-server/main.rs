@@ -61,27 +61,15 @@ fn serve(args: &Args) -> Result<(), Box<dyn Error>> {
 
 /// The logins of `--user NAME:PASS` (any number) and `--anonymous`.
 fn users(args: &Args) -> Result<Users, UsageError> {
-    let mut users = Users::new();
-    let given = args.values("user");
-    for user in &given {
-        match user.split_once(':') {
-            Some((name, password)) if !name.is_empty() => {
-                users = users.with_user(name, password);
-            }
-            _ => {
-                return Err(UsageError(format!(
-                    "--user {user:?}: write it NAME:PASSWORD, as in --user alice:secret"
-                )))
-            }
-        }
-    }
-    if args.flag("anonymous") {
-        users = users.with_anonymous();
-    }
-    if given.is_empty() && !args.flag("anonymous") {
+    let accounts = args.accounts()?;
+    if accounts.is_empty() && !args.flag("anonymous") {
         return Err(UsageError(
             "serve needs --user NAME:PASS or --anonymous: otherwise nobody could log in".into(),
         ));
     }
-    Ok(users)
+    let users = Users::from_accounts(accounts);
+    Ok(match args.flag("anonymous") {
+        true => users.with_anonymous(),
+        false => users,
+    })
 }

@@ -146,6 +146,14 @@ impl Users {
         self
     }
 
+    /// Everyone in `accounts`, with read and write access.
+    pub fn from_accounts(accounts: Accounts) -> Users {
+        Users {
+            accounts,
+            anonymous: false,
+        }
+    }
+
     /// Lets [`ANONYMOUS`] log in with any password, read-only.
     pub fn with_anonymous(mut self) -> Users {
         self.anonymous = true;
