@@ -64,9 +64,11 @@ pub(crate) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
 /// has four digits.
 const LAST_SECOND: u64 = 253_402_300_799;
 
-/// Formats `time` as an IMF-fixdate. Times before 1970 are shown as 1970,
-/// and times after 9999 as its last second.
-pub fn format_http_date(time: SystemTime) -> String {
+/// The fields of a date as the formats below write them: the day of the
+/// week, the day, the month, the year and the time of day (h, m, s).
+/// Times before 1970 are taken as 1970, and times after 9999 as its last
+/// second.
+fn fields(time: SystemTime) -> (&'static str, u32, &'static str, i64, [i64; 3]) {
     let secs = time
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.as_secs());
@@ -74,16 +76,25 @@ pub fn format_http_date(time: SystemTime) -> String {
     let days = secs.div_euclid(86_400);
     let in_day = secs.rem_euclid(86_400);
     let (year, month, day) = civil_from_days(days);
-    format!(
-        "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
-        DAY_NAMES[days.rem_euclid(7) as usize],
-        day,
-        MONTH_NAMES[(month - 1) as usize],
-        year,
-        in_day / 3600,
-        in_day % 3600 / 60,
-        in_day % 60
-    )
+    let clock = [in_day / 3600, in_day % 3600 / 60, in_day % 60];
+    let weekday = DAY_NAMES[days.rem_euclid(7) as usize];
+    (weekday, day, MONTH_NAMES[(month - 1) as usize], year, clock)
+}
+
+/// Formats `time` as an IMF-fixdate. Times before 1970 are shown as 1970,
+/// and times after 9999 as its last second.
+pub fn format_http_date(time: SystemTime) -> String {
+    let (weekday, day, month, year, [h, m, s]) = fields(time);
+    format!("{weekday}, {day:02} {month} {year:04} {h:02}:{m:02}:{s:02} GMT")
+}
+
+/// Formats `time` in the third, oldest form that [`parse_http_date`] reads,
+/// C's `asctime`: `Sun Nov  6 08:49:37 1994` (RFC 9110 §5.6.7), the day
+/// padded with a space. HTTP no longer sends it, but the `From ` line that
+/// starts each message of an mbox file still has it (chapter 11).
+pub fn format_asctime_date(time: SystemTime) -> String {
+    let (weekday, day, month, year, [h, m, s]) = fields(time);
+    format!("{weekday} {month} {day:>2} {h:02}:{m:02}:{s:02} {year:04}")
 }
 
 /// Parses a date in any of the three formats; `None` if it is none of them
@@ -137,6 +148,16 @@ fn digits(text: &str, count: usize) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_asctime_form_is_read_back_as_the_same_time() {
+        // RFC 9110 §5.6.7's own example.
+        let time = UNIX_EPOCH + Duration::from_secs(784_111_777);
+        assert_eq!(format_asctime_date(time), "Sun Nov  6 08:49:37 1994");
+        assert_eq!(parse_http_date(&format_asctime_date(time)), Some(time));
+        let later = UNIX_EPOCH + Duration::from_secs(1_764_585_600 + 9 * 86_400);
+        assert_eq!(format_asctime_date(later), "Wed Dec 10 10:40:00 2025");
+    }
 
     fn at(secs: u64) -> SystemTime {
         UNIX_EPOCH + Duration::from_secs(secs)

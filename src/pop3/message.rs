@@ -15,6 +15,11 @@
 //!
 //! Both are state machines over byte slices of any size, like the rest of
 //! [`crate::wire`], so a file can be streamed through them in buffers.
+//!
+//! On the client's side, a message fetched is stored with Unix line ends
+//! again ([`unix_lines`]): into a Maildir, or into an mbox file
+//! ([`append_mbox_message`]), the older format of one file for a whole
+//! mailbox.
 
 /// Counts the octets a message takes on the wire: each bare LF becomes
 /// CR LF.
@@ -127,6 +132,43 @@ impl Top {
     }
 }
 
+/// A message as it came over the wire (CR LF line ends), with Unix line
+/// ends: each CR LF becomes LF; a CR alone is kept, since it is data. What
+/// a client does before it stores a message in a Maildir or an mbox.
+pub fn unix_lines(message: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(message.len());
+    let mut bytes = message.iter().peekable();
+    while let Some(&byte) = bytes.next() {
+        if byte == b'\r' && bytes.peek() == Some(&&b'\n') {
+            continue;
+        }
+        out.push(byte);
+    }
+    out
+}
+
+/// Appends one message to an mbox file's bytes, in the "mboxrd" form that
+/// mutt, Thunderbird and fetchmail read: a `From ` line with the time,
+/// the message with each line that starts with `From ` (after any number
+/// of `>`) given one more `>` so that it cannot pass for the start of the
+/// next message, then a blank line. `message` has Unix line ends
+/// ([`unix_lines`]); `asctime` is the time in C's `asctime` form
+/// ([`format_asctime_date`](crate::http::date::format_asctime_date)).
+pub fn append_mbox_message(out: &mut Vec<u8>, message: &[u8], asctime: &str) {
+    out.extend_from_slice(format!("From MAILER-DAEMON {asctime}\n").as_bytes());
+    for line in message.split_inclusive(|&b| b == b'\n') {
+        let unquoted = line.iter().position(|&b| b != b'>').unwrap_or(line.len());
+        if line[unquoted..].starts_with(b"From ") {
+            out.push(b'>');
+        }
+        out.extend_from_slice(line);
+    }
+    if !message.is_empty() && !message.ends_with(b"\n") {
+        out.push(b'\n');
+    }
+    out.push(b'\n');
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,6 +229,26 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn crlf_becomes_lf_and_a_lone_cr_stays() {
+        assert_eq!(unix_lines(b"a\r\nb\r\n"), b"a\nb\n");
+        assert_eq!(unix_lines(b"a\rb\n\r"), b"a\rb\n\r");
+        assert_eq!(unix_lines(b"\r\r\n"), b"\r\n");
+        assert_eq!(unix_lines(b""), b"");
+    }
+
+    #[test]
+    fn an_mbox_message_quotes_its_from_lines() {
+        let mut out = Vec::new();
+        let message = b"Subject: x\n\nFrom here\n>From there\nFrom\nlast";
+        append_mbox_message(&mut out, message, "Tue Dec  1 10:00:00 2026");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "From MAILER-DAEMON Tue Dec  1 10:00:00 2026\n\
+             Subject: x\n\n>From here\n>>From there\nFrom\nlast\n\n"
+        );
     }
 
     #[test]
