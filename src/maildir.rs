@@ -598,9 +598,50 @@ fn new_unique_name() -> String {
     )
 }
 
+/// The longest user name a mail server here takes: 64, the longest local
+/// part of an address (RFC 5321 §4.5.3.1.1), since the name is both.
+pub const MAX_USER_NAME_LEN: usize = 64;
+
+/// Whether `name` may be a user's: the local part of their address
+/// (`alice` of `alice@example.test`) and the name of their Maildir under
+/// the servers' root (`ROOT/alice`). So it is 1 to [`MAX_USER_NAME_LEN`]
+/// ASCII letters, digits, `.`, `-` and `_`, and does not start with a dot:
+/// no `/` or `..` can lead out of the root, and no name is hidden.
+pub fn check_user_name(name: &str) -> Result<(), &'static str> {
+    let allowed = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_');
+    let fits = (1..=MAX_USER_NAME_LEN).contains(&name.len());
+    match fits && name.bytes().all(allowed) && !name.starts_with('.') {
+        true => Ok(()),
+        false => {
+            Err("a user name is 1 to 64 letters, digits, '.', '-' or '_', not starting with '.'")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn user_names_that_can_be_a_folder_and_a_local_part() {
+        for good in ["alice", "bob.smith", "x_1-2", &"a".repeat(64)] {
+            assert_eq!(check_user_name(good), Ok(()), "{good}");
+        }
+        let long = "a".repeat(65);
+        for bad in [
+            "",
+            ".",
+            "..",
+            ".hidden",
+            "a/b",
+            "../x",
+            "a b",
+            "caf\u{e9}",
+            long.as_str(),
+        ] {
+            assert!(check_user_name(bad).is_err(), "{bad:?}");
+        }
+    }
     use std::collections::HashSet;
     use std::thread;
 

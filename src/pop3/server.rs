@@ -44,7 +44,7 @@ use super::command::MAX_COMMAND_LINE_LEN;
 use super::message::{Top, WireSize};
 use super::session::{is_valid_uid, Action, Message, Outcome, Pop3Session, IDLE_TIMEOUT};
 use crate::accounts::Accounts;
-use crate::maildir::Maildir;
+use crate::maildir::{check_user_name, Maildir};
 use crate::serve::Handler;
 use crate::transcript::{Side, Transcript};
 use crate::wire::dot::DotWriter;
@@ -204,6 +204,11 @@ impl Connection<'_> {
 
     /// Locks and lists `user`'s maildrop.
     fn open(&mut self, user: &str) -> Outcome {
+        // The name becomes a path under the root: one that could lead out
+        // of it (`..`, `/`) is no maildrop, whoever configured it.
+        if check_user_name(user).is_err() {
+            return Outcome::Failed;
+        }
         let Some(lock) = Lock::take(user, &self.handler.locked) else {
             return Outcome::InUse;
         };
