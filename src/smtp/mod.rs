@@ -52,4 +52,5 @@
 
 pub mod address;
 pub mod command;
+pub mod message;
 pub mod reply;
