@@ -48,7 +48,8 @@
 //! counter two messages of one process in the same microsecond, and the
 //! random bits two machines that send for the same domain with the same
 //! process id at the same moment. The pure function takes them all as
-//! arguments; the client gathers them.
+//! arguments; [`new_message_id`](super::client::new_message_id) gathers
+//! them.
 //!
 //! # Text that is not ASCII
 //!
@@ -90,8 +91,9 @@ pub const MAX_LINE_LEN: usize = 998;
 /// asks for lines of at most 78 characters, for readers on terminals.
 const FOLD_AT: usize = 78;
 
-/// The longest RFC 2047 encoded word, `=?utf-8?Q?...?=` included (§2).
-const MAX_ENCODED_WORD_LEN: usize = 75;
+/// The longest RFC 2047 encoded word, `=?utf-8?Q?...?=` included (§2:
+/// 75 characters, so that a word fits a folded line of 78).
+pub const MAX_ENCODED_WORD_LEN: usize = 75;
 
 /// What the sender gives besides the text: the fields [`compose`] writes
 /// when the text has no header block of its own.
