@@ -153,8 +153,11 @@ impl Extensions {
         let mut extensions = Extensions::default();
         for line in reply.lines.iter().skip(1) {
             let mut words = line.split_ascii_whitespace();
-            let keyword = words.next().unwrap_or_default().to_ascii_uppercase();
-            match keyword.as_str() {
+            let Some(keyword) = words.next() else {
+                // An empty line (smtp-sink ends its list with `250 `).
+                continue;
+            };
+            match keyword.to_ascii_uppercase().as_str() {
                 // A limit that is no number is no limit this client knows.
                 "SIZE" => {
                     extensions.size = Some(words.next().and_then(|n| n.parse().ok()).unwrap_or(0))
@@ -913,6 +916,14 @@ mod tests {
                 Extensions {
                     size: Some(0),
                     other: vec!["STARTTLS".into(), "AUTH PLAIN LOGIN".into(), "HELP".into()],
+                    ..Extensions::default()
+                },
+            ),
+            // An empty last line, as smtp-sink sends: nothing.
+            (
+                &["PIPELINING", ""],
+                Extensions {
+                    pipelining: true,
                     ..Extensions::default()
                 },
             ),
