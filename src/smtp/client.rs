@@ -78,7 +78,7 @@ use super::command::{Body, Command, MailParameters};
 use super::message::{format_message_id, Message};
 use super::reply::{self as code, parse_enhanced_code, EnhancedCode};
 use crate::transcript::{printable, Side, Tee, Transcript};
-use crate::wire::command::{check_command, CommandConn, CommandError};
+use crate::wire::command::{check_command, CommandConn, CommandError, Expect};
 use crate::wire::dot::DotWriter;
 use crate::wire::reply::{Reply, Style};
 use std::collections::hash_map::RandomState;
@@ -409,9 +409,7 @@ impl<S: Read + Write> SmtpClient<S> {
             // RFC 5321 §3.1: after a 554 greeting, the client should still
             // say QUIT; whatever it answers, the session is over.
             if greeting.code == code::TRANSACTION_FAILED {
-                let _ = client
-                    .conn
-                    .command("QUIT", crate::wire::command::Expect::Code(221));
+                let _ = client.conn.command("QUIT", Expect::Code(code::CLOSING));
             }
             return Err(refused("the connection", greeting));
         }
@@ -549,12 +547,12 @@ impl<S: Read + Write> SmtpClient<S> {
         let stream = self.conn.get_mut();
         let written = stream.write_all(&group).and_then(|()| stream.flush());
         written.map_err(|error| self.io_error(error))?;
-        let mail = self.read_reply()?;
+        let mail = self.reply_to(mail)?;
         let mut replies = Vec::with_capacity(rcpts.len());
-        for _ in rcpts {
-            replies.push(self.read_reply()?);
+        for rcpt in rcpts {
+            replies.push(self.reply_to(rcpt)?);
         }
-        let data = self.read_reply()?;
+        let data = self.reply_to("DATA")?;
         Ok(Envelope {
             mail,
             rcpts: replies,
@@ -587,16 +585,10 @@ impl<S: Read + Write> SmtpClient<S> {
             None
         };
         if let Some(error) = error {
-            if go_on {
-                // RFC 2920 §3.1: a 354 must be answered, with a lone dot.
-                self.write_message(&[])?;
-                self.read_reply()?;
-            }
-            // A transaction the server opened with MAIL is closed, so that
-            // the next MAIL finds it ready.
-            if mail_accepted {
-                self.rset()?;
-            }
+            // If the clean-up fails too, the error that says why the
+            // message was not sent is the one to show; the next command
+            // meets the other.
+            let _ = self.close_transaction(go_on, mail_accepted);
             return Err(error);
         }
         self.write_message(message.bytes())?;
@@ -607,6 +599,20 @@ impl<S: Read + Write> SmtpClient<S> {
         Ok(SendReport { recipients, reply })
     }
     // ANCHOR_END: finish
+
+    /// Ends a transaction that will not carry the message: a 354 is
+    /// answered with a lone dot (RFC 2920 §3.1), and a transaction that
+    /// MAIL opened is reset, so that the next MAIL finds the server ready.
+    fn close_transaction(&mut self, go_on: bool, mail_accepted: bool) -> Result<(), SmtpError> {
+        if go_on {
+            self.write_message(&[])?;
+            self.read_reply()?;
+        }
+        if mail_accepted {
+            self.rset()?;
+        }
+        Ok(())
+    }
 
     /// Writes `bytes` dot-stuffed, bare LFs as CR LF, and the end marker.
     fn write_message(&mut self, bytes: &[u8]) -> Result<(), SmtpError> {
@@ -644,12 +650,23 @@ impl<S: Read + Write> SmtpClient<S> {
     // ---------------------------------------------------------------
     // Commands.
 
-    /// Sends `line` and returns its reply, whatever its code.
+    /// Sends `line` and returns its reply, whatever its code but 421.
     fn command(&mut self, line: &str) -> Result<Reply, SmtpError> {
         self.conn
             .send(line)
             .map_err(|error| self.error(line, error))?;
-        self.read_reply()
+        self.reply_to(line)
+    }
+
+    /// Reads the reply to `line`, already sent. A 421 is an error whatever
+    /// the command: the server is closing the connection (RFC 5321 §3.8),
+    /// and nothing more can be sent.
+    fn reply_to(&mut self, line: &str) -> Result<Reply, SmtpError> {
+        let reply = self.read_reply()?;
+        match reply.code {
+            code::SERVICE_NOT_AVAILABLE => Err(refused(line, reply)),
+            _ => Ok(reply),
+        }
     }
 
     /// Sends `line` and returns its reply if its code is `expected`.
@@ -1101,6 +1118,24 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_reset_does_not_hide_why_nothing_was_sent() {
+        // The server refuses the only recipient, then closes before it
+        // answers RSET: the error still names the recipient.
+        let turns = [
+            GREETING,
+            &ehlo(&[]),
+            "250 OK\r\n",
+            "550 5.1.1 No such user\r\n",
+        ];
+        let mut client = session(&turns).unwrap();
+        let error = client
+            .send(&alice(), &[mailbox("bob@example.test")], &message("hi\r\n"))
+            .unwrap_err();
+        assert!(matches!(error, SmtpError::NoRecipient(_)), "{error}");
+        assert!(written(&client).ends_with("RSET\r\n"));
+    }
+
+    #[test]
     fn a_refused_sender_sends_no_recipient() {
         let turns = [
             GREETING,
@@ -1428,6 +1463,54 @@ mod tests {
         assert_eq!(ids.len(), 1000);
         for id in &ids {
             assert!(id.starts_with('<') && id.ends_with("@example.org>"), "{id}");
+        }
+    }
+
+    #[test]
+    fn a_421_ends_the_session_wherever_it_comes() {
+        // RFC 5321 §3.8: 421 is the server closing the connection, in
+        // answer to any command; nothing more is sent after it.
+        let closing = "421 4.4.2 Idle too long, closing\r\n";
+        let pipelined = format!("250 OK\r\n{closing}");
+        let ehlo_plain = ehlo(&[]);
+        let ehlo_pipelining = ehlo(&["PIPELINING"]);
+        let table: Vec<(Vec<&str>, &str, &str)> = vec![
+            (
+                vec![GREETING, &ehlo_plain, "250 OK\r\n", closing],
+                "RCPT TO:<bob@example.test>",
+                "RCPT TO:<bob@example.test>\r\n",
+            ),
+            (
+                vec![GREETING, &ehlo_pipelining, &pipelined],
+                "RCPT TO:<bob@example.test>",
+                "RCPT TO:<bob@example.test>\r\n\
+                 RCPT TO:<carol@example.test>\r\n\
+                 DATA\r\n",
+            ),
+            (
+                vec![
+                    GREETING,
+                    &ehlo_plain,
+                    "250 OK\r\n",
+                    "250 OK\r\n",
+                    "250 OK\r\n",
+                    closing,
+                ],
+                "DATA",
+                "RCPT TO:<carol@example.test>\r\nDATA\r\n",
+            ),
+        ];
+        for (turns, command, written_last) in table {
+            let mut client = session(&turns).unwrap();
+            let error = client
+                .send(&alice(), &bob_and_carol(), &message("hi\r\n"))
+                .unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                format!("the server refused {command}: 421 4.4.2 Idle too long, closing")
+            );
+            let sent = written(&client);
+            assert!(sent.ends_with(written_last), "{sent}");
         }
     }
 
