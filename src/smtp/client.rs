@@ -102,6 +102,16 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// one write; a large one in writes of this size.
 pub const MESSAGE_BUFFER_LEN: usize = 64 * 1024;
 
+/// The most recipients whose RCPTs go in one pipelined group; a message
+/// to more is sent one command at a time. The client writes the whole
+/// group before it reads a reply, so the replies wait in its socket's
+/// receive buffer meanwhile: 100 recipients (the least a server must take,
+/// RFC 5321 §4.5.3.1.8) answered with reply lines of at most 512 octets
+/// fill 51 KiB of it, within Linux's default of 128 KiB, so the server
+/// never blocks on writing a reply while the client still writes (the
+/// deadlock RFC 2920 §3.2 warns of).
+pub const MAX_PIPELINED_RECIPIENTS: usize = 100;
+
 /// How a [`SmtpClient`] behaves.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -487,7 +497,9 @@ impl<S: Read + Write> SmtpClient<S> {
                 Command::Rcpt { to }.to_string()
             })
             .collect();
-        let pipelined = extensions.pipelining && self.options.pipelining;
+        let pipelined = extensions.pipelining
+            && self.options.pipelining
+            && to.len() <= MAX_PIPELINED_RECIPIENTS;
         let envelope = match pipelined {
             true => self.envelope_pipelined(&mail.to_string(), &rcpts)?,
             false => self.envelope_one_by_one(&mail.to_string(), &rcpts)?,
@@ -621,8 +633,11 @@ impl<S: Read + Write> SmtpClient<S> {
         // bytes rather than as a segment of its own.
         let buffered = BufWriter::with_capacity(MESSAGE_BUFFER_LEN, stream);
         let mut writer = DotWriter::new(buffered);
-        let written = writer
-            .write_all(bytes)
+        // In pieces, so that the stuffed copy the writer makes stays small
+        // however large the message.
+        let written = bytes
+            .chunks(MESSAGE_BUFFER_LEN)
+            .try_for_each(|piece| writer.write_all(piece))
             .and_then(|()| writer.finish().map(drop));
         written.map_err(|error| self.io_error(error))
     }
@@ -1183,6 +1198,51 @@ mod tests {
                 "hi\r\n.\r\n",
             ]
         );
+    }
+
+    #[test]
+    fn past_100_recipients_the_commands_go_one_at_a_time() {
+        let to: Vec<Mailbox> = (0..=MAX_PIPELINED_RECIPIENTS)
+            .map(|n| mailbox(&format!("user{n}@example.test")))
+            .collect();
+        let ehlo_reply = ehlo(&["PIPELINING"]);
+        let mut turns = vec![GREETING, &ehlo_reply, "250 OK\r\n"];
+        turns.extend(std::iter::repeat_n("250 OK\r\n", to.len()));
+        turns.extend(["354 Go ahead\r\n", "", "250 Queued\r\n"]);
+        let mut client = session(&turns).unwrap();
+        let report = client.send(&alice(), &to, &message("hi\r\n")).unwrap();
+        assert_eq!(report.accepted().count(), 101);
+        let calls = &client.get_ref().calls;
+        assert_eq!(calls.len(), 1 + 1 + 101 + 1 + 1, "{calls:?}");
+        assert_eq!(calls[1], "MAIL FROM:<alice@example.org>\r\n");
+    }
+
+    #[test]
+    fn a_large_message_arrives_whole() {
+        // Larger than the buffer it goes through, with a dot line at the
+        // border of two pieces.
+        let mut text = "x".repeat(MESSAGE_BUFFER_LEN - 1);
+        text.push_str("\n.dot\n");
+        text.push_str(&"y\n".repeat(MESSAGE_BUFFER_LEN));
+        let turns = [
+            GREETING,
+            &ehlo(&[]),
+            "250 OK\r\n",
+            "250 OK\r\n",
+            "354 Go\r\n",
+        ];
+        let mut turns = turns.to_vec();
+        let lines = text.matches('\n').count() + 1;
+        turns.extend(std::iter::repeat_n("", lines - 1));
+        turns.push("250 Queued\r\n");
+        let mut client = session(&turns).unwrap();
+        client
+            .send(&alice(), &[mailbox("bob@example.test")], &message(&text))
+            .unwrap();
+        let sent = written(&client);
+        let data = sent.split_once("DATA\r\n").unwrap().1;
+        let expected = format!("{}.\r\n", text.replace("\n.", "\n..").replace('\n', "\r\n"));
+        assert!(data == expected, "the message differs");
     }
 
     #[test]
