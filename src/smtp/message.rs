@@ -20,13 +20,17 @@
 //! # Whether the text has a header block
 //!
 //! The text has one if it *starts* with lines that are all header fields,
-//! up to a blank line or its end: each line is `Name: value`, where the
-//! name is one or more printable ASCII characters other than `:` and
-//! space (RFC 5322 §3.6.8, `field-name = 1*ftext`), or a folded line that
-//! starts with a space or a tab and continues the field above (§2.2.3).
-//! A whole block is asked for, not just a first line, so that a body that
-//! starts `Note: the meeting moved` and goes on in prose is a body, and
-//! gets headers of its own. A text with its own header block is sent as it
+//! then a blank line: each line is `Name: value`, where the name is one or
+//! more printable ASCII characters other than `:` and space (RFC 5322
+//! §3.6.8, `field-name = 1*ftext`), or a folded line that starts with a
+//! space or a tab and continues the field above (§2.2.3). A whole block
+//! and the blank line after it are asked for, not just a first line, so
+//! that a body that starts `Note: the meeting moved` and goes on in prose,
+//! or is the one line `https://example.test/`, is a body, and gets headers
+//! of its own. (RFC 5322 allows a message of fields and no blank line, but
+//! one typed on a command line has a body.) The rule cannot be sure: a
+//! text that starts `Re: lunch`, then a blank line, then prose, reads as a
+//! field `Re` and a body, as it would to any mail reader. A text with its own header block is sent as it
 //! is: its author chose its fields, and a subject given beside it is an
 //! error ([`MessageError::SubjectWithHeaders`]) rather than a field that
 //! silently goes missing.
@@ -312,22 +316,24 @@ pub fn encoded_words(text: &str) -> Vec<String> {
 
 // ANCHOR: has_header_block
 /// Whether `text` starts with a header block (see the module docs): lines
-/// that are all fields or folded lines, up to a blank line or the end.
+/// that are all fields or folded lines, then a blank line.
 pub fn has_header_block(text: &[u8]) -> bool {
     let mut fields = 0;
-    for line in text.split(|&byte| byte == b'\n') {
+    let mut lines = text.split(|&byte| byte == b'\n').peekable();
+    while let Some(line) = lines.next() {
+        // The last piece had no LF after it: not a whole line.
+        let ended = lines.peek().is_some();
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         match line.first() {
-            // The blank line that ends the header block (or the end of a
-            // text that ends with its last field's line end).
-            None => return fields > 0,
+            // The blank line that ends the header block.
+            None => return fields > 0 && ended,
             // A folded line continues the field above it: not a first line.
             Some(b' ' | b'\t') if fields > 0 => {}
             _ if is_field_line(line) => fields += 1,
             _ => return false,
         }
     }
-    fields > 0
+    false
 }
 
 /// Whether `line` is `name: value`, the name one or more printable ASCII
@@ -525,9 +531,8 @@ mod tests {
             b"Subject: mine\n\nbody with LF ends\n",
             // A folded field (RFC 5322 §2.2.3).
             b"Subject: a long\r\n  subject\r\nX-Tag:v\r\n\r\nbody",
-            // Fields and nothing else: a message with no body (§3.5).
-            b"Subject: only\r\n",
-            b"Subject: only",
+            // Fields, a blank line, and no body.
+            b"Subject: only\r\n\r\n",
         ];
         for &given in table {
             assert!(
@@ -554,6 +559,13 @@ mod tests {
             // A folded line with no field above it.
             " Subject: x\n\n",
             "\nSubject: after a blank line\n",
+            // Lines like fields with no blank line after them.
+            "https://example.test/\n",
+            "https://example.test/",
+            "Subject: only\r\n",
+            "Subject: only",
+            // The blank line of a text that ends in it is not a line.
+            "Subject: x\n",
         ];
         for given in table {
             assert!(!has_header_block(given.as_bytes()), "{given:?}");
