@@ -22,9 +22,11 @@
 //! S: 221 2.0.0 Bye
 //! ```
 //!
-//! Every command goes through [`CommandConn`], which refuses CR, LF and
-//! NUL in a line before it reaches the wire, and reads replies of several
-//! lines strictly (RFC 5321 §4.2.1: every line carries the code). The
+//! Commands go out through [`CommandConn`] (a pipelined group in one
+//! write to its stream), every line checked by [`check_command`], which
+//! refuses CR, LF and NUL before anything reaches the wire; replies of
+//! several lines are read strictly (RFC 5321 §4.2.1: every line carries
+//! the code). The
 //! addresses are [`Mailbox`]es, which cannot hold a line break; the name
 //! sent with EHLO is checked, and refused as [`SmtpError::Usage`].
 //!
