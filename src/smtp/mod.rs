@@ -36,12 +36,17 @@
 //! | [`command`] | a command line to a [`Command`](command::Command) and back; `SIZE=` and `BODY=`; the errors, each with its reply code and enhanced status code |
 //! | [`address`] | the paths of MAIL and RCPT: mailboxes, quoted local parts, address literals, source routes, `<>` and `<Postmaster>` |
 //! | [`reply`] | the reply codes and when each is sent, enhanced status codes (RFC 3463), one-line and multi-line replies such as EHLO's |
+//! | [`message`] | the message a client sends: the header block it builds when the text has none (RFC 5322), its Date and Message-ID |
+//!
+//! And the I/O over them: [`client`], which sends a message to several
+//! recipients and says what became of each (EHLO and HELO, SIZE,
+//! 8BITMIME, PIPELINING).
 //!
 //! Messages are stored in a [`Maildir`](crate::maildir::Maildir).
 //!
 //! Still to come in this module, built on these: the server's session (its
 //! states as RFC 5321 §4.1.4 orders the commands, a pure state machine over
-//! [`crate::wire::session`]), the server that drives it, and the client.
+//! [`crate::wire::session`]), and the server that drives it.
 //!
 //! # Not here
 //!
@@ -51,5 +56,7 @@
 //! are refused with the codes RFC 5321 gives for that.
 
 pub mod address;
+pub mod client;
 pub mod command;
+pub mod message;
 pub mod reply;

@@ -1,9 +1,10 @@
 //! Real third-party peers against the crate's servers and clients.
 //!
 //! Not part of `cargo test`: these need programs that a machine with only
-//! the Rust toolchain may lack (python3 with requests, selenium and
-//! pyftpdlib, socat, nc, nginx, vsftpd, curl, wget, lftp, tnftp, ncftp,
-//! dovecot, fetchmail, chromium and chromedriver). `.ci/run` installs them and runs `cargo test --test interop`.
+//! the Rust toolchain may lack (python3 with requests, selenium,
+//! pyftpdlib and aiosmtpd, socat, nc, nginx, vsftpd, postfix's smtp-sink,
+//! dovecot, fetchmail, curl, wget, lftp, tnftp, ncftp, chromium and
+//! chromedriver). `.ci/run` installs them and runs `cargo test --test interop`.
 //! A missing program fails its test with the program's name: nothing is
 //! skipped in silence.
 
@@ -15,6 +16,7 @@ mod maildir;
 mod pop3_client;
 mod pop3_server;
 mod rest;
+mod smtp_client;
 mod tcp;
 mod udp;
 
