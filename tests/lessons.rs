@@ -274,8 +274,10 @@ fn an_anchor_is_cut_out_without_markers_or_shared_indentation() {
 /// `127.0.0.1:` or `]:`, the two port numbers after `127,0,0,1,` (FTP's
 /// `PASV` replies and `PORT` commands), the port after FTP's `(|||` and
 /// `127.0.0.1|` (`EPSV` replies and `EPRT` commands), any number right
-/// before `ms` or `µs`, and the value of an HTTP `Date:` header (the time
-/// the response was sent).
+/// before `ms` or `µs`, the value of an HTTP `Date:` header (the time
+/// the response was sent), a mail date (`Tue, 01 Dec 2026 11:14:16 +0000`)
+/// and a Maildir unique name or mail id (`1764585600.M042137P4242Q7`, and
+/// the host name after it: the time, the process and the machine).
 fn normalize(text: &str) -> String {
     let text: Vec<String> = text
         .lines()
@@ -283,8 +285,59 @@ fn normalize(text: &str) -> String {
             Some(at) if line[at..].ends_with(" GMT") => format!("{}Date: DATE", &line[..at]),
             _ => line.to_string(),
         })
+        .map(|line| {
+            line.split(' ')
+                .map(|word| match is_unique_name(word) {
+                    true => "UNIQUE",
+                    false => word,
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .map(|line| without_mail_date(&line))
         .collect();
     normalize_numbers(&text.join("\n"))
+}
+
+/// Whether `word` is a Maildir name or a mail id: digits, `.M`, digits,
+/// `P`, digits, `Q`, digits, and anything after that.
+fn is_unique_name(word: &str) -> bool {
+    let digits_then = |text: &str, letter: char| -> Option<usize> {
+        let end = text.find(|c: char| !c.is_ascii_digit())?;
+        (end > 0 && text[end..].starts_with(letter)).then_some(end + letter.len_utf8())
+    };
+    let word = word.trim_end_matches(|c: char| c == ',' || c == ';');
+    let Some(after_seconds) = digits_then(word, '.') else {
+        return false;
+    };
+    let rest = &word[after_seconds..];
+    let Some(rest) = rest.strip_prefix('M') else {
+        return false;
+    };
+    let steps = ['P', 'Q'];
+    let mut rest = rest;
+    for letter in steps {
+        match digits_then(rest, letter) {
+            Some(at) => rest = &rest[at..],
+            None => return false,
+        }
+    }
+    rest.starts_with(|c: char| c.is_ascii_digit())
+}
+
+/// `line` with a mail date (`Tue, 01 Dec 2026 11:14:16 +0000`) as `DATE`.
+fn without_mail_date(line: &str) -> String {
+    const DAYS: [&str; 7] = [
+        "Mon, ", "Tue, ", "Wed, ", "Thu, ", "Fri, ", "Sat, ", "Sun, ",
+    ];
+    for day in DAYS {
+        if let Some(at) = line.find(day) {
+            if line[at..].ends_with(" +0000") {
+                return format!("{}DATE", &line[..at]);
+            }
+        }
+    }
+    line.to_string()
 }
 
 fn normalize_numbers(text: &str) -> String {
@@ -338,6 +391,14 @@ fn normalize_leaves_out_ports_and_times() {
     assert_eq!(
         normalize("[::1]:80 sent 5 bytes"),
         "[::1]:PORT sent 5 bytes"
+    );
+    assert_eq!(
+        normalize("250 2.0.0 Ok: queued as 1764585600.M042137P4242Q7\nS: 1 1764585600.M042137P4242Q7.mail.example.test"),
+        "250 2.0.0 Ok: queued as UNIQUE\nS: 1 UNIQUE"
+    );
+    assert_eq!(
+        normalize("\tfor <alice@example.test>; Tue, 01 Dec 2026 11:14:16 +0000\nDate: Tue, 01 Dec 2026 11:14:16 +0000"),
+        "\tfor <alice@example.test>; DATE\nDate: DATE"
     );
     assert_eq!(
         normalize("227 Entering Passive Mode (127,0,0,1,195,140)"),

@@ -90,7 +90,10 @@ fn fetch(args: &Args) -> Result<(), Box<dyn Error>> {
         other => UsageError(format!("{url}: {other}")),
     })?;
     let (Some(user), Some(password)) = (&url.user, &url.password) else {
-        return Err(UsageError("the URL needs a user and a password: pop3://USER:PASS@HOST/".into()).into());
+        return Err(UsageError(
+            "the URL needs a user and a password: pop3://USER:PASS@HOST/".into(),
+        )
+        .into());
     };
     let transcript = match args.flag("trace") {
         true => Transcript::stderr(),
@@ -134,9 +137,17 @@ fn fetch(args: &Args) -> Result<(), Box<dyn Error>> {
     }
     // The deletions happen at QUIT (RFC 1939 §6): a -ERR here is an error.
     client.quit()?;
-    let verb = if delete { "fetched and deleted" } else { "fetched" };
+    let verb = if delete {
+        "fetched and deleted"
+    } else {
+        "fetched"
+    };
     let mut stderr = io::stderr().lock();
-    let _ = writeln!(stderr, "{verb} {} messages ({octets} octets)", listing.len());
+    let _ = writeln!(
+        stderr,
+        "{verb} {} messages ({octets} octets)",
+        listing.len()
+    );
     Ok(())
 }
 // ANCHOR_END: fetch
