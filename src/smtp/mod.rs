@@ -36,12 +36,16 @@
 //! | [`command`] | a command line to a [`Command`](command::Command) and back; `SIZE=` and `BODY=`; the errors, each with its reply code and enhanced status code |
 //! | [`address`] | the paths of MAIL and RCPT: mailboxes, quoted local parts, address literals, source routes, `<>` and `<Postmaster>` |
 //! | [`reply`] | the reply codes and when each is sent, enhanced status codes (RFC 3463), one-line and multi-line replies such as EHLO's |
+//! | [`session`] | the server's side of a connection: its states as RFC 5321 §4.1.4 orders the commands, who mail is taken for, the limits |
+//! | [`message`] | what the server adds to a message it stores (`Return-Path`, `Received`) and its line ends on disk |
 //!
 //! Messages are stored in a [`Maildir`](crate::maildir::Maildir).
 //!
-//! Still to come in this module, built on these: the server's session (its
-//! states as RFC 5321 §4.1.4 orders the commands, a pure state machine over
-//! [`crate::wire::session`]), the server that drives it, and the client.
+//! # The server's I/O part
+//!
+//! [`server`] holds [`SmtpHandler`](server::SmtpHandler), which runs the
+//! session over a socket, reads each message as it arrives and stores one
+//! copy per recipient, answering `250` only once every copy is durable.
 //!
 //! # Not here
 //!
@@ -52,4 +56,7 @@
 
 pub mod address;
 pub mod command;
+pub mod message;
 pub mod reply;
+pub mod server;
+pub mod session;
