@@ -53,12 +53,13 @@ use super::message::{format_date, Trace, UnixLines};
 use super::reply::{self, EnhancedCode};
 use super::session::{Action, Config, Envelope, Outcome, SmtpSession, IDLE_TIMEOUT, MAX_LINE_LEN};
 use crate::deadline::TimedStream;
+use crate::http::server::linger;
 use crate::maildir::{Delivery, DeliveryError, Maildir};
 use crate::serve::Handler;
 use crate::transcript::{Side, Tee, Transcript};
 use crate::wire::dot::{DotReader, MessageError};
 use crate::wire::line::{Endings, LineReader};
-use crate::wire::session::{drive, Limits, Output};
+use crate::wire::session::{drive, Ended, Limits, Output};
 use std::io::{self, BufRead, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -185,7 +186,7 @@ impl Handler for SmtpHandler {
             endings: Endings::Crlf,
         };
         let wire = Wire::new(&stream, self.idle_timeout);
-        let result = match &self.transcript {
+        let ended = match &self.transcript {
             Some(transcript) => {
                 let tee = transcript.tee(wire, Side::Server);
                 drive(&mut session, tee, limits, |session, action, lines| {
@@ -196,7 +197,13 @@ impl Handler for SmtpHandler {
                 self.act(session, action, lines)
             }),
         };
-        result.map(|_| ())
+        // After a 421 (or a QUIT), the client may still be sending: a
+        // close with its bytes unread would reset the connection, and the
+        // reset can destroy the last reply before the client reads it.
+        if ended? == Ended::BySession {
+            linger(&stream);
+        }
+        Ok(())
     }
 
     /// `421 4.3.2 example.test too busy; try again later` (RFC 5321 §3.8).

@@ -469,24 +469,25 @@ impl SmtpSession {
                 &format!("too many recipients: {MAX_RECIPIENTS} at most; send the rest in another transaction"),
             );
         }
-        let user =
-            match self.config.recipient(&to) {
-                Ok(user) => user.to_string(),
-                Err(Refusal::NotOurDomain) => return self.refuse(
+        let user = match self.config.recipient(&to) {
+            Ok(user) => user.to_string(),
+            Err(Refusal::NotOurDomain) => {
+                return self.refuse(
                     reply::MAILBOX_UNAVAILABLE,
                     EnhancedCode::NOT_AUTHORIZED,
                     &format!(
                         "{to}: relaying denied; this server takes mail for its own domains only"
                     ),
-                ),
-                Err(Refusal::NoSuchUser) => {
-                    return self.refuse(
-                        reply::MAILBOX_UNAVAILABLE,
-                        EnhancedCode::BAD_DESTINATION_MAILBOX,
-                        &format!("{to}: no such user here"),
-                    )
-                }
-            };
+                )
+            }
+            Err(Refusal::NoSuchUser) => {
+                return self.refuse(
+                    reply::MAILBOX_UNAVAILABLE,
+                    EnhancedCode::BAD_DESTINATION_MAILBOX,
+                    &format!("{to}: no such user here"),
+                )
+            }
+        };
         let text = format!("recipient {to} OK");
         transaction.accepted += 1;
         if !transaction
