@@ -2,8 +2,8 @@
 //!
 //! Not part of `cargo test`: these need programs that a machine with only
 //! the Rust toolchain may lack (python3 with requests, selenium and
-//! pyftpdlib, socat, nc, nginx, vsftpd, curl, wget, lftp, tnftp, ncftp, chromium and
-//! chromedriver). `.ci/run` installs them and runs `cargo test --test interop`.
+//! pyftpdlib, socat, nc, nginx, vsftpd, curl, wget, lftp, tnftp, ncftp, swaks, chromium
+//! and chromedriver). `.ci/run` installs them and runs `cargo test --test interop`.
 //! A missing program fails its test with the program's name: nothing is
 //! skipped in silence.
 
@@ -13,6 +13,7 @@ mod http_client;
 mod http_server;
 mod maildir;
 mod rest;
+mod smtp_server;
 mod tcp;
 mod udp;
 
