@@ -3305,7 +3305,7 @@ fn fuzz_smtp_sessions() {
                     0 => Outcome::Stored { id: "X".into() },
                     1 => Outcome::TooLarge,
                     2 => Outcome::NotStored {
-                        copies_left: rng.below(3) as usize,
+                        copies_left: rng.below(3),
                     },
                     _ => Outcome::TimedOut,
                 };
