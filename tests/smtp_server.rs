@@ -719,3 +719,58 @@ fn a_command_line_trickled_past_the_idle_timeout_gets_421() {
         start.elapsed()
     );
 }
+
+/// Sends MAIL, RCPT to alice and bob, and DATA.
+fn start_message_to_both(client: &mut Client) {
+    client.send("MAIL FROM:<carol@example.org>");
+    client.send("RCPT TO:<alice@example.test>");
+    client.send("RCPT TO:<bob@example.test>");
+    assert_eq!(client.send("DATA"), "354 end data with <CR><LF>.<CR><LF>\n");
+}
+
+#[test]
+fn a_mailbox_that_cannot_be_made_gets_451_and_nobody_gets_a_copy() {
+    let root = tempfile::tempdir().unwrap();
+    // bob's Maildir cannot be made: a file is where its directory goes.
+    fs::write(root.path().join("bob"), "not a directory").unwrap();
+    let server = serve(handler(root.path()));
+    let mut client = Client::hello(server.local_addr());
+    start_message_to_both(&mut client);
+    client.write(b"Subject: lost?\r\n\r\nno\r\n.\r\n");
+    assert_eq!(
+        client.reply(),
+        "451 4.3.0 the message could not be stored; try again later\n"
+    );
+    assert_nothing_stored(root.path(), "alice");
+    // The session goes on.
+    assert_eq!(client.send("NOOP"), "250 2.0.0 OK\n");
+}
+
+#[test]
+fn a_commit_that_fails_after_another_succeeded_takes_that_one_back() {
+    let root = tempfile::tempdir().unwrap();
+    let server = serve(handler(root.path()));
+    let mut client = Client::hello(server.local_addr());
+    start_message_to_both(&mut client);
+    client.write(b"Subject: half\r\n\r\n");
+    // Once bob's copy is being written, his new/ becomes a file: his
+    // commit (a rename into new/) fails after alice's has succeeded.
+    let bob_tmp = root.path().join("bob").join("tmp");
+    let start = std::time::Instant::now();
+    while fs::read_dir(&bob_tmp).map_or(true, |mut entries| entries.next().is_none()) {
+        assert!(start.elapsed() < TIMEOUT, "bob's copy never started");
+        std::thread::yield_now();
+    }
+    let bob_new = root.path().join("bob").join("new");
+    fs::remove_dir(&bob_new).unwrap();
+    fs::write(&bob_new, "not a directory").unwrap();
+    client.write(b"body\r\n.\r\n");
+    assert_eq!(
+        client.reply(),
+        "451 4.3.0 the message could not be stored; try again later\n"
+    );
+    // alice's copy was in new/, and is gone again: when the client tries
+    // again, she gets the message once.
+    assert_nothing_stored(root.path(), "alice");
+    assert!(files_in(root.path(), "bob", "tmp").is_empty());
+}
