@@ -64,7 +64,7 @@ use std::io::{self, BufRead, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// How long a message may take to arrive, from its `354` to its final
@@ -246,8 +246,10 @@ impl SmtpHandler {
         };
         let mut message = DotReader::new(lines).with_limit(envelope.max_len);
         let mut unix_lines = UnixLines::default();
-        let mut buffer = vec![0; 16 * 1024];
-        let mut pending = Vec::with_capacity(STORE_BUFFER_LEN);
+        // The dot reader hands out at most a line reader's buffer at a time.
+        let mut buffer = [0; 4096];
+        // Grows to what a message needs, up to a little past STORE_BUFFER_LEN.
+        let mut pending = Vec::new();
         loop {
             let read = match message.read(&mut buffer) {
                 Ok(0) => break,
@@ -255,8 +257,11 @@ impl SmtpHandler {
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
                 Err(error) => return end_of_message(error),
             };
+            if self.discard {
+                continue;
+            }
             unix_lines.convert(&buffer[..read], &mut pending);
-            if pending.len() >= STORE_BUFFER_LEN - buffer.len() {
+            if pending.len() >= STORE_BUFFER_LEN {
                 write_to_every(&mut copies, &pending);
                 pending.clear();
             }
@@ -373,11 +378,13 @@ fn new_transaction_id() -> String {
     let since = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
+    // The pid is asked of the system once, not for every message.
+    static PID: OnceLock<u32> = OnceLock::new();
+    let pid = PID.get_or_init(std::process::id);
     format!(
-        "{}.M{:06}P{}Q{count}",
+        "{}.M{:06}P{pid}Q{count}",
         since.as_secs(),
         since.subsec_micros(),
-        std::process::id()
     )
 }
 
