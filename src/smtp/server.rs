@@ -240,8 +240,9 @@ impl SmtpHandler {
     /// is the connection's: the client went away, and no copy is left.
     fn receive(&self, envelope: &Envelope, lines: &mut impl BufRead) -> io::Result<Outcome> {
         let id = new_transaction_id();
+        // `None` once a copy has failed: the others are dropped with it.
         let mut copies = match self.discard {
-            true => Ok(Vec::new()),
+            true => Some(Vec::new()),
             false => self.start_copies(envelope, &id),
         };
         let mut message = DotReader::new(lines).with_limit(envelope.max_len);
@@ -269,23 +270,23 @@ impl SmtpHandler {
         unix_lines.finish(&mut pending);
         write_to_every(&mut copies, &pending);
         Ok(match copies {
-            Ok(copies) => commit_all(copies, id),
-            Err(()) => Outcome::NotStored { copies_left: 0 },
+            Some(copies) => commit_all(copies, id),
+            None => Outcome::NotStored { copies_left: 0 },
         })
     }
     // ANCHOR_END: receive
 
-    /// A delivery per recipient, its trace fields written; `Err` if one
+    /// A delivery per recipient, its trace fields written; `None` if one
     /// cannot be started (the others are dropped, and removed).
-    fn start_copies(&self, envelope: &Envelope, id: &str) -> Result<Vec<Copy>, ()> {
+    fn start_copies(&self, envelope: &Envelope, id: &str) -> Option<Vec<Copy>> {
         let date = format_date(SystemTime::now());
         let mut copies = Vec::new();
         for recipient in &envelope.recipients {
             let dir = self.maildir_root.join(&recipient.user);
-            // The session enforces the size limit on the message as sent;
-            // the stored copy has its trace fields on top.
-            let maildir = Maildir::create(dir).map_err(drop)?.with_limit(u64::MAX);
-            let mut delivery = maildir.start_delivery().map_err(drop)?;
+            // The dot reader enforces the limit, on the message as sent;
+            // the stored copy has its trace fields on top, and LF ends.
+            let maildir = Maildir::create(dir).ok()?.with_limit(u64::MAX);
+            let mut delivery = maildir.start_delivery().ok()?;
             let trace = Trace {
                 from: &envelope.from,
                 client_name: &envelope.client_name,
@@ -296,12 +297,10 @@ impl SmtpHandler {
                 recipient: &recipient.path,
                 date: &date,
             };
-            delivery
-                .write_all(trace.to_header().as_bytes())
-                .map_err(drop)?;
+            delivery.write_all(trace.to_header().as_bytes()).ok()?;
             copies.push(Copy { maildir, delivery });
         }
-        Ok(copies)
+        Some(copies)
     }
 }
 
@@ -313,13 +312,13 @@ struct Copy {
 
 /// Writes `bytes` to every copy; if one write fails, drops them all
 /// (removing their files), and the message is read on to its end.
-fn write_to_every(copies: &mut Result<Vec<Copy>, ()>, bytes: &[u8]) {
-    if let Ok(list) = copies {
+fn write_to_every(copies: &mut Option<Vec<Copy>>, bytes: &[u8]) {
+    if let Some(list) = copies {
         if list
             .iter_mut()
             .any(|copy| copy.delivery.write_all(bytes).is_err())
         {
-            *copies = Err(());
+            *copies = None;
         }
     }
 }
@@ -397,7 +396,7 @@ fn new_transaction_id() -> String {
 /// the last read did not end with LF; then the [`TimedStream`] gets a
 /// deadline. Between lines there is none, and a read waits for the whole
 /// idle timeout (the socket's).
-pub struct Wire<'a> {
+struct Wire<'a> {
     stream: TimedStream<'a>,
     line_time: Duration,
     /// While a message is read: its deadline, in force of the line's.
@@ -406,7 +405,7 @@ pub struct Wire<'a> {
 
 impl<'a> Wire<'a> {
     /// Reads `stream`, giving a command line `line_time` from its first byte.
-    pub fn new(stream: &'a TcpStream, line_time: Duration) -> Wire<'a> {
+    fn new(stream: &'a TcpStream, line_time: Duration) -> Wire<'a> {
         Wire {
             stream: TimedStream::new(stream),
             line_time,
@@ -448,7 +447,7 @@ impl Write for Wire<'_> {
 
 /// A stream on which a whole message can be given a deadline: [`Wire`],
 /// and [`Wire`] seen through a transcript's [`Tee`].
-pub trait MessageClock {
+trait MessageClock {
     /// Reads fail with `TimedOut` after `deadline`; `None` goes back to
     /// the command lines' deadlines.
     fn set_message_deadline(&mut self, deadline: Option<Instant>);

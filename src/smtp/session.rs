@@ -78,6 +78,31 @@
 //! recipient. [`SmtpSession::finish`] hears how that went, and only an
 //! [`Outcome::Stored`] (every copy durable) is answered `250` (RFC 5321
 //! §6.1: with it the server takes the responsibility for the message).
+//! The I/O part's side, in a few lines:
+//!
+//! ```
+//! use netlessons::smtp::session::{Action, Config, Outcome, SmtpSession};
+//! use netlessons::wire::session::{Next, Session};
+//! use std::sync::Arc;
+//! use std::time::Instant;
+//!
+//! let config = Arc::new(Config::new("example.test", ["alice"]));
+//! let mut session = SmtpSession::new(config, "192.0.2.7".parse().unwrap());
+//! let now = Instant::now();
+//! session.on_line(b"EHLO client.example.org", now);
+//! session.on_line(b"MAIL FROM:<carol@example.org>", now);
+//! let output = session.on_line(b"RCPT TO:<alice@example.test>", now);
+//! assert_eq!(output.send, b"250 2.1.5 recipient <alice@example.test> OK\r\n");
+//! let output = session.on_line(b"DATA", now);
+//! assert_eq!(output.send, b"354 end data with <CR><LF>.<CR><LF>\r\n");
+//! let Next::Act(Action::Receive(envelope)) = output.next else {
+//!     panic!("DATA asks for the message");
+//! };
+//! assert_eq!(envelope.recipients[0].user, "alice");
+//! // The I/O part reads the message, stores a copy, and says how it went.
+//! let output = session.finish(Outcome::Stored { id: "1764585600.M1P7Q1".into() });
+//! assert_eq!(output.send, b"250 2.0.0 Ok: queued as 1764585600.M1P7Q1\r\n");
+//! ```
 
 use super::address::{ForwardPath, ReversePath};
 use super::command::{parse_command, Command, MAX_MAIL_LINE_LEN};
@@ -162,8 +187,8 @@ impl Config {
         self
     }
 
-    /// The user whose mailbox `path` names, or why there is none.
     // ANCHOR: recipient
+    /// The user whose mailbox `path` names, or why there is none.
     pub fn recipient(&self, path: &ForwardPath) -> Result<&str, Refusal> {
         let local_part = match path {
             ForwardPath::Postmaster => "postmaster",
