@@ -774,3 +774,40 @@ fn a_commit_that_fails_after_another_succeeded_takes_that_one_back() {
     assert_nothing_stored(root.path(), "alice");
     assert!(files_in(root.path(), "bob", "tmp").is_empty());
 }
+
+#[test]
+fn a_large_message_with_dot_lines_is_stored_exactly_through_every_weather() {
+    // Lines of every length, many starting with dots, cut across every
+    // buffer of the server: the stored copy is what was sent, with LF ends.
+    let mut rng = support::prng::Rng::new(10);
+    let mut sent = Vec::new();
+    while sent.len() < 3_000_000 {
+        let dots = if rng.one_in(3) { rng.below(3) + 1 } else { 0 };
+        sent.extend(std::iter::repeat_n(b'.', dots));
+        sent.extend(rng.bytes(2000, b"abc .:\t"));
+        sent.extend_from_slice(b"\r\n");
+    }
+    let mut stuffed = Vec::new();
+    for line in sent.split_inclusive(|&b| b == b'\n') {
+        if line.starts_with(b".") {
+            stuffed.push(b'.');
+        }
+        stuffed.extend_from_slice(line);
+    }
+    stuffed.extend_from_slice(b".\r\n");
+    let expected = String::from_utf8(sent).unwrap().replace("\r\n", "\n");
+    for (name, weather) in [("clear", Weather::default()), ("merge", Weather::merge())] {
+        let root = tempfile::tempdir().unwrap();
+        let server = serve(handler(root.path()));
+        let proxy = ChaosProxy::start(server.local_addr(), weather).unwrap();
+        let mut client = Client::hello(proxy.addr());
+        client.send("MAIL FROM:<carol@example.org>");
+        client.send("RCPT TO:<alice@example.test>");
+        client.send("DATA");
+        client.write(&stuffed);
+        queued_id(&client.reply());
+        let stored = only_message(root.path(), "alice");
+        let (_, body) = body_after_trace(&stored, "<carol@example.org>", "<alice@example.test>");
+        assert!(body == expected, "{name}: the stored body differs");
+    }
+}
