@@ -120,9 +120,11 @@ use std::time::{Duration, Instant};
 /// least the RFC allows is also the kindest to the server.
 pub const MAX_RECIPIENTS: usize = 100;
 
-/// Refused commands (500, 501, 503...) before the session closes with
-/// `421`: a client that keeps sending what is not SMTP (an HTTP request,
-/// random bytes) is lost, and should not keep a thread. Twenty, as
+/// Refused commands (500, 501, 503, a 550 for an unknown recipient...)
+/// before the session closes with `421`: a client that keeps sending what
+/// is not SMTP (an HTTP request, random bytes) is lost, and should not keep
+/// a thread, and one that tries name after name to learn who has a mailbox
+/// here learns little. (A 452 for one recipient too many is no error.) Twenty, as
 /// Postfix's `smtpd_hard_error_limit`, leaves a person at a terminal
 /// plenty of typing mistakes.
 pub const MAX_ERRORS: u32 = 20;
