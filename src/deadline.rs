@@ -68,8 +68,11 @@ use std::time::{Duration, Instant};
 /// wait only for what is left until the deadline. Without a deadline, the
 /// socket keeps the read timeout it was given, which is how long an idle
 /// connection may wait. The timeout is changed only for a read made while
-/// a deadline is set, so a message that arrives whole in the first read
-/// (made before the deadline is set) costs no system call for it.
+/// a deadline is set, and only if the deadline is nearer than the socket's
+/// timeout would end the read: a message that arrives whole in the first
+/// read (made before the deadline is set) costs no system call for it, nor
+/// do the reads of a message whose deadline is far off (an SMTP message's,
+/// 10 minutes, when an idle read may last 5).
 #[derive(Debug)]
 pub struct TimedStream<'a> {
     stream: &'a TcpStream,
@@ -126,9 +129,16 @@ impl Read for TimedStream<'_> {
                     Some(idle) => idle,
                     None => *self.idle.insert(self.stream.read_timeout()?),
                 };
-                self.stream
-                    .set_read_timeout(Some(idle.map_or(left, |idle| left.min(idle))))?;
-                self.changed = true;
+                // While the socket's own timeout ends a read before the
+                // deadline, it can stay: no system call (a long deadline,
+                // such as a whole SMTP message's, is mostly this case).
+                if idle.is_none_or(|idle| left < idle) {
+                    self.stream.set_read_timeout(Some(left))?;
+                    self.changed = true;
+                } else if self.changed {
+                    self.stream.set_read_timeout(idle)?;
+                    self.changed = false;
+                }
             }
         }
         (&*self.stream).read(out)

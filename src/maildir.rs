@@ -598,6 +598,51 @@ fn new_unique_name() -> String {
     )
 }
 
+// ANCHOR: unix_lines
+/// Turns the CR LF line ends of a message into LF, in pieces of any size:
+/// a CR at the end of one piece waits to see whether LF starts the next.
+///
+/// These are the line ends a Maildir keeps, by the custom of Unix mail
+/// software (mutt, Dovecot, and this crate's POP3 server, which sends them
+/// as CR LF again). A CR or LF that is not part of a CR LF pair is kept as
+/// it came. The SMTP server stores what it receives through this, and the
+/// POP3 client what it fetches.
+#[derive(Debug, Clone, Default)]
+pub struct UnixLines {
+    /// The last byte seen was a CR, not yet written.
+    after_cr: bool,
+}
+
+impl UnixLines {
+    /// Appends `input` to `out`, each CR LF as LF.
+    pub fn convert(&mut self, input: &[u8], out: &mut Vec<u8>) {
+        for &byte in input {
+            match (self.after_cr, byte) {
+                (true, b'\n') => {
+                    out.push(b'\n');
+                    self.after_cr = false;
+                }
+                // A bare CR is data; this CR may start a CR LF.
+                (true, b'\r') => out.push(b'\r'),
+                (true, _) => {
+                    out.extend_from_slice(&[b'\r', byte]);
+                    self.after_cr = false;
+                }
+                (false, b'\r') => self.after_cr = true,
+                (false, _) => out.push(byte),
+            }
+        }
+    }
+
+    /// Appends what is held back at the end of the message: a last CR.
+    pub fn finish(&mut self, out: &mut Vec<u8>) {
+        if std::mem::take(&mut self.after_cr) {
+            out.push(b'\r');
+        }
+    }
+}
+// ANCHOR_END: unix_lines
+
 /// The longest user name a mail server here takes: 64, the longest local
 /// part of an address (RFC 5321 §4.5.3.1.1), since the name is both.
 pub const MAX_USER_NAME_LEN: usize = 64;
@@ -621,6 +666,41 @@ pub fn check_user_name(name: &str) -> Result<(), &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn convert_in_pieces(input: &[u8], piece: usize) -> Vec<u8> {
+        let mut lines = UnixLines::default();
+        let mut out = Vec::new();
+        for chunk in input.chunks(piece) {
+            lines.convert(chunk, &mut out);
+        }
+        lines.finish(&mut out);
+        out
+    }
+
+    #[test]
+    fn crlf_becomes_lf_and_nothing_else_changes() {
+        let table: &[(&[u8], &[u8])] = &[
+            (b"a\r\nb\r\n", b"a\nb\n"),
+            (b"", b""),
+            (b"\r\n\r\n", b"\n\n"),
+            // Bare LF and bare CR are kept as they came.
+            (b"a\nb\r\n", b"a\nb\n"),
+            (b"a\rb\r\n", b"a\rb\n"),
+            (b"a\r\r\n", b"a\r\n"),
+            (b"\r\r\r", b"\r\r\r"),
+            (b"end\r", b"end\r"),
+            (b"\n.\n", b"\n.\n"),
+        ];
+        for (input, expected) in table {
+            for piece in 1..=input.len().max(1) {
+                assert_eq!(
+                    convert_in_pieces(input, piece),
+                    *expected,
+                    "{input:?} in pieces of {piece}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn user_names_that_can_be_a_folder_and_a_local_part() {

@@ -88,6 +88,18 @@ pub const CHAPTERS: &[Chapter] = &[
         title: "ftp server: two connections, logins, uploads that land whole",
         demo: crate::ftp::server_demo,
     },
+    Chapter {
+        number: "10",
+        slug: "smtp",
+        title: "smtp: a client and a server, mail into Maildirs, no open relay",
+        demo: crate::smtp::demo,
+    },
+    Chapter {
+        number: "11",
+        slug: "pop3",
+        title: "pop3: a server over those Maildirs, and a client that fetches",
+        demo: crate::pop3::demo,
+    },
 ];
 
 /// The chapter whose number (`"2"`, `"02"`) or name (`"tcp"`, `"02-tcp"`) is `wanted`.

@@ -3221,6 +3221,109 @@ fn fuzz_enhanced_codes() {
     );
 }
 
+/// Checks that `sent` is whole SMTP replies, as a strict client reads
+/// them (RFC 5321 §4.2.1: the code on every line), each line within 512
+/// octets, and every reply but the greeting, EHLO's and HELO's, and 354
+/// with an enhanced status code of its class (RFC 2034 §3).
+fn assert_whole_smtp_replies(sent: &[u8]) {
+    let Some(body) = sent.strip_suffix(b"\r\n") else {
+        assert!(sent.is_empty(), "{}", escaped(sent));
+        return;
+    };
+    let mut parser = ReplyParser::new(Style::Strict);
+    let mut complete = None;
+    for line in body.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        assert!(!line.contains(&b'\r'), "{}", escaped(sent));
+        assert!(line.len() + 2 <= 512, "{}", escaped(sent));
+        complete = match parser.push_line(line) {
+            Ok(reply) => reply,
+            Err(error) => panic!("{error:?} in {}", escaped(sent)),
+        };
+    }
+    let reply = complete.unwrap_or_else(|| panic!("an unfinished reply: {}", escaped(sent)));
+    let first = &reply.lines[0];
+    let greets = reply.code == 220 || (reply.code == 250 && first.contains(" greets "));
+    if !greets && reply.code != 354 {
+        let (status, _) = parse_enhanced_code(first)
+            .unwrap_or_else(|| panic!("no enhanced code: {}", escaped(sent)));
+        assert_eq!(
+            u16::from(status.class),
+            reply.code / 100,
+            "{}",
+            escaped(sent)
+        );
+    }
+}
+
+#[test]
+fn fuzz_smtp_sessions() {
+    use netlessons::smtp::session::{Action, Config, Outcome, SmtpSession, MAX_RECIPIENTS};
+    use netlessons::wire::line::LineError;
+    use netlessons::wire::session::{Next, Session};
+    let inputs = Inputs {
+        corpus: &[
+            b"EHLO c\nMAIL FROM:<a@b.test>\nRCPT TO:<alice@example.test>\nDATA\nQUIT",
+            b"HELO c\nMAIL FROM:<> SIZE=99999\nRCPT TO:<bob@elsewhere.test>\nDATA\nRSET",
+            b"RCPT TO:<Postmaster>\nMAIL FROM:<a@b>\nEHLO x\nVRFY bob\nHELP\nNOOP",
+        ],
+        tokens: &[
+            b"\n",
+            b"EHLO c\nMAIL FROM:<a@b.test>\n",
+            b"RCPT TO:<alice@example.test>\n",
+            b"RCPT TO:<",
+            b"MAIL FROM:<",
+            b"@example.test>",
+            b" SIZE=",
+            b"DATA\n",
+            b"\r",
+            b" ",
+        ],
+        alphabet: b"ACDEFHILMOPRSTUVYZabcelst <>@.:=0123456789\n",
+    };
+    let config = std::sync::Arc::new(
+        Config::new("example.test", ["alice", "bob", "postmaster"]).with_max_message_len(1000),
+    );
+    fuzz_bytes("smtp sessions", 0x5A7B_0008, &inputs, |input, rng| {
+        let now = std::time::Instant::now();
+        let mut session = SmtpSession::new(config.clone(), "192.0.2.1".parse().unwrap());
+        assert_whole_smtp_replies(&session.greeting(now).send);
+        for line in input.split(|&b| b == b'\n') {
+            let mut output = match rng.below(20) {
+                0 => session.on_bad_line(LineError::TooLong { limit: 536 }, now),
+                1 => session.on_bad_line(LineError::BareLf, now),
+                _ => session.on_line(line, now),
+            };
+            assert_whole_smtp_replies(&output.send);
+            if let Next::Act(Action::Receive(envelope)) = output.next {
+                assert!(output.send.starts_with(b"354 "));
+                assert!((1..=MAX_RECIPIENTS).contains(&envelope.recipients.len()));
+                for recipient in &envelope.recipients {
+                    assert!(config.users.contains(&recipient.user), "{recipient:?}");
+                }
+                let outcome = match rng.below(4) {
+                    0 => Outcome::Stored { id: "X".into() },
+                    1 => Outcome::TooLarge,
+                    2 => Outcome::NotStored {
+                        copies_left: rng.below(3),
+                    },
+                    _ => Outcome::TimedOut,
+                };
+                output = session.finish(outcome);
+                assert_whole_smtp_replies(&output.send);
+            }
+            match output.next {
+                Next::Read => {}
+                Next::Close => return,
+                Next::Act(action) => panic!("{action:?} after {}", escaped(line)),
+            }
+        }
+        let output = session.on_timeout(now);
+        assert_whole_smtp_replies(&output.send);
+        assert_eq!(output.next, Next::Close);
+    });
+}
+
 #[test]
 fn fuzz_maildir_names() {
     let inputs = Inputs {

@@ -306,7 +306,7 @@ fn is_unique_name(word: &str) -> bool {
         let end = text.find(|c: char| !c.is_ascii_digit())?;
         (end > 0 && text[end..].starts_with(letter)).then_some(end + letter.len_utf8())
     };
-    let word = word.trim_end_matches(|c: char| c == ',' || c == ';');
+    let word = word.trim_end_matches([',', ';']);
     let Some(after_seconds) = digits_then(word, '.') else {
         return false;
     };

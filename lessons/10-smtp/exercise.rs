@@ -99,7 +99,10 @@ fn check(message: &[u8], wire: &[u8]) {
 
 #[test]
 fn a_line_that_starts_with_a_dot_gets_a_second_one() {
-    check(b"Hello,\r\n.a dot line\r\n", b"Hello,\r\n..a dot line\r\n.\r\n");
+    check(
+        b"Hello,\r\n.a dot line\r\n",
+        b"Hello,\r\n..a dot line\r\n.\r\n",
+    );
 }
 
 #[test]

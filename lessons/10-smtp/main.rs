@@ -39,13 +39,16 @@ usage: 10-smtp
            --trace shows the conversation on stderr";
 
 fn main() -> ExitCode {
-    example_main("10-smtp", USAGE, &["discard", "trace"], |command, args| {
-        match command {
+    example_main(
+        "10-smtp",
+        USAGE,
+        &["discard", "trace"],
+        |command, args| match command {
             "serve" => serve(args).map(|()| ExitCode::SUCCESS),
             "send" => send(args),
             other => Err(unknown_command(other)),
-        }
-    })
+        },
+    )
 }
 
 fn serve(args: &Args) -> Result<(), Box<dyn Error>> {
@@ -137,9 +140,10 @@ fn send(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
     for recipient in &report.recipients {
         println!("{recipient}");
     }
-    Ok(match report.refused().next() {
-        Some(_) => ExitCode::FAILURE,
-        None => ExitCode::SUCCESS,
+    let all_accepted = report.refused().next().is_none();
+    Ok(match all_accepted {
+        true => ExitCode::SUCCESS,
+        false => ExitCode::FAILURE,
     })
 }
 // ANCHOR_END: send

@@ -437,8 +437,9 @@ fn refuse(
 /// Closes our side, then reads and discards what the client still sends
 /// for a moment. Closing a socket with unread bytes in it makes the system
 /// send a reset (RST), and a reset can destroy our error response before
-/// the client reads it; nginx calls this "lingering close".
-fn linger(stream: &TcpStream) {
+/// the client reads it; nginx calls this "lingering close". (The SMTP
+/// server closes this way too.)
+pub(crate) fn linger(stream: &TcpStream) {
     const LINGER: Duration = Duration::from_millis(500);
     const MAX_DISCARD: usize = 1024 * 1024;
     let _ = stream.shutdown(Shutdown::Write);

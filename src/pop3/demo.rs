@@ -11,8 +11,6 @@ use crate::transcript::Transcript;
 // ANCHOR: demo
 /// Runs the demo, printing into `transcript`.
 pub fn demo(transcript: &Transcript) -> DemoResult {
-    transcript.say("== 11 pop3: the mailbox, listed, fetched, and emptied at QUIT ==");
-    transcript.say("");
     let root = TempDir::new("11")?;
     let servers = MailServers::start(root.path())?;
     send_the_message(&servers, Transcript::silent())?;
@@ -41,7 +39,10 @@ pub fn demo(transcript: &Transcript) -> DemoResult {
     let in_use = matches!(&refused, Err(Pop3Error::Refused { status, .. })
         if status.code.as_deref() == Some("IN-USE"));
     expect(in_use, "a second session on the same maildrop is IN-USE")?;
-    transcript.note(format!("   {}", refused.err().map(|e| e.to_string()).unwrap_or_default()));
+    transcript.note(format!(
+        "   {}",
+        refused.err().map(|e| e.to_string()).unwrap_or_default()
+    ));
     transcript.say("");
 
     transcript.note("TOP 1 0: the header alone; then RETR 1: the whole message,");

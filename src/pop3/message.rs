@@ -21,6 +21,8 @@
 //! ([`append_mbox_message`]), the older format of one file for a whole
 //! mailbox.
 
+use crate::maildir::UnixLines;
+
 /// Counts the octets a message takes on the wire: each bare LF becomes
 /// CR LF.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -132,18 +134,14 @@ impl Top {
     }
 }
 
-/// A message as it came over the wire (CR LF line ends), with Unix line
-/// ends: each CR LF becomes LF; a CR alone is kept, since it is data. What
-/// a client does before it stores a message in a Maildir or an mbox.
+/// A whole message as it came over the wire (CR LF line ends), with Unix
+/// line ends ([`UnixLines`]): what a client does before it stores a
+/// message in a Maildir or an mbox.
 pub fn unix_lines(message: &[u8]) -> Vec<u8> {
+    let mut lines = UnixLines::default();
     let mut out = Vec::with_capacity(message.len());
-    let mut bytes = message.iter().peekable();
-    while let Some(&byte) = bytes.next() {
-        if byte == b'\r' && bytes.peek() == Some(&&b'\n') {
-            continue;
-        }
-        out.push(byte);
-    }
+    lines.convert(message, &mut out);
+    lines.finish(&mut out);
     out
 }
 

@@ -48,7 +48,9 @@
 
 pub mod client;
 pub mod command;
+mod demo;
 pub mod message;
 pub mod response;
 pub mod server;
 pub mod session;
+pub use demo::demo;

@@ -58,10 +58,14 @@ pub(crate) fn send_the_message(
     transcript: Transcript,
 ) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
     let from: Mailbox = "carol@home.test".parse()?;
-    let to: Vec<Mailbox> = ["alice@example.test", "bob@example.test", "mallory@elsewhere.test"]
-        .iter()
-        .map(|address| address.parse())
-        .collect::<Result<_, _>>()?;
+    let to: Vec<Mailbox> = [
+        "alice@example.test",
+        "bob@example.test",
+        "mallory@elsewhere.test",
+    ]
+    .iter()
+    .map(|address| address.parse())
+    .collect::<Result<_, _>>()?;
     let draft = Draft {
         from: &from,
         to: &to[..2],
@@ -92,8 +96,6 @@ pub(crate) fn send_the_message(
 // ANCHOR: demo
 /// Runs the demo, printing into `transcript`.
 pub fn demo(transcript: &Transcript) -> DemoResult {
-    transcript.say("== 10 smtp: a message to two mailboxes, a relay refused, a Maildir ==");
-    transcript.say("");
     let root = TempDir::new("10")?;
     let servers = MailServers::start(root.path())?;
     transcript.note(format!(
@@ -130,7 +132,8 @@ pub fn demo(transcript: &Transcript) -> DemoResult {
     let fetched = unix_lines(&fetched);
     let tail = |bytes: &[u8]| -> Vec<u8> {
         let text = String::from_utf8_lossy(bytes);
-        text.find("From: ").map_or(Vec::new(), |at| text[at..].as_bytes().to_vec())
+        text.find("From: ")
+            .map_or(Vec::new(), |at| text[at..].as_bytes().to_vec())
     };
     expect(
         !tail(&sent).is_empty() && tail(&fetched) == tail(&sent),

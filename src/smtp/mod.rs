@@ -37,16 +37,19 @@
 //! | [`address`] | the paths of MAIL and RCPT: mailboxes, quoted local parts, address literals, source routes, `<>` and `<Postmaster>` |
 //! | [`reply`] | the reply codes and when each is sent, enhanced status codes (RFC 3463), one-line and multi-line replies such as EHLO's |
 //! | [`message`] | the message a client sends: the header block it builds when the text has none (RFC 5322), its Date and Message-ID |
+//! | [`session`] | the server's side of a connection: its states as RFC 5321 §4.1.4 orders the commands, who mail is taken for, the limits |
+//! | [`trace`] | what the server adds to a message it stores (`Return-Path`, `Received`) |
 //!
-//! And the I/O over them: [`client`], which sends a message to several
-//! recipients and says what became of each (EHLO and HELO, SIZE,
-//! 8BITMIME, PIPELINING).
+//! Messages are stored in a [`Maildir`](crate::maildir::Maildir), with
+//! Unix line ends ([`UnixLines`](crate::maildir::UnixLines)).
 //!
-//! Messages are stored in a [`Maildir`](crate::maildir::Maildir).
+//! # The I/O parts
 //!
-//! Still to come in this module, built on these: the server's session (its
-//! states as RFC 5321 §4.1.4 orders the commands, a pure state machine over
-//! [`crate::wire::session`]), and the server that drives it.
+//! [`client`] sends a message to several recipients and says what became
+//! of each (EHLO and HELO, SIZE, 8BITMIME, PIPELINING). [`server`] holds
+//! [`SmtpHandler`](server::SmtpHandler), which runs the session over a
+//! socket, reads each message as it arrives and stores one copy per
+//! recipient, answering `250` only once every copy is durable.
 //!
 //! # Not here
 //!
@@ -58,5 +61,10 @@
 pub mod address;
 pub mod client;
 pub mod command;
+pub(crate) mod demo;
 pub mod message;
 pub mod reply;
+pub mod server;
+pub mod session;
+pub mod trace;
+pub use demo::demo;

@@ -3,7 +3,7 @@
 //! Not part of `cargo test`: these need programs that a machine with only
 //! the Rust toolchain may lack (python3 with requests, selenium,
 //! pyftpdlib and aiosmtpd, socat, nc, nginx, vsftpd, postfix's smtp-sink,
-//! dovecot, fetchmail, curl, wget, lftp, tnftp, ncftp, chromium and
+//! swaks, dovecot, fetchmail, curl, wget, lftp, tnftp, ncftp, chromium and
 //! chromedriver). `.ci/run` installs them and runs `cargo test --test interop`.
 //! A missing program fails its test with the program's name: nothing is
 //! skipped in silence.
@@ -17,6 +17,7 @@ mod pop3_client;
 mod pop3_server;
 mod rest;
 mod smtp_client;
+mod smtp_server;
 mod tcp;
 mod udp;
 
