@@ -1000,3 +1000,27 @@ fn a_pattern_lists_the_names_that_match() {
     assert_eq!(code(&client.send("NLST *.zip")), "550");
     assert_eq!(code(&client.send("NOOP")), "200");
 }
+
+#[test]
+fn quit_during_a_download_ends_the_session_after_its_226() {
+    let root = tempfile::tempdir().unwrap();
+    let big = vec![b'x'; 64 * 1024 * 1024];
+    fs::write(root.path().join("big.bin"), &big).unwrap();
+    let server = server(root.path());
+    let mut client = Client::login(&server, "alice", "secret");
+    assert_eq!(code(&client.send("TYPE I")), "200");
+    let mut data = client.passive();
+    assert_eq!(code(&client.send("RETR big.bin")), "150");
+    let mut first = [0; 1024];
+    data.read_exact(&mut first).unwrap();
+    // RFC 959 §4.1.1: a transfer in progress is finished and answered,
+    // then the server closes the control connection.
+    client.write(b"QUIT\r\n");
+    let mut rest = Vec::new();
+    data.read_to_end(&mut rest).unwrap();
+    assert_eq!(first.len() + rest.len(), big.len());
+    assert_eq!(client.reply(), "226 Transfer complete\n");
+    assert_eq!(client.reply(), "221 Goodbye\n");
+    let mut after = String::new();
+    assert_eq!(client.reader.read_line(&mut after).unwrap(), 0, "{after:?}");
+}

@@ -526,6 +526,8 @@ pub struct FtpSession {
     epsv_all: bool,
     login_failures: u32,
     pending: Option<Pending>,
+    /// QUIT came during a transfer: the session closes after its reply.
+    quit_after_transfer: bool,
 }
 
 /// A one-line reply, then read on.
@@ -582,6 +584,7 @@ impl FtpSession {
             epsv_all: false,
             login_failures: 0,
             pending: None,
+            quit_after_transfer: false,
         }
     }
 
@@ -609,10 +612,21 @@ impl FtpSession {
         // RFC 959 §4.1.3): whatever comes now, they are used or forgotten.
         let restart = self.restart_offset.take();
         let rename_from = self.rename_from.take();
-        if self.pending.is_some() {
-            return reply(BAD_SEQUENCE, "Wait for the reply to the last command");
+        let command = parse_command(line);
+        match (&self.pending, &command) {
+            (None, _) => {}
+            // RFC 959 §4.1.1: QUIT during a transfer waits for the
+            // transfer's reply, then closes (see `finish`).
+            (Some(Pending::Data), Ok(Command::Quit)) => {
+                self.quit_after_transfer = true;
+                return Output {
+                    send: Vec::new(),
+                    next: Next::Read,
+                };
+            }
+            (Some(_), _) => return reply(BAD_SEQUENCE, "Wait for the reply to the last command"),
         }
-        let command = match parse_command(line) {
+        let command = match command {
             Ok(command) => command,
             Err(error) => return reply(error.reply_code(), error),
         };
@@ -1068,6 +1082,23 @@ impl FtpSession {
         let Some(pending) = self.pending.take() else {
             return wrong_outcome();
         };
+        let output = self.finish_pending(pending, outcome);
+        match std::mem::take(&mut self.quit_after_transfer) {
+            true => {
+                let mut send = output.send;
+                send.extend_from_slice(one_line(CLOSING_CONTROL, "Goodbye").as_bytes());
+                send.extend_from_slice(b"\r\n");
+                Output {
+                    send,
+                    next: Next::Close,
+                }
+            }
+            false => output,
+        }
+    }
+
+    /// The output that follows the outcome of the action `pending` waited on.
+    fn finish_pending(&mut self, pending: Pending, outcome: Outcome) -> Output<Action> {
         match (pending, outcome) {
             (Pending::LoginFailure, Outcome::Waited) => self.login_failed(),
             (Pending::Passive { extended }, Outcome::Listening(bound)) => {
