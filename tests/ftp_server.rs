@@ -1024,3 +1024,36 @@ fn quit_during_a_download_ends_the_session_after_its_226() {
     let mut after = String::new();
     assert_eq!(client.reader.read_line(&mut after).unwrap(), 0, "{after:?}");
 }
+
+#[test]
+fn stat_of_a_huge_directory_sends_a_bounded_reply() {
+    use netlessons::ftp::server::MAX_STATUS_ENTRIES;
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("many");
+    fs::create_dir(&dir).unwrap();
+    for n in 0..MAX_STATUS_ENTRIES + 5 {
+        fs::write(dir.join(format!("f{n}")), b"").unwrap();
+    }
+    let server = server(root.path());
+    let mut client = Client::login(&server, "alice", "secret");
+    let reply = client.send("STAT many");
+    let lines: Vec<&str> = reply.lines().collect();
+    assert_eq!(lines[0], "213-Status of \"/many\":");
+    assert_eq!(
+        lines.len(),
+        MAX_STATUS_ENTRIES + 3,
+        "{:?}",
+        &lines[lines.len() - 3..]
+    );
+    assert_eq!(
+        lines[lines.len() - 2],
+        format!(" ... more than {MAX_STATUS_ENTRIES} entries; LIST sends them all")
+    );
+    assert_eq!(lines[lines.len() - 1], "213 End of status");
+    // LIST still sends every one.
+    let listed = client.download("LIST many");
+    assert_eq!(
+        listed.split(|&b| b == b'\n').count() - 1,
+        MAX_STATUS_ENTRIES + 5
+    );
+}

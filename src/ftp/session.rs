@@ -353,7 +353,8 @@ pub enum FileOp {
     ModificationTime,
     /// MLST: the entry's facts ([`Outcome::Entry`]).
     Facts,
-    /// STAT with a path: listing lines, as LIST writes them ([`Outcome::Lines`]).
+    /// STAT with a path: listing lines, as LIST writes them, a bounded
+    /// number of them ([`Outcome::Lines`]).
     Status,
     /// RNFR: does it exist? ([`Outcome::Done`])
     CheckExists,
