@@ -40,8 +40,8 @@
 //!
 //! A download whose client stopped reading is blocked in a write of the
 //! data connection, not looking at the control connection: an `ABOR` sent
-//! then is read when [`MIN_DATA_RATE`] ends the write (after
-//! [`DATA_SEND_GRACE`] at most), and is answered as a command after the
+//! then is read when [`MIN_DATA_RATE`] ends the write (soon after
+//! [`DATA_SEND_GRACE`]), and is answered as a command after the
 //! transfer's `426`. A client that closes its data connection with its
 //! `ABOR` ends the write at once.
 //!

@@ -613,21 +613,10 @@ impl FtpSession {
         // RFC 959 §4.1.3): whatever comes now, they are used or forgotten.
         let restart = self.restart_offset.take();
         let rename_from = self.rename_from.take();
-        let command = parse_command(line);
-        match (&self.pending, &command) {
-            (None, _) => {}
-            // RFC 959 §4.1.1: QUIT during a transfer waits for the
-            // transfer's reply, then closes (see `finish`).
-            (Some(Pending::Data), Ok(Command::Quit)) => {
-                self.quit_after_transfer = true;
-                return Output {
-                    send: Vec::new(),
-                    next: Next::Read,
-                };
-            }
-            (Some(_), _) => return reply(BAD_SEQUENCE, "Wait for the reply to the last command"),
+        if self.pending.is_some() {
+            return self.while_pending(line);
         }
-        let command = match command {
+        let command = match parse_command(line) {
             Ok(command) => command,
             Err(error) => return reply(error.reply_code(), error),
         };
@@ -637,6 +626,21 @@ impl FtpSession {
         self.execute(command, restart, rename_from, now)
     }
     // ANCHOR_END: on_line
+
+    /// A command that came while an action is under way (the I/O part
+    /// reads them during a transfer): `QUIT` waits for the transfer's
+    /// reply, then closes (RFC 959 §4.1.1; see [`FtpSession::finish`]),
+    /// any other gets 503.
+    fn while_pending(&mut self, line: &[u8]) -> Output<Action> {
+        if self.pending == Some(Pending::Data) && parse_command(line) == Ok(Command::Quit) {
+            self.quit_after_transfer = true;
+            return Output {
+                send: Vec::new(),
+                next: Next::Read,
+            };
+        }
+        reply(BAD_SEQUENCE, "Wait for the reply to the last command")
+    }
 
     fn logged_in(&self) -> bool {
         matches!(self.state, State::LoggedIn { .. })
@@ -686,8 +690,8 @@ impl FtpSession {
             Stru(_) => reply(COMMAND_OKAY, "Structure set to F"),
             Pasv => self.passive(),
             Epsv(request) => self.extended_passive(request),
-            Port(target) => self.active(SocketAddr::V4(target)),
-            Eprt(target) => self.active(target),
+            Port(target) => self.active("PORT", SocketAddr::V4(target)),
+            Eprt(target) => self.active("EPRT", target),
             List(path) => self.transfer(TransferKind::List, path.as_deref(), None),
             Nlst(path) => self.transfer(TransferKind::NameList, path.as_deref(), None),
             Mlsd(path) => self.transfer(TransferKind::MachineList, path.as_deref(), None),
@@ -886,9 +890,9 @@ impl FtpSession {
 
     /// PORT and EPRT: only to the client's own address, from port 1024 up
     /// (RFC 2577 §3, the bounce attack).
-    fn active(&mut self, target: SocketAddr) -> Output<Action> {
+    fn active(&mut self, verb: &str, target: SocketAddr) -> Output<Action> {
         if self.epsv_all {
-            return epsv_all_refusal(if target.is_ipv4() { "PORT" } else { "EPRT" });
+            return epsv_all_refusal(verb);
         }
         match check_port_target(target, self.peer) {
             Ok(()) => {
@@ -1540,7 +1544,7 @@ mod tests {
             ),
             (
                 "EPRT |1|127.0.0.1|50060|",
-                "503 PORT not allowed after EPSV ALL\r\n",
+                "503 EPRT not allowed after EPSV ALL\r\n",
             ),
             (
                 "EPRT |2|::1|50060|",
