@@ -1057,3 +1057,23 @@ fn stat_of_a_huge_directory_sends_a_bounded_reply() {
         MAX_STATUS_ENTRIES + 5
     );
 }
+
+#[test]
+fn listings_leave_out_names_no_command_could_name_back() {
+    let root = tempfile::tempdir().unwrap();
+    // A backslash is a name's byte on Unix, but the path rule refuses it
+    // (to Windows it is a separator): listed, it could not be fetched.
+    fs::write(root.path().join("back\\slash.txt"), b"x").unwrap();
+    fs::write(root.path().join("plain.txt"), b"x").unwrap();
+    let server = server(root.path());
+    let mut client = Client::login(&server, "alice", "secret");
+    assert_eq!(code(&client.send("RETR back\\slash.txt")), "550");
+    assert_eq!(client.download("NLST"), b"plain.txt\r\n");
+    let listed = String::from_utf8(client.download("LIST")).unwrap();
+    assert!(
+        listed.ends_with(" plain.txt\r\n") && listed.lines().count() == 1,
+        "{listed}"
+    );
+    let status = client.send("STAT .");
+    assert_eq!(status.lines().count(), 3, "{status}");
+}

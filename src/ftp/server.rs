@@ -71,6 +71,7 @@ use super::session::{
 use crate::atomic_file::{AtomicFile, TEMP_PREFIX};
 use crate::deadline::Pace;
 use crate::http::files::locate;
+use crate::http::path::{classify_segment, Segment};
 use crate::serve::Handler;
 use crate::transcript::{Side, Transcript};
 use crate::wire::line::{Endings, LineReader, ReadLineError};
@@ -963,13 +964,18 @@ fn open_listing(
 }
 
 /// The entries of a directory that a client may see, as listing entries:
-/// every one but the temporary files of uploads ([`TEMP_PREFIX`]) and
-/// names that are not UTF-8, and with a `pattern`, only those it matches.
+/// every one but the temporary files of uploads ([`TEMP_PREFIX`]), names
+/// that are not UTF-8 and names that no path could name back (a `\`,
+/// which the path rule refuses), and with a `pattern`, only those it
+/// matches.
 fn visible(entries: ReadDir, pattern: Option<&NamePattern>) -> impl Iterator<Item = DirEntry> + '_ {
     entries.filter_map(move |entry| {
         let entry = entry.ok()?;
         let name = entry.file_name().into_string().ok()?;
-        if name.starts_with(TEMP_PREFIX) || pattern.is_some_and(|p| !p.matches(&name)) {
+        let hidden = name.starts_with(TEMP_PREFIX)
+            || !matches!(classify_segment(&name), Ok(Segment::Name(_)))
+            || pattern.is_some_and(|p| !p.matches(&name));
+        if hidden {
             return None;
         }
         let metadata = fs::symlink_metadata(entry.path()).ok()?;
