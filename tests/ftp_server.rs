@@ -1077,3 +1077,27 @@ fn listings_leave_out_names_no_command_could_name_back() {
     let status = client.send("STAT .");
     assert_eq!(status.lines().count(), 3, "{status}");
 }
+
+#[test]
+fn a_binary_download_announces_its_size_in_the_150() {
+    // As vsftpd and ProFTPD do: clients (python's urllib, this crate's
+    // client) take the size from it, to tell a whole file from a cut one.
+    let root = tempfile::tempdir().unwrap();
+    fs::write(root.path().join("a.bin"), vec![7; 1234]).unwrap();
+    let server = server(root.path());
+    let mut client = Client::login(&server, "alice", "secret");
+    assert_eq!(code(&client.send("TYPE I")), "200");
+    let _data = client.passive();
+    assert_eq!(
+        client.send("RETR a.bin"),
+        "150 Opening BINARY mode data connection (1234 bytes)\n"
+    );
+    assert_eq!(code(&client.reply()), "226");
+    // In ASCII the bytes sent are not the file's: no size is promised.
+    assert_eq!(code(&client.send("TYPE A")), "200");
+    let _data = client.passive();
+    assert_eq!(
+        client.send("RETR a.bin"),
+        "150 Opening ASCII mode data connection\n"
+    );
+}

@@ -402,8 +402,15 @@ impl Connection<'_> {
                 if matches!(transfer.data, DataConnection::Active(_)) {
                     self.listener = None;
                 }
+                let size = match &prepared {
+                    Prepared::Send(file) => file
+                        .metadata()
+                        .ok()
+                        .map(|metadata| metadata.len().saturating_sub(transfer.offset)),
+                    _ => None,
+                };
                 self.prepared = Some((prepared, transfer));
-                Outcome::Opened { name }
+                Outcome::Opened { name, size }
             }
             Err(failure) => {
                 self.listener = None;

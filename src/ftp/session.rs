@@ -16,7 +16,7 @@
 //!     |<- 229 (|||50060|)                                    |
 //!     |-- RETR a.txt -->|                                    |
 //!     |                 |-- Act(Transfer { /a.txt, ... }) -->|  opens the file
-//!     |                 |<- finish(Opened { name: None }) ---|
+//!     |                 |<- finish(Opened { .. }) -----------|
 //!     |<- 150 Opening --|-- Act(OpenData) ------------------>|  accepts, sends
 //!     |                 |<- finish(Transferred) -------------|  the bytes
 //!     |<- 226 Transfer complete                              |
@@ -426,6 +426,9 @@ pub enum Outcome {
     Opened {
         /// STOU's chosen name.
         name: Option<String>,
+        /// For RETR, the bytes the file has from the REST offset on: the
+        /// 150 of an image-type download announces them.
+        size: Option<u64>,
     },
     /// The bytes went through and the data connection is closed.
     Transferred,
@@ -974,7 +977,12 @@ impl FtpSession {
 
     /// The file is open: 150, then the data connection (RFC 959 §5.4:
     /// 150 comes before the data, a missing file gets 550 without it).
-    fn opened(&mut self, kind: TransferKind, name: Option<String>) -> Output<Action> {
+    fn opened(
+        &mut self,
+        kind: TransferKind,
+        name: Option<String>,
+        size: Option<u64>,
+    ) -> Output<Action> {
         let mode = match self.transfer_type {
             TransferType::Ascii => "ASCII",
             TransferType::Image => "BINARY",
@@ -985,6 +993,15 @@ impl FtpSession {
             // Listings are text whatever the TYPE (RFC 959 §4.1.3).
             (TransferKind::List | TransferKind::NameList | TransferKind::MachineList, _) => {
                 "Opening ASCII mode data connection for the listing".to_string()
+            }
+            // In image type the bytes sent are the file's: their number
+            // lets a client tell a cut download from a whole one (vsftpd
+            // and ProFTPD say it the same way).
+            (TransferKind::Retrieve, None) if self.transfer_type == TransferType::Image => {
+                match size {
+                    Some(size) => format!("Opening {mode} mode data connection ({size} bytes)"),
+                    None => format!("Opening {mode} mode data connection"),
+                }
             }
             _ => format!("Opening {mode} mode data connection"),
         };
@@ -1109,7 +1126,9 @@ impl FtpSession {
             (Pending::Passive { extended }, Outcome::Listening(bound)) => {
                 self.entering_passive(extended, bound)
             }
-            (Pending::Transfer(kind), Outcome::Opened { name }) => self.opened(kind, name),
+            (Pending::Transfer(kind), Outcome::Opened { name, size }) => {
+                self.opened(kind, name, size)
+            }
             (Pending::Data, Outcome::Transferred) => {
                 reply(CLOSING_DATA_CONNECTION, "Transfer complete")
             }
@@ -1197,6 +1216,7 @@ mod tests {
             Action::OpenPassive { v6: true } => Outcome::Listening("[::1]:50060".parse().unwrap()),
             Action::Transfer(transfer) => Outcome::Opened {
                 name: (transfer.kind == TransferKind::StoreUnique).then(|| "stou.1".into()),
+                size: None,
             },
             Action::OpenData => Outcome::Transferred,
             Action::File { op, .. } => match op {
@@ -1693,7 +1713,13 @@ mod tests {
             pattern: None,
         };
         assert_eq!(action, Action::Transfer(expected));
-        let output = session.finish(Outcome::Opened { name: None }, now);
+        let output = session.finish(
+            Outcome::Opened {
+                name: None,
+                size: None,
+            },
+            now,
+        );
         assert_eq!(
             output,
             Output::reply("150 Opening ASCII mode data connection")
@@ -1715,14 +1741,20 @@ mod tests {
             ),
             (
                 &[
-                    Outcome::Opened { name: None },
+                    Outcome::Opened {
+                        name: None,
+                        size: None,
+                    },
                     Outcome::Failed(Failure::DataConnection),
                 ],
                 "150 Opening ASCII mode data connection\r\n425 Can't open data connection\r\n",
             ),
             (
                 &[
-                    Outcome::Opened { name: None },
+                    Outcome::Opened {
+                        name: None,
+                        size: None,
+                    },
                     Outcome::Failed(Failure::Aborted),
                 ],
                 "150 Opening ASCII mode data connection\r\n\
@@ -1730,7 +1762,10 @@ mod tests {
             ),
             (
                 &[
-                    Outcome::Opened { name: None },
+                    Outcome::Opened {
+                        name: None,
+                        size: None,
+                    },
                     Outcome::Failed(Failure::LocalError),
                 ],
                 "150 Opening ASCII mode data connection\r\n451 Local error in processing\r\n",
@@ -1751,7 +1786,14 @@ mod tests {
         let mut session = logged_in("alice");
         sent(&mut session, "TYPE I");
         sent(&mut session, "PASV");
-        let mut outcomes = [Outcome::Opened { name: None }, Outcome::Aborted].into_iter();
+        let mut outcomes = [
+            Outcome::Opened {
+                name: None,
+                size: None,
+            },
+            Outcome::Aborted,
+        ]
+        .into_iter();
         let (sent, _) = converse(&mut session, "LIST", &mut |_| outcomes.next().unwrap());
         assert_eq!(
             sent,
