@@ -487,6 +487,8 @@ base = "ftp://%s127.0.0.1:" + sys.argv[1]
 def get(url):
     with urllib.request.urlopen(url, timeout=10) as response:
         return response.read()
+with urllib.request.urlopen(base % "alice:secret@" + "/pub/notes.txt", timeout=10) as response:
+    print("length", response.headers["Content-length"])
 print("file", get(base % "alice:secret@" + "/pub/notes.txt"))
 print("anonymous", get(base % "" + "/pub/notes.txt"))
 print("again", get(base % "alice:secret@" + "/pub/notes.txt"))
@@ -508,7 +510,8 @@ fn python_urllib_reads_files_and_listings() {
     let out = python(URLLIB_SESSION, &[&port]);
     assert_eq!(
         out,
-        "file b'some notes\\n'\n\
+        "length 11\n\
+         file b'some notes\\n'\n\
          anonymous b'some notes\\n'\n\
          again b'some notes\\n'\n\
          listing ['notes.txt']\n\
