@@ -747,3 +747,27 @@ fn an_announced_size_near_the_top_of_u64_does_not_overflow() {
     assert_eq!(result.unwrap(), 8);
     assert_eq!(seen.lock().unwrap().last(), Some(&(18, Some(u64::MAX))));
 }
+
+#[test]
+fn a_server_that_leaves_mid_download_is_reported_as_a_truncated_file() {
+    // The data stops short of what the 150 announced, and then the server
+    // closes the control connection too, with no 226 or 426: what the user
+    // must learn is that the file is incomplete.
+    let mut script = login();
+    script.extend([
+        expect("TYPE I"),
+        Reply("200 Type set to I"),
+        Epsv,
+        expect("RETR notes.txt"),
+        Reply("150 Opening BINARY mode data connection for notes.txt (100 bytes)."),
+        Send(b"only 13 bytes".to_vec()),
+    ]);
+    let server = Server::start(script);
+    let mut client = logged_in(server.addr, options());
+    let error = client.retr("notes.txt", Vec::new(), None).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "the data connection closed after 13 of the 100 bytes announced: the file is incomplete"
+    );
+    server.finish();
+}

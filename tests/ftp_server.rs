@@ -1000,3 +1000,104 @@ fn a_pattern_lists_the_names_that_match() {
     assert_eq!(code(&client.send("NLST *.zip")), "550");
     assert_eq!(code(&client.send("NOOP")), "200");
 }
+
+#[test]
+fn quit_during_a_download_ends_the_session_after_its_226() {
+    let root = tempfile::tempdir().unwrap();
+    let big = vec![b'x'; 64 * 1024 * 1024];
+    fs::write(root.path().join("big.bin"), &big).unwrap();
+    let server = server(root.path());
+    let mut client = Client::login(&server, "alice", "secret");
+    assert_eq!(code(&client.send("TYPE I")), "200");
+    let mut data = client.passive();
+    assert_eq!(code(&client.send("RETR big.bin")), "150");
+    let mut first = [0; 1024];
+    data.read_exact(&mut first).unwrap();
+    // RFC 959 §4.1.1: a transfer in progress is finished and answered,
+    // then the server closes the control connection.
+    client.write(b"QUIT\r\n");
+    let mut rest = Vec::new();
+    data.read_to_end(&mut rest).unwrap();
+    assert_eq!(first.len() + rest.len(), big.len());
+    assert_eq!(client.reply(), "226 Transfer complete\n");
+    assert_eq!(client.reply(), "221 Goodbye\n");
+    let mut after = String::new();
+    assert_eq!(client.reader.read_line(&mut after).unwrap(), 0, "{after:?}");
+}
+
+#[test]
+fn stat_of_a_huge_directory_sends_a_bounded_reply() {
+    use netlessons::ftp::server::MAX_STATUS_ENTRIES;
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("many");
+    fs::create_dir(&dir).unwrap();
+    for n in 0..MAX_STATUS_ENTRIES + 5 {
+        fs::write(dir.join(format!("f{n}")), b"").unwrap();
+    }
+    let server = server(root.path());
+    let mut client = Client::login(&server, "alice", "secret");
+    let reply = client.send("STAT many");
+    let lines: Vec<&str> = reply.lines().collect();
+    assert_eq!(lines[0], "213-Status of \"/many\":");
+    assert_eq!(
+        lines.len(),
+        MAX_STATUS_ENTRIES + 3,
+        "{:?}",
+        &lines[lines.len() - 3..]
+    );
+    assert_eq!(
+        lines[lines.len() - 2],
+        format!(" ... more than {MAX_STATUS_ENTRIES} entries; LIST sends them all")
+    );
+    assert_eq!(lines[lines.len() - 1], "213 End of status");
+    // LIST still sends every one.
+    let listed = client.download("LIST many");
+    assert_eq!(
+        listed.split(|&b| b == b'\n').count() - 1,
+        MAX_STATUS_ENTRIES + 5
+    );
+}
+
+#[test]
+fn listings_leave_out_names_no_command_could_name_back() {
+    let root = tempfile::tempdir().unwrap();
+    // A backslash is a name's byte on Unix, but the path rule refuses it
+    // (to Windows it is a separator): listed, it could not be fetched.
+    fs::write(root.path().join("back\\slash.txt"), b"x").unwrap();
+    fs::write(root.path().join("plain.txt"), b"x").unwrap();
+    let server = server(root.path());
+    let mut client = Client::login(&server, "alice", "secret");
+    assert_eq!(code(&client.send("RETR back\\slash.txt")), "550");
+    assert_eq!(client.download("NLST"), b"plain.txt\r\n");
+    let listed = String::from_utf8(client.download("LIST")).unwrap();
+    assert!(
+        listed.ends_with(" plain.txt\r\n") && listed.lines().count() == 1,
+        "{listed}"
+    );
+    let status = client.send("STAT .");
+    assert_eq!(status.lines().count(), 3, "{status}");
+}
+
+#[test]
+fn a_binary_download_announces_its_size_in_the_150() {
+    // As vsftpd and ProFTPD do: clients (python's urllib, this crate's
+    // client) take the size from it, to tell a whole file from a cut one.
+    let root = tempfile::tempdir().unwrap();
+    fs::write(root.path().join("a.bin"), vec![7; 1234]).unwrap();
+    let server = server(root.path());
+    let mut client = Client::login(&server, "alice", "secret");
+    assert_eq!(code(&client.send("TYPE I")), "200");
+    let _data = client.passive();
+    assert_eq!(
+        client.send("RETR a.bin"),
+        "150 Opening BINARY mode data connection (1234 bytes)\n"
+    );
+    assert_eq!(code(&client.reply()), "226");
+    // In ASCII the bytes sent are not the file's: no size is promised.
+    assert_eq!(code(&client.send("TYPE A")), "200");
+    let _data = client.passive();
+    assert_eq!(
+        client.send("RETR a.bin"),
+        "150 Opening ASCII mode data connection\n"
+    );
+}

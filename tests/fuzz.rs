@@ -2382,6 +2382,7 @@ fn ftp_outcome(rng: &mut Rng) -> ftp_session::Outcome {
         2 => Outcome::Listening("[::1]:50060".parse().unwrap()),
         3 => Outcome::Opened {
             name: rng.one_in(2).then(|| text(rng)),
+            size: rng.one_in(2).then(|| rng.next_u64()),
         },
         4 => rng.pick(&[Outcome::Transferred, Outcome::Aborted]).clone(),
         5 => Outcome::Done,

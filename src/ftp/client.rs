@@ -689,25 +689,28 @@ impl<S: ControlStream> FtpClient<S> {
             let line = data_line(passive, local, peer, *moved, upload);
             self.options.transcript.say(line);
         }
-        let moved = match (moved, done) {
-            // What only the client knows (its disk is full, the listing is
-            // garbage) comes first: the server's 426 would hide it.
-            (Err(error @ (FtpError::Local(_) | FtpError::Protocol(_))), _)
-            | (Err(error @ FtpError::ListingTooLarge { .. }), _) => return Err(error),
-            // Else the control connection has the last word: a 426 or 451
-            // says why the data stopped, better than a reset would.
-            (_, Err(refusal @ FtpError::Refused { .. })) => return Err(refusal),
-            (Err(error), _) | (Ok(_), Err(error)) => return Err(error),
-            (Ok(moved), Ok(_)) => moved,
-        };
-        match announced {
-            // Only a whole file is checked: after REST, servers differ on
-            // whether they announce the whole size or what is left.
-            Some(expected) if start == 0 && moved < expected => Err(FtpError::Truncated {
+        // Only a whole file is checked: after REST, servers differ on
+        // whether they announce the whole size or what is left.
+        let truncated = |moved: u64| match announced {
+            Some(expected) if start == 0 && moved < expected => Some(FtpError::Truncated {
                 expected,
                 received: moved,
             }),
-            _ => Ok(moved),
+            _ => None,
+        };
+        match (moved, done) {
+            // What only the client knows (its disk is full, the listing is
+            // garbage) comes first: the server's 426 would hide it.
+            (Err(error @ (FtpError::Local(_) | FtpError::Protocol(_))), _)
+            | (Err(error @ FtpError::ListingTooLarge { .. }), _) => Err(error),
+            // Else the control connection has the last word: a 426 or 451
+            // says why the data stopped, better than a reset would.
+            (_, Err(refusal @ FtpError::Refused { .. })) => Err(refusal),
+            // A server gone without a word: a short file says more than
+            // the lost connection.
+            (Ok(moved), Err(error)) => Err(truncated(moved).unwrap_or(error)),
+            (Err(error), _) => Err(error),
+            (Ok(moved), Ok(_)) => truncated(moved).map_or(Ok(moved), Err),
         }
     }
     // ANCHOR_END: transfer

@@ -16,7 +16,7 @@
 //!     |<- 229 (|||50060|)                                    |
 //!     |-- RETR a.txt -->|                                    |
 //!     |                 |-- Act(Transfer { /a.txt, ... }) -->|  opens the file
-//!     |                 |<- finish(Opened { name: None }) ---|
+//!     |                 |<- finish(Opened { .. }) -----------|
 //!     |<- 150 Opening --|-- Act(OpenData) ------------------>|  accepts, sends
 //!     |                 |<- finish(Transferred) -------------|  the bytes
 //!     |<- 226 Transfer complete                              |
@@ -361,7 +361,8 @@ pub enum FileOp {
     ModificationTime,
     /// MLST: the entry's facts ([`Outcome::Entry`]).
     Facts,
-    /// STAT with a path: listing lines, as LIST writes them ([`Outcome::Lines`]).
+    /// STAT with a path: listing lines, as LIST writes them, a bounded
+    /// number of them ([`Outcome::Lines`]).
     Status,
     /// RNFR: does it exist? ([`Outcome::Done`])
     CheckExists,
@@ -433,6 +434,9 @@ pub enum Outcome {
     Opened {
         /// STOU's chosen name.
         name: Option<String>,
+        /// For RETR, the bytes the file has from the REST offset on: the
+        /// 150 of an image-type download announces them.
+        size: Option<u64>,
     },
     /// The bytes went through and the data connection is closed.
     Transferred,
@@ -534,6 +538,8 @@ pub struct FtpSession {
     epsv_all: bool,
     login_failures: u32,
     pending: Option<Pending>,
+    /// QUIT came during a transfer: the session closes after its reply.
+    quit_after_transfer: bool,
 }
 
 /// A one-line reply, then read on.
@@ -590,6 +596,7 @@ impl FtpSession {
             epsv_all: false,
             login_failures: 0,
             pending: None,
+            quit_after_transfer: false,
         }
     }
 
@@ -618,7 +625,7 @@ impl FtpSession {
         let restart = self.restart_offset.take();
         let rename_from = self.rename_from.take();
         if self.pending.is_some() {
-            return reply(BAD_SEQUENCE, "Wait for the reply to the last command");
+            return self.while_pending(line);
         }
         let command = match parse_command(line) {
             Ok(command) => command,
@@ -630,6 +637,21 @@ impl FtpSession {
         self.execute(command, restart, rename_from, now)
     }
     // ANCHOR_END: on_line
+
+    /// A command that came while an action is under way (the I/O part
+    /// reads them during a transfer): `QUIT` waits for the transfer's
+    /// reply, then closes (RFC 959 §4.1.1; see [`FtpSession::finish`]),
+    /// any other gets 503.
+    fn while_pending(&mut self, line: &[u8]) -> Output<Action> {
+        if self.pending == Some(Pending::Data) && parse_command(line) == Ok(Command::Quit) {
+            self.quit_after_transfer = true;
+            return Output {
+                send: Vec::new(),
+                next: Next::Read,
+            };
+        }
+        reply(BAD_SEQUENCE, "Wait for the reply to the last command")
+    }
 
     fn logged_in(&self) -> bool {
         matches!(self.state, State::LoggedIn { .. })
@@ -679,8 +701,8 @@ impl FtpSession {
             Stru(_) => reply(COMMAND_OKAY, "Structure set to F"),
             Pasv => self.passive(),
             Epsv(request) => self.extended_passive(request),
-            Port(target) => self.active(SocketAddr::V4(target)),
-            Eprt(target) => self.active(target),
+            Port(target) => self.active("PORT", SocketAddr::V4(target)),
+            Eprt(target) => self.active("EPRT", target),
             List(path) => self.transfer(TransferKind::List, path.as_deref(), None),
             Nlst(path) => self.transfer(TransferKind::NameList, path.as_deref(), None),
             Mlsd(path) => self.transfer(TransferKind::MachineList, path.as_deref(), None),
@@ -879,9 +901,9 @@ impl FtpSession {
 
     /// PORT and EPRT: only to the client's own address, from port 1024 up
     /// (RFC 2577 §3, the bounce attack).
-    fn active(&mut self, target: SocketAddr) -> Output<Action> {
+    fn active(&mut self, verb: &str, target: SocketAddr) -> Output<Action> {
         if self.epsv_all {
-            return epsv_all_refusal(if target.is_ipv4() { "PORT" } else { "EPRT" });
+            return epsv_all_refusal(verb);
         }
         match check_port_target(target, self.peer) {
             Ok(()) => {
@@ -963,7 +985,12 @@ impl FtpSession {
 
     /// The file is open: 150, then the data connection (RFC 959 §5.4:
     /// 150 comes before the data, a missing file gets 550 without it).
-    fn opened(&mut self, kind: TransferKind, name: Option<String>) -> Output<Action> {
+    fn opened(
+        &mut self,
+        kind: TransferKind,
+        name: Option<String>,
+        size: Option<u64>,
+    ) -> Output<Action> {
         let mode = match self.transfer_type {
             TransferType::Ascii => "ASCII",
             TransferType::Image => "BINARY",
@@ -974,6 +1001,15 @@ impl FtpSession {
             // Listings are text whatever the TYPE (RFC 959 §4.1.3).
             (TransferKind::List | TransferKind::NameList | TransferKind::MachineList, _) => {
                 "Opening ASCII mode data connection for the listing".to_string()
+            }
+            // In image type the bytes sent are the file's: their number
+            // lets a client tell a cut download from a whole one (vsftpd
+            // and ProFTPD say it the same way).
+            (TransferKind::Retrieve, None) if self.transfer_type == TransferType::Image => {
+                match size {
+                    Some(size) => format!("Opening {mode} mode data connection ({size} bytes)"),
+                    None => format!("Opening {mode} mode data connection"),
+                }
             }
             _ => format!("Opening {mode} mode data connection"),
         };
@@ -1076,12 +1112,31 @@ impl FtpSession {
         let Some(pending) = self.pending.take() else {
             return wrong_outcome();
         };
+        let output = self.finish_pending(pending, outcome);
+        match std::mem::take(&mut self.quit_after_transfer) {
+            true => {
+                let mut send = output.send;
+                send.extend_from_slice(one_line(CLOSING_CONTROL, "Goodbye").as_bytes());
+                send.extend_from_slice(b"\r\n");
+                Output {
+                    send,
+                    next: Next::Close,
+                }
+            }
+            false => output,
+        }
+    }
+
+    /// The output that follows the outcome of the action `pending` waited on.
+    fn finish_pending(&mut self, pending: Pending, outcome: Outcome) -> Output<Action> {
         match (pending, outcome) {
             (Pending::LoginFailure, Outcome::Waited) => self.login_failed(),
             (Pending::Passive { extended }, Outcome::Listening(bound)) => {
                 self.entering_passive(extended, bound)
             }
-            (Pending::Transfer(kind), Outcome::Opened { name }) => self.opened(kind, name),
+            (Pending::Transfer(kind), Outcome::Opened { name, size }) => {
+                self.opened(kind, name, size)
+            }
             (Pending::Data, Outcome::Transferred) => {
                 reply(CLOSING_DATA_CONNECTION, "Transfer complete")
             }
@@ -1169,6 +1224,7 @@ mod tests {
             Action::OpenPassive { v6: true } => Outcome::Listening("[::1]:50060".parse().unwrap()),
             Action::Transfer(transfer) => Outcome::Opened {
                 name: (transfer.kind == TransferKind::StoreUnique).then(|| "stou.1".into()),
+                size: None,
             },
             Action::OpenData => Outcome::Transferred,
             Action::File { op, .. } => match op {
@@ -1516,7 +1572,7 @@ mod tests {
             ),
             (
                 "EPRT |1|127.0.0.1|50060|",
-                "503 PORT not allowed after EPSV ALL\r\n",
+                "503 EPRT not allowed after EPSV ALL\r\n",
             ),
             (
                 "EPRT |2|::1|50060|",
@@ -1665,7 +1721,13 @@ mod tests {
             pattern: None,
         };
         assert_eq!(action, Action::Transfer(expected));
-        let output = session.finish(Outcome::Opened { name: None }, now);
+        let output = session.finish(
+            Outcome::Opened {
+                name: None,
+                size: None,
+            },
+            now,
+        );
         assert_eq!(
             output,
             Output::reply("150 Opening ASCII mode data connection")
@@ -1687,14 +1749,20 @@ mod tests {
             ),
             (
                 &[
-                    Outcome::Opened { name: None },
+                    Outcome::Opened {
+                        name: None,
+                        size: None,
+                    },
                     Outcome::Failed(Failure::DataConnection),
                 ],
                 "150 Opening ASCII mode data connection\r\n425 Can't open data connection\r\n",
             ),
             (
                 &[
-                    Outcome::Opened { name: None },
+                    Outcome::Opened {
+                        name: None,
+                        size: None,
+                    },
                     Outcome::Failed(Failure::Aborted),
                 ],
                 "150 Opening ASCII mode data connection\r\n\
@@ -1702,7 +1770,10 @@ mod tests {
             ),
             (
                 &[
-                    Outcome::Opened { name: None },
+                    Outcome::Opened {
+                        name: None,
+                        size: None,
+                    },
                     Outcome::Failed(Failure::LocalError),
                 ],
                 "150 Opening ASCII mode data connection\r\n451 Local error in processing\r\n",
@@ -1723,7 +1794,14 @@ mod tests {
         let mut session = logged_in("alice");
         sent(&mut session, "TYPE I");
         sent(&mut session, "PASV");
-        let mut outcomes = [Outcome::Opened { name: None }, Outcome::Aborted].into_iter();
+        let mut outcomes = [
+            Outcome::Opened {
+                name: None,
+                size: None,
+            },
+            Outcome::Aborted,
+        ]
+        .into_iter();
         let (sent, _) = converse(&mut session, "LIST", &mut |_| outcomes.next().unwrap());
         assert_eq!(
             sent,

@@ -1,5 +1,6 @@
-//! Chapter 09's FTP server against real clients: python3's `ftplib`,
-//! curl and lftp. The server runs in this process, on a free port, over a
+//! Chapter 09's FTP server against real clients: python3's `ftplib` and
+//! `urllib`, curl, lftp, wget, the classic `ftp`, ncftp, aria2c, busybox's
+//! `ftpget` and `ftpput`, and rclone. The server runs in this process, on a free port, over a
 //! temporary directory; each client is run against it as a user would.
 
 use super::{python, require, run};
@@ -376,4 +377,224 @@ fn a_data_connection_from_another_local_address_is_refused() {
     assert!(stranger.wait().unwrap().success());
     assert!(reply(&mut control, Some("NOOP")).starts_with("200 "));
     server.shutdown();
+}
+
+#[test]
+fn aria2c_downloads_in_pieces_and_in_active_mode() {
+    let root = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let contents = binary(3_000_000);
+    fs::write(root.path().join("big.bin"), &contents).unwrap();
+    let server = server(root.path());
+    let url = format!("ftp://127.0.0.1:{}/big.bin", server.local_addr().port());
+    let dir = local.path().to_str().unwrap();
+    let common = [
+        "--quiet",
+        "--ftp-user=alice",
+        "--ftp-passwd=secret",
+        "--dir",
+        dir,
+    ];
+    // Four connections at once, each with REST at its own offset.
+    let mut args = common.to_vec();
+    args.extend([
+        "--split=4",
+        "--max-connection-per-server=4",
+        "--min-split-size=1M",
+    ]);
+    args.extend(["--out=pieces.bin", &url]);
+    run("aria2c", &args, b"");
+    assert_eq!(fs::read(local.path().join("pieces.bin")).unwrap(), contents);
+    let mut args = common.to_vec();
+    args.extend(["--ftp-pasv=false", "--out=active.bin", &url]);
+    run("aria2c", &args, b"");
+    assert_eq!(fs::read(local.path().join("active.bin")).unwrap(), contents);
+}
+
+#[test]
+fn busybox_ftpget_and_ftpput_move_files() {
+    let root = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    fs::create_dir(root.path().join("pub")).unwrap();
+    fs::write(root.path().join("pub/notes.txt"), "some notes\n").unwrap();
+    let server = server(root.path());
+    let port = server.local_addr().port().to_string();
+    let got = local.path().join("got.txt");
+    let got = got.to_str().unwrap();
+    // Anonymous when no user is given.
+    let args = ["ftpget", "-P", &port, "127.0.0.1", got, "pub/notes.txt"];
+    run("busybox", &args, b"");
+    assert_eq!(fs::read_to_string(got).unwrap(), "some notes\n");
+    let up = local.path().join("up.bin");
+    fs::write(&up, binary(100_000)).unwrap();
+    let login = ["-u", "alice", "-p", "secret", "-P", &port, "127.0.0.1"];
+    let mut args = vec!["ftpput"];
+    args.extend(login);
+    args.extend(["pub/up.bin", up.to_str().unwrap()]);
+    run("busybox", &args, b"");
+    assert_eq!(
+        fs::read(root.path().join("pub/up.bin")).unwrap(),
+        binary(100_000)
+    );
+}
+
+#[test]
+fn rclone_copies_a_tree_up_and_back() {
+    let root = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let tree = local.path().join("tree");
+    fs::create_dir_all(tree.join("docs")).unwrap();
+    fs::write(tree.join("a.txt"), "first\n").unwrap();
+    fs::write(tree.join("docs/b.bin"), binary(200_000)).unwrap();
+    let server = server(root.path());
+    let password = run("rclone", &["obscure", "secret"], b"").stdout;
+    let password = String::from_utf8(password).unwrap();
+    let remote = format!(
+        ":ftp,host=127.0.0.1,port={},user=alice,pass={}:/tree",
+        server.local_addr().port(),
+        password.trim()
+    );
+    // No configuration file: everything is in the remote's name.
+    let quiet = ["--config", "/dev/null", "--quiet", "--retries", "1"];
+    let mut args = vec!["copy", tree.to_str().unwrap(), &remote];
+    args.extend(quiet);
+    run("rclone", &args, b"");
+    assert_eq!(
+        fs::read(root.path().join("tree/docs/b.bin")).unwrap(),
+        binary(200_000)
+    );
+    let mut args = vec!["lsf", "-R", &remote];
+    args.extend(quiet);
+    let listed = String::from_utf8(run("rclone", &args, b"").stdout).unwrap();
+    let mut listed: Vec<&str> = listed.lines().collect();
+    listed.sort();
+    assert_eq!(listed, ["a.txt", "docs/", "docs/b.bin"]);
+    let back = local.path().join("back");
+    let mut args = vec!["copy", &remote, back.to_str().unwrap()];
+    args.extend(quiet);
+    run("rclone", &args, b"");
+    let diff = run(
+        "diff",
+        &["-r", tree.to_str().unwrap(), back.to_str().unwrap()],
+        b"",
+    );
+    assert_eq!(String::from_utf8_lossy(&diff.stdout), "");
+}
+
+const URLLIB_SESSION: &str = r#"
+import sys, urllib.request, urllib.error
+base = "ftp://%s127.0.0.1:" + sys.argv[1]
+def get(url):
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read()
+with urllib.request.urlopen(base % "alice:secret@" + "/pub/notes.txt", timeout=10) as response:
+    print("length", response.headers["Content-length"])
+print("file", get(base % "alice:secret@" + "/pub/notes.txt"))
+print("anonymous", get(base % "" + "/pub/notes.txt"))
+print("again", get(base % "alice:secret@" + "/pub/notes.txt"))
+listing = get(base % "alice:secret@" + "/pub/").decode()
+print("listing", [line.split()[-1] for line in listing.splitlines()])
+try:
+    get(base % "alice:secret@" + "/pub/missing.txt")
+except urllib.error.URLError as error:
+    print("missing", error.reason)
+"#;
+
+#[test]
+fn python_urllib_reads_files_and_listings() {
+    let root = tempfile::tempdir().unwrap();
+    fs::create_dir(root.path().join("pub")).unwrap();
+    fs::write(root.path().join("pub/notes.txt"), "some notes\n").unwrap();
+    let server = server(root.path());
+    let port = server.local_addr().port().to_string();
+    let out = python(URLLIB_SESSION, &[&port]);
+    assert_eq!(
+        out,
+        "length 11\n\
+         file b'some notes\\n'\n\
+         anonymous b'some notes\\n'\n\
+         again b'some notes\\n'\n\
+         listing ['notes.txt']\n\
+         missing <urlopen error ftp error: error_perm('550 No such file or directory')>\n"
+    );
+}
+
+#[test]
+fn curl_walks_a_deep_path_with_every_cwd_method() {
+    let root = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    fs::create_dir_all(root.path().join("a/b/c")).unwrap();
+    fs::write(root.path().join("a/b/c/deep.txt"), "deep\n").unwrap();
+    let upload = local.path().join("up.txt");
+    fs::write(&upload, "up\n").unwrap();
+    let server = server(root.path());
+    let base = format!("ftp://127.0.0.1:{}", server.local_addr().port());
+    let user = ["--user", "alice:secret", "--silent", "--show-error"];
+    for method in ["multicwd", "singlecwd", "nocwd"] {
+        let mut args = user.to_vec();
+        let url = format!("{base}/a/b/c/deep.txt");
+        args.extend(["--ftp-method", method, &url]);
+        assert_eq!(run("curl", &args, b"").stdout, b"deep\n", "{method}");
+        let mut args = user.to_vec();
+        let url = format!("{base}/a/b/c/{method}.txt");
+        args.extend(["--ftp-method", method, "-T", upload.to_str().unwrap(), &url]);
+        run("curl", &args, b"");
+        let stored = root.path().join(format!("a/b/c/{method}.txt"));
+        assert_eq!(fs::read_to_string(stored).unwrap(), "up\n", "{method}");
+    }
+    // curl makes the missing directories one MKD at a time (its default
+    // method; with the others it asks for the whole path at once, which
+    // no server makes).
+    let mut args = user.to_vec();
+    let url = format!("{base}/new/er/up.txt");
+    args.extend(["--ftp-create-dirs", "-T", upload.to_str().unwrap(), &url]);
+    run("curl", &args, b"");
+    assert_eq!(
+        fs::read_to_string(root.path().join("new/er/up.txt")).unwrap(),
+        "up\n"
+    );
+}
+
+#[test]
+fn lftp_puts_and_gets_globs_in_active_mode_and_lists_with_cls() {
+    let root = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let here = local.path().join("here");
+    fs::create_dir(&here).unwrap();
+    for name in ["one.txt", "two.txt", "other.dat"] {
+        fs::write(here.join(name), name).unwrap();
+    }
+    let server = server(root.path());
+    let port = server.local_addr().port().to_string();
+    let back = local.path().join("back");
+    fs::create_dir(&back).unwrap();
+    let script = format!(
+        "set net:max-retries 1; set net:timeout 10; set cmd:fail-exit yes; \
+         set ftp:passive-mode off; \
+         open -u alice,secret -p {port} 127.0.0.1; \
+         lcd {}; mkdir up; cd up; mput *.txt; cls -1 --sort=name; \
+         lcd {}; mget t*.txt; ls -la; quit",
+        here.display(),
+        back.display()
+    );
+    let out = run("lftp", &["-c", &script], b"");
+    let out = String::from_utf8(out.stdout).unwrap();
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some("one.txt"));
+    assert_eq!(lines.next(), Some("two.txt"));
+    let long: Vec<&str> = lines.collect();
+    assert_eq!(long.len(), 2, "{out}");
+    assert!(long.iter().all(|line| line.starts_with("-rw")), "{out}");
+    let mut stored = names(&root.path().join("up"));
+    stored.sort();
+    assert_eq!(stored, ["one.txt", "two.txt"]);
+    assert_eq!(names(&back), ["two.txt"]);
+    assert_eq!(fs::read_to_string(back.join("two.txt")).unwrap(), "two.txt");
+}
+
+fn names(dir: &Path) -> Vec<String> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect()
 }
