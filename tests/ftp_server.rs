@@ -731,19 +731,23 @@ fn file_commands_on_the_wrong_kind_of_thing() {
     fs::write(root.path().join("file"), b"x").unwrap();
     let server = server(root.path());
     let mut client = Client::login(&server, "alice", "secret");
+    // Each refusal says what is wrong, in the words of the file system
+    // (as vsftpd and pyftpdlib do), not a "permission denied" for all.
     for (command, expected) in [
-        ("SIZE dir", "550"),
-        ("MDTM dir", "550"),
-        ("RMD dir", "550"),
-        ("MKD dir", "550"),
-        ("MKD file", "550"),
-        ("RNFR missing", "550"),
-        ("DELE dir", "550"),
-        ("CWD file", "550"),
-        ("RMD file", "550"),
+        ("SIZE dir", "550 Is a directory\n"),
+        ("MDTM dir", "550 Is a directory\n"),
+        ("RMD dir", "550 Directory not empty\n"),
+        ("MKD dir", "550 File exists\n"),
+        ("MKD file", "550 File exists\n"),
+        ("RNFR missing", "550 No such file or directory\n"),
+        ("DELE dir", "550 Is a directory\n"),
+        ("CWD file", "550 Not a directory\n"),
+        ("RMD file", "550 Not a directory\n"),
     ] {
-        assert_eq!(code(&client.send(command)), expected, "{command}");
+        assert_eq!(client.send(command), expected, "{command}");
     }
+    assert_eq!(code(&client.send("EPSV")), "229");
+    assert_eq!(client.send("RETR dir"), "550 Is a directory\n");
     assert!(root.path().join("dir/inside").exists());
     assert!(root.path().join("file").is_file());
     assert_eq!(client.send("PWD"), "257 \"/\" is the current directory\n");

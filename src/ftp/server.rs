@@ -85,8 +85,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// How long the server waits for a data connection: for the client to
 /// connect after PASV or EPSV, or for the client to accept after PORT.
-/// Thirty seconds, as vsftpd's `accept_timeout`: a client that means to
-/// connect does so at once, and one that never does gets 425 and frees
+/// Thirty seconds (vsftpd's `accept_timeout` waits 60): a client that
+/// means to connect does so at once, and one that never does gets 425 and frees
 /// the thread. [`FtpHandler::with_data_connect_timeout`] changes it.
 pub const DATA_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -366,7 +366,7 @@ impl Connection<'_> {
             TransferKind::Store if transfer.offset == 0 => {
                 new_path(root, path).and_then(|target| {
                     if target.is_dir() {
-                        return Err(Failure::NotFound);
+                        return Err(Failure::IsADirectory);
                     }
                     let dir = target.parent().unwrap_or(root);
                     let file = AtomicFile::create_in(dir).map_err(failure_of)?;
@@ -680,13 +680,13 @@ impl Connection<'_> {
                 let found = existing(root, path)?;
                 match fs::metadata(&found).map_err(failure_of)?.is_dir() {
                     true => Ok(Outcome::Done),
-                    false => Err(Failure::NotFound),
+                    false => Err(Failure::NotADirectory),
                 }
             }
             FileOp::Size | FileOp::ModificationTime => {
                 let metadata = fs::metadata(existing(root, path)?).map_err(failure_of)?;
                 if !metadata.is_file() {
-                    return Err(Failure::NotFound);
+                    return Err(not_a_file(&metadata));
                 }
                 Ok(match op {
                     FileOp::Size => Outcome::Size(metadata.len()),
@@ -724,7 +724,7 @@ impl Connection<'_> {
             FileOp::Delete => {
                 let found = existing(root, path)?;
                 if fs::symlink_metadata(&found).map_err(failure_of)?.is_dir() {
-                    return Err(Failure::NotFound);
+                    return Err(Failure::IsADirectory);
                 }
                 fs::remove_file(found).map_err(failure_of)?;
                 Ok(Outcome::Done)
@@ -845,14 +845,23 @@ fn finish_sending(data: &TcpStream) -> Result<(), Stop> {
 /// The failure the session answers for an error of the file system.
 fn failure_of(error: io::Error) -> Failure {
     match error.kind() {
-        io::ErrorKind::NotFound | io::ErrorKind::NotADirectory | io::ErrorKind::IsADirectory => {
-            Failure::NotFound
-        }
-        io::ErrorKind::PermissionDenied
-        | io::ErrorKind::DirectoryNotEmpty
-        | io::ErrorKind::AlreadyExists => Failure::PermissionDenied,
+        io::ErrorKind::NotFound => Failure::NotFound,
+        io::ErrorKind::NotADirectory => Failure::NotADirectory,
+        io::ErrorKind::IsADirectory => Failure::IsADirectory,
+        io::ErrorKind::DirectoryNotEmpty => Failure::NotEmpty,
+        io::ErrorKind::AlreadyExists => Failure::AlreadyExists,
+        io::ErrorKind::PermissionDenied => Failure::PermissionDenied,
         io::ErrorKind::InvalidFilename => Failure::NameNotAllowed,
         _ => Failure::LocalError,
+    }
+}
+
+/// The failure for something that is there but is no file: a directory
+/// says so; anything else (a device, a socket) is no file to serve.
+fn not_a_file(metadata: &fs::Metadata) -> Failure {
+    match metadata.is_dir() {
+        true => Failure::IsADirectory,
+        false => Failure::NotFound,
     }
 }
 
@@ -892,7 +901,7 @@ fn new_path(root: &Path, path: &VirtualPath) -> Result<PathBuf, Failure> {
         .ok_or(Failure::NameNotAllowed)?;
     let located = locate(root, parent).map_err(|_| Failure::NotFound)?;
     if !fs::metadata(&located.path).map_err(failure_of)?.is_dir() {
-        return Err(Failure::NotFound);
+        return Err(Failure::NotADirectory);
     }
     let target = located.path.join(name);
     if let Ok(metadata) = fs::symlink_metadata(&target) {
@@ -914,8 +923,9 @@ fn open_to_send(
     offset: u64,
 ) -> Result<(Prepared, Option<String>), Failure> {
     let found = existing(root, path)?;
-    if !fs::metadata(&found).map_err(failure_of)?.is_file() {
-        return Err(Failure::NotFound);
+    let metadata = fs::metadata(&found).map_err(failure_of)?;
+    if !metadata.is_file() {
+        return Err(not_a_file(&metadata));
     }
     let mut file = File::open(found).map_err(failure_of)?;
     file.seek(SeekFrom::Start(offset)).map_err(failure_of)?;

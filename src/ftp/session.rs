@@ -466,6 +466,14 @@ pub enum Failure {
     NotFound,
     /// The file system refused, or a link leads out of the root (550).
     PermissionDenied,
+    /// Something of that name is there already (550; MKD, RNTO).
+    AlreadyExists,
+    /// The directory holds something, and RMD removes only empty ones (550).
+    NotEmpty,
+    /// A directory where a file is needed (550; RETR, STOR, SIZE, DELE).
+    IsADirectory,
+    /// A file where a directory is needed (550; CWD, RMD).
+    NotADirectory,
     /// The name cannot be created (553).
     NameNotAllowed,
     /// The file is in use; try later (450).
@@ -482,7 +490,12 @@ impl Failure {
     /// The reply code of RFC 959 §4.2 for it.
     pub fn reply_code(self) -> u16 {
         match self {
-            Failure::NotFound | Failure::PermissionDenied => FILE_UNAVAILABLE,
+            Failure::NotFound
+            | Failure::PermissionDenied
+            | Failure::AlreadyExists
+            | Failure::NotEmpty
+            | Failure::IsADirectory
+            | Failure::NotADirectory => FILE_UNAVAILABLE,
             Failure::NameNotAllowed => FILE_NAME_NOT_ALLOWED,
             Failure::Busy => FILE_BUSY,
             Failure::DataConnection => CANT_OPEN_DATA_CONNECTION,
@@ -496,6 +509,10 @@ impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Failure::NotFound => "No such file or directory",
+            Failure::AlreadyExists => "File exists",
+            Failure::NotEmpty => "Directory not empty",
+            Failure::IsADirectory => "Is a directory",
+            Failure::NotADirectory => "Not a directory",
             Failure::PermissionDenied => "Permission denied",
             Failure::NameNotAllowed => "File name not allowed",
             Failure::Busy => "File busy, try again later",
