@@ -109,6 +109,7 @@ fn help_to_a_closed_stdout_exits_0_without_a_panic() {
         "07-rest-api",
         "08-ftp-client",
         "09-ftp-server",
+        "10-smtp",
     ];
     for name in examples {
         let (writer, reader) = UnixStream::pair().expect("a socket pair");
@@ -474,12 +475,17 @@ impl Drop for RunningServer {
     }
 }
 
-/// Starts `09-ftp-server serve ARGS --port 0` and reads the address from
-/// its first line, `listening on ADDR`, as scripts do.
+/// Starts `09-ftp-server serve ARGS --port 0`.
 fn serve_ftp(args: &[&str]) -> RunningServer {
+    serve_example("09-ftp-server", args)
+}
+
+/// Starts the example `name` as `serve ARGS --port 0` and reads the
+/// address from its first line, `listening on ADDR`, as scripts do.
+fn serve_example(name: &str, args: &[&str]) -> RunningServer {
     use std::io::BufRead;
     use std::process::Stdio;
-    let mut child = Command::new(example("09-ftp-server"))
+    let mut child = Command::new(example(name))
         .arg("serve")
         .args(args)
         .args(["--port", "0"])
@@ -585,4 +591,223 @@ fn the_ftp_server_refuses_a_root_that_is_not_a_directory_before_it_listens() {
             "{stderr}"
         );
     }
+}
+
+// ---- 10-smtp: serve, then send to it --------------------------------
+
+/// A running `10-smtp serve` for alice and bob at example.test, and the
+/// folder that holds their Maildirs.
+struct SmtpFixture {
+    server: RunningServer,
+    maildirs: tempfile::TempDir,
+}
+
+impl SmtpFixture {
+    fn start() -> SmtpFixture {
+        let maildirs = tempfile::tempdir().unwrap();
+        let root = maildirs.path().to_str().unwrap();
+        let server = serve_example(
+            "10-smtp",
+            &[
+                "--domain",
+                "example.test",
+                "--maildir-root",
+                root,
+                "--user",
+                "alice:secret",
+                "--user",
+                "bob:hunter2",
+            ],
+        );
+        SmtpFixture { server, maildirs }
+    }
+
+    /// Runs `10-smtp send --server ADDR --from me@home.test ARGS`, with
+    /// `body` on its standard input.
+    fn send(&self, args: &[&str], body: &[u8]) -> Output {
+        use std::io::Write;
+        use std::process::Stdio;
+        let mut child = Command::new(example("10-smtp"))
+            .args(["send", "--server", &self.server.addr])
+            .args(["--from", "me@home.test"])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the example starts");
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        stdin.write_all(body).expect("the body is written");
+        drop(stdin);
+        child.wait_with_output().expect("the example ends")
+    }
+
+    /// The messages in `user`'s `new/`, as text.
+    fn delivered(&self, user: &str) -> Vec<String> {
+        let new = self.maildirs.path().join(user).join("new");
+        let Ok(entries) = fs::read_dir(new) else {
+            return Vec::new();
+        };
+        let read = |entry: fs::DirEntry| fs::read_to_string(entry.path()).unwrap();
+        entries.map(|entry| read(entry.unwrap())).collect()
+    }
+}
+
+#[test]
+fn smtp_send_prints_each_recipient_and_exits_1_when_one_is_refused() {
+    let smtp = SmtpFixture::start();
+    let output = smtp.send(
+        &[
+            "--to",
+            "alice@example.test",
+            "--to",
+            "bob@example.test",
+            "--to",
+            "nobody@example.test",
+            "--subject",
+            "Lunch",
+        ],
+        b"Hello,\n.a line that starts with a dot\n",
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "alice@example.test: accepted (250 2.1.5 recipient <alice@example.test> OK)\n\
+         bob@example.test: accepted (250 2.1.5 recipient <bob@example.test> OK)\n\
+         nobody@example.test: refused (550 5.1.1 <nobody@example.test>: no such user here)\n"
+    );
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(output.stderr.is_empty(), "{output:?}");
+    // Both accepted recipients have the message, its dot line unstuffed.
+    for user in ["alice", "bob"] {
+        let messages = smtp.delivered(user);
+        assert_eq!(messages.len(), 1, "{user}: {messages:?}");
+        let message = &messages[0];
+        assert!(
+            message.starts_with("Return-Path: <me@home.test>\n"),
+            "{message}"
+        );
+        assert!(message.contains("\nSubject: Lunch\n"), "{message}");
+        assert!(
+            message.ends_with("\n\nHello,\n.a line that starts with a dot\n"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn smtp_send_exits_0_when_every_recipient_is_accepted() {
+    let smtp = SmtpFixture::start();
+    let output = smtp.send(&["--to", "alice@example.test"], b"Hi Alice.\n");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "alice@example.test: accepted (250 2.1.5 recipient <alice@example.test> OK)\n"
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(smtp.delivered("alice").len(), 1);
+    assert!(smtp.delivered("bob").is_empty());
+}
+
+#[test]
+fn smtp_send_to_nobody_it_may_deliver_to_exits_1_and_says_why() {
+    let smtp = SmtpFixture::start();
+    let output = smtp.send(&["--to", "victim@elsewhere.test"], b"Relay this.\n");
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(output.stdout.is_empty(), "{output:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "10-smtp: the server refused every recipient, so nothing was sent:\n  \
+         victim@elsewhere.test: refused (550 5.7.1 <victim@elsewhere.test>: relaying denied; \
+         this server takes mail for its own domains only)\n"
+    );
+    assert!(smtp.delivered("alice").is_empty());
+}
+
+#[test]
+fn the_smtp_examples_usage_errors_exit_2_with_the_usage() {
+    let root = tempfile::tempdir().unwrap();
+    let root_arg = root.path().to_str().unwrap();
+    let table: [(&[&str], &str); 10] = [
+        (
+            &["send", "--from", "me@home.test", "--to", "a@b.test"],
+            "send needs --server HOST:PORT",
+        ),
+        (
+            &["send", "--server", "127.0.0.1:1", "--to", "a@b.test"],
+            "send needs --from ADDRESS",
+        ),
+        (
+            &["send", "--server", "127.0.0.1:1", "--from", "me@home.test"],
+            "send needs at least one --to ADDRESS",
+        ),
+        (
+            &[
+                "send",
+                "--server",
+                "127.0.0.1:1",
+                "--from",
+                "me",
+                "--to",
+                "a@b.test",
+            ],
+            "\"me\" is not a mail address: the address has no @domain",
+        ),
+        (
+            &["serve", "--maildir-root", root_arg, "--user", "a:b"],
+            "serve needs --domain D: whose mail it takes",
+        ),
+        (
+            &["serve", "--domain", "example.test", "--user", "a:b"],
+            "serve needs --maildir-root DIR: where the Maildirs go",
+        ),
+        (
+            &[
+                "serve",
+                "--domain",
+                "example.test",
+                "--maildir-root",
+                root_arg,
+            ],
+            "serve needs --user NAME:PASS: whose mail to take",
+        ),
+        (
+            &[
+                "serve",
+                "--domain",
+                "example.test",
+                "--maildir-root",
+                root_arg,
+                "--user",
+                "../x:pw",
+            ],
+            "--user ../x: a user name is 1 to 64 letters",
+        ),
+        (
+            &[
+                "send",
+                "--server",
+                "127.0.0.1:1",
+                "--from",
+                "me@home.test",
+                "--to",
+                "a@b.test",
+                "--subject",
+                "hi\r\nBcc: everyone@example.test",
+            ],
+            "the Subject holds a line break, which would start a header field of its own",
+        ),
+        (&["frob"], "unknown command \"frob\""),
+    ];
+    for (args, message) in table {
+        let output = run("10-smtp", args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with(&format!("10-smtp: {message}")),
+            "{args:?}: {stderr}"
+        );
+        assert!(stderr.contains("\nusage: 10-smtp"), "{args:?}: {stderr}");
+        assert!(output.stdout.is_empty(), "{args:?}: no `listening on`");
+    }
+    // Nothing was made where the Maildirs would go.
+    assert_eq!(fs::read_dir(root.path()).unwrap().count(), 0);
 }

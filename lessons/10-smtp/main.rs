@@ -13,7 +13,7 @@ use netlessons::cli::{example_main, serve_until_killed, unknown_command, Args, U
 use netlessons::maildir::check_user_name;
 use netlessons::smtp::address::Mailbox;
 use netlessons::smtp::client::{new_message_id, Options, SmtpClient};
-use netlessons::smtp::message::{compose, Draft};
+use netlessons::smtp::message::{compose, Draft, MessageError};
 use netlessons::smtp::server::SmtpHandler;
 use netlessons::transcript::Transcript;
 use std::error::Error;
@@ -126,7 +126,15 @@ fn send(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
         date: SystemTime::now(),
         message_id: &message_id,
     };
-    let message = compose(&draft, &body)?;
+    let message = compose(&draft, &body).map_err(|error| -> Box<dyn Error> {
+        match error {
+            // A fault of the command line, not of the text on stdin.
+            MessageError::LineBreakInField(_) | MessageError::SubjectWithHeaders => {
+                UsageError(error.to_string()).into()
+            }
+            _ => error.into(),
+        }
+    })?;
     let options = Options {
         transcript: match args.flag("trace") {
             true => Transcript::stderr(),

@@ -320,6 +320,7 @@ fn write_to_every(copies: &mut Option<Vec<Copy>>, bytes: &[u8]) {
     }
 }
 
+// ANCHOR: commit_all
 /// Commits every copy; if one fails, takes back those already in `new/`.
 fn commit_all(copies: Vec<Copy>, id: String) -> Outcome {
     let mut committed: Vec<(Maildir, String)> = Vec::new();
@@ -343,6 +344,7 @@ fn commit_all(copies: Vec<Copy>, id: String) -> Outcome {
     }
     Outcome::Stored { id }
 }
+// ANCHOR_END: commit_all
 
 /// The outcome of a message read that failed with `error`: too large (read
 /// to its end), or the connection's own failure.

@@ -65,6 +65,7 @@ pub struct Trace<'a> {
     pub date: &'a str,
 }
 
+// ANCHOR: to_header
 impl Trace<'_> {
     /// The two fields, folded, with LF line ends.
     pub fn to_header(&self) -> String {
@@ -84,6 +85,7 @@ impl Trace<'_> {
         )
     }
 }
+// ANCHOR_END: to_header
 
 #[cfg(test)]
 mod tests {
