@@ -811,3 +811,26 @@ fn a_large_message_with_dot_lines_is_stored_exactly_through_every_weather() {
         assert!(body == expected, "{name}: the stored body differs");
     }
 }
+
+#[test]
+fn what_a_killed_delivery_left_in_tmp_is_cleaned_when_the_server_starts() {
+    // `kill -9` runs no drop: a delivery cut short leaves its file in
+    // tmp/. The Maildir specification lets a file there go once it is 36
+    // hours old; the server does it when it starts.
+    let root = tempfile::tempdir().unwrap();
+    let alice = netlessons::maildir::Maildir::create(root.path().join("alice")).unwrap();
+    let stale = alice.path().join("tmp/1700000000.M1P1Q1.host");
+    let fresh = alice.path().join("tmp/1700000001.M1P1Q2.host");
+    fs::write(&stale, "half a message").unwrap();
+    fs::write(&fresh, "a delivery going on now").unwrap();
+    let two_days_ago = std::time::SystemTime::now() - Duration::from_secs(48 * 3600);
+    fs::File::options()
+        .write(true)
+        .open(&stale)
+        .unwrap()
+        .set_modified(two_days_ago)
+        .unwrap();
+    let _server = serve(handler(root.path()));
+    assert!(!stale.exists(), "the stale file is removed");
+    assert!(fresh.exists(), "a file written just now is left alone");
+}

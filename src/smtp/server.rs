@@ -55,8 +55,7 @@ use super::session::{Action, Config, Envelope, Outcome, SmtpSession, IDLE_TIMEOU
 use super::trace::Trace;
 use crate::deadline::TimedStream;
 use crate::http::server::linger;
-use crate::maildir::{check_user_name, UnixLines};
-use crate::maildir::{Delivery, DeliveryError, Maildir};
+use crate::maildir::{check_user_name, Delivery, DeliveryError, Maildir, UnixLines};
 use crate::serve::Handler;
 use crate::transcript::{Side, Tee, Transcript};
 use crate::wire::dot::{DotReader, MessageError};
@@ -126,6 +125,14 @@ impl SmtpHandler {
                 io::ErrorKind::InvalidInput,
                 format!("{bad:?} cannot name a mailbox directory"),
             ));
+        }
+        // What deliveries killed with `kill -9` left in tmp/ (no drop ran
+        // to remove it) goes now, once old enough (Maildir::clean_tmp). A
+        // Maildir that cannot be cleaned still takes mail.
+        for user in &config.users {
+            if let Ok(maildir) = Maildir::open(maildir_root.as_ref().join(user)) {
+                let _ = maildir.clean_tmp(SystemTime::now());
+            }
         }
         Ok(SmtpHandler {
             config: Arc::new(config),
