@@ -811,3 +811,39 @@ fn pop3_a_bad_command_line_exits_2_with_the_usage() {
         assert!(stderr.contains("\nusage: 11-pop3"), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn pop3_fetch_stores_in_a_maildir_any_message_it_accepts() {
+    // A message over the Maildir's default limit (32 MiB) but under the
+    // client's (64 MiB): once fetched, it must be stored, or no fetch
+    // would ever get past it and the mailbox would stay stuck.
+    let pop3 = Pop3Fixture::start();
+    let limit = netlessons::maildir::MAX_MESSAGE_LEN as usize;
+    let mut big = b"Subject: big\n\n".to_vec();
+    big.resize(limit + 1024, b'x');
+    big.push(b'\n');
+    fs::write(
+        pop3.root.path().join("alice/new/1764585600.M1P1Q1.big"),
+        &big,
+    )
+    .unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let dir = local.path().join("inbox");
+    let output = run(
+        "11-pop3",
+        &[
+            "fetch",
+            &pop3.url("secret"),
+            "--to-maildir",
+            dir.to_str().unwrap(),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let stored = netlessons::maildir::Maildir::open(&dir)
+        .unwrap()
+        .list()
+        .unwrap();
+    assert_eq!(stored.len(), 2, "{stderr}");
+    assert_eq!(pop3.left_on_the_server(), 0);
+}
