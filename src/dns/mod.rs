@@ -12,17 +12,20 @@
 //! | [`record`] | pure | resource records: A, AAAA, CNAME, NS, MX, TXT, SOA, others kept raw (RFC 1035 §3.3, §3.4; RFC 3596) |
 //! | [`message`] | pure | the message: header, question, sections, EDNS (RFC 1035 §4; RFC 6891 §6), cut to fit a UDP answer |
 //! | [`zone`] | pure | the master file format (RFC 1035 §5) and the checks a zone must pass |
+//! | [`answer`](mod@answer) | pure | the authoritative answer to a query from a zone (RFC 1034 §4.3.2, RFC 2308) |
 //!
 //! Still to come on this foundation: a resolver that asks over UDP and
 //! falls back to TCP when the answer is truncated (stub and iterative), and
 //! an authoritative server that answers from a zone over UDP and TCP.
 
+pub mod answer;
 pub mod message;
 pub mod name;
 pub mod record;
 pub mod types;
 pub mod zone;
 
+pub use answer::{answer, respond, Ignored, Response, Transport};
 pub use message::{Edns, EdnsOption, EmitError, Header, Message, MessageError, Question};
 pub use name::{Compressor, Name, NameError};
 pub use record::{Record, RecordData, Soa};
