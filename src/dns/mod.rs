@@ -13,6 +13,7 @@
 //! | [`message`] | pure | the message: header, question, sections, EDNS (RFC 1035 §4; RFC 6891 §6), cut to fit a UDP answer |
 //! | [`zone`] | pure | the master file format (RFC 1035 §5) and the checks a zone must pass |
 //! | [`answer`](mod@answer) | pure | the authoritative answer to a query from a zone (RFC 1034 §4.3.2, RFC 2308) |
+//! | [`server`] | I/O | the authoritative server: UDP on several threads, TCP with length prefixes (RFC 1035 §4.2, RFC 7766) |
 //!
 //! Still to come on this foundation: a resolver that asks over UDP and
 //! falls back to TCP when the answer is truncated (stub and iterative), and
@@ -22,6 +23,7 @@ pub mod answer;
 pub mod message;
 pub mod name;
 pub mod record;
+pub mod server;
 pub mod types;
 pub mod zone;
 
@@ -29,5 +31,6 @@ pub use answer::{answer, respond, Ignored, Response, Transport};
 pub use message::{Edns, EdnsOption, EmitError, Header, Message, MessageError, Question};
 pub use name::{Compressor, Name, NameError};
 pub use record::{Record, RecordData, Soa};
+pub use server::{DnsConfig, DnsServer, DnsServerHandle};
 pub use types::{Class, Opcode, Rcode, RecordType};
 pub use zone::{Zone, ZoneError};
