@@ -66,7 +66,9 @@
 //! which sets TC when an answer or authority record had to go; the client
 //! then asks again over TCP, where the answer goes whole.
 
-use super::message::{Edns, Header, Message, Question, MAX_EDNS_UDP_LEN};
+use super::message::{
+    Edns, Header, Message, Question, MAX_EDNS_UDP_LEN, MAX_MESSAGE_LEN, MAX_UDP_LEN,
+};
 use super::name::Name;
 use super::record::{Record, RecordData};
 use super::types::{Class, Opcode, Rcode, RecordType};
@@ -110,6 +112,9 @@ pub enum Ignored {
     /// QR is set: it is a response, and answering responses lets forged
     /// ones make two servers answer each other forever.
     NotAQuery,
+    /// Not even a SERVFAIL could be written. A checked zone never gets
+    /// here: a header, one question and an OPT record fit in 512 bytes.
+    CannotWrite,
 }
 
 impl fmt::Display for Ignored {
@@ -117,6 +122,7 @@ impl fmt::Display for Ignored {
         f.write_str(match self {
             Ignored::NoHeader => "shorter than a DNS header",
             Ignored::NotAQuery => "a response (QR set), not a query",
+            Ignored::CannotWrite => "no answer could be written",
         })
     }
 }
@@ -136,7 +142,7 @@ pub fn respond(zone: &Zone, request: &[u8], transport: Transport) -> Response {
         Ok(query) => (answer(zone, &query), udp_limit(&query, transport)),
         // The header read, the rest did not: FORMERR, with the ID (RFC
         // 1035 §4.1.1). No OPT: the query's own may be what is broken.
-        Err(_) => (error_reply(&header, &[], Rcode::FORMERR, None), 512),
+        Err(_) => (error_reply(&header, &[], Rcode::FORMERR, None), MAX_UDP_LEN),
     };
     let bytes = reply.emit_within(limit).or_else(|_| {
         // Only a zone whose records at one name pass 65535 bytes gets
@@ -146,8 +152,7 @@ pub fn respond(zone: &Zone, request: &[u8], transport: Transport) -> Response {
     });
     match bytes {
         Ok(bytes) => Response::Send(bytes),
-        // A header and one question always fit in 512 bytes.
-        Err(_) => Response::Ignore(Ignored::NoHeader),
+        Err(_) => Response::Ignore(Ignored::CannotWrite),
     }
 }
 // ANCHOR_END: respond
@@ -156,7 +161,7 @@ pub fn respond(zone: &Zone, request: &[u8], transport: Transport) -> Response {
 fn udp_limit(query: &Message, transport: Transport) -> usize {
     match transport {
         Transport::Udp => query.udp_answer_limit(),
-        Transport::Tcp => super::message::MAX_MESSAGE_LEN,
+        Transport::Tcp => MAX_MESSAGE_LEN,
     }
 }
 

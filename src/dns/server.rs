@@ -46,7 +46,7 @@
 //! connection too. A frame too short for a DNS header, a length of zero
 //! among them, has no ID to answer with: the connection is closed.
 
-use super::answer::{respond, Response, Transport};
+use super::answer::{respond, Ignored, Response, Transport};
 use super::zone::Zone;
 use crate::deadline::TimedStream;
 use crate::serve::{self, Handler, Server, ServerHandle};
@@ -359,10 +359,10 @@ impl TcpHandler {
                     out.extend_from_slice(&answer);
                     (&*stream).write_all(&out)?;
                 }
-                Response::Ignore(super::answer::Ignored::NotAQuery) => {}
+                Response::Ignore(Ignored::NotAQuery | Ignored::CannotWrite) => {}
                 // No header, no ID: nothing can be answered, and a client
                 // that sends this is not speaking DNS.
-                Response::Ignore(super::answer::Ignored::NoHeader) => return Ok(()),
+                Response::Ignore(Ignored::NoHeader) => return Ok(()),
             }
         }
     }
