@@ -15,6 +15,9 @@ use std::net::{SocketAddr, UdpSocket};
 use std::thread;
 use std::time::{Duration, Instant};
 
+mod support;
+use support::chaos::{ChaosProxy, Weather};
+
 const SAFETY_TIMEOUT: Duration = Duration::from_secs(5);
 
 fn name(text: &str) -> Name {
@@ -97,6 +100,25 @@ fn a_truncated_answer_is_asked_again_over_tcp() {
     assert!(done.over_tcp && done.truncated.is_none());
     assert_eq!(done.udp_tries, 0);
     assert_eq!(done.reply.answers.len(), 6);
+}
+
+#[test]
+fn a_tcp_query_whatever_the_network_does() {
+    let server = server_for(example_zone(), "127.0.0.1:0");
+    let tcp = QueryOptions {
+        tcp: true,
+        ..options()
+    };
+    for (weather_name, weather) in Weather::all() {
+        let proxy = ChaosProxy::start(server.local_addr(), weather).unwrap();
+        let reply = query(
+            proxy.addr(),
+            &name("big.example.test"),
+            RecordType::TXT,
+            &tcp,
+        );
+        assert_eq!(reply.unwrap().answers.len(), 6, "{weather_name}");
+    }
 }
 
 /// A fake server: receives one query, and sends back what `replies` makes
@@ -323,4 +345,47 @@ fn the_walk_ends_at_a_name_that_does_not_exist() {
     let found = resolve(&name("www.nowhere"), RecordType::A, tree.root, &options()).unwrap();
     assert_eq!(found.rcode, Rcode::NXDOMAIN);
     assert_eq!(found.steps.len(), 1);
+}
+
+#[test]
+fn glue_from_outside_the_servers_zone_is_not_believed() {
+    // The servers of test. say that example.test. is served by ns.evil.,
+    // at 6.6.6.6: a name outside test., which they have no say over.
+    let root_zone = Zone::parse("root.zone", ROOT_ZONE, None).unwrap();
+    let (root, fake) = (0..16)
+        .find_map(|_| {
+            let root = DnsServer::bind("127.0.0.2:0", root_zone.clone()).unwrap();
+            let port = root.local_addr().unwrap().port();
+            let fake = UdpSocket::bind(("127.0.0.3", port)).ok()?;
+            Some((root.spawn().unwrap(), fake))
+        })
+        .expect("a port free on 127.0.0.2 and .3");
+    fake.set_read_timeout(Some(SAFETY_TIMEOUT)).unwrap();
+    let liar = thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        let (len, client) = fake.recv_from(&mut buf).unwrap();
+        let mut reply = Message::parse(&buf[..len]).unwrap();
+        reply.header.response = true;
+        let record = |owner: &str, data| netlessons::dns::Record {
+            name: name(owner),
+            class: netlessons::dns::Class::IN,
+            ttl: 60,
+            data,
+        };
+        use netlessons::dns::RecordData::{Ns, A};
+        reply.authority = vec![record("example.test.", Ns(name("ns.evil.")))];
+        reply.additional = vec![record("ns.evil.", A([6, 6, 6, 6].into()))];
+        fake.send_to(&reply.emit().unwrap(), client).unwrap();
+    });
+    let result = resolve(
+        &name("www.example.test"),
+        RecordType::A,
+        root.local_addr(),
+        &options(),
+    );
+    liar.join().unwrap();
+    match result {
+        Err(ResolveError::NoGlue { zone }) => assert_eq!(zone, name("example.test.")),
+        other => panic!("{other:?}"),
+    }
 }

@@ -11,6 +11,8 @@ use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, UdpSocket};
 use std::thread;
 use std::time::{Duration, Instant};
+mod support;
+use support::chaos::{ChaosProxy, Weather};
 
 /// Long enough for any answer on loopback, even on a busy machine; only a
 /// failing test waits this long.
@@ -428,4 +430,29 @@ fn an_explicit_port_is_used_for_both() {
         &query(8, "www.example.test.", RecordType::A).emit().unwrap(),
     );
     assert_eq!(read_frame(&mut stream).header.id, 8);
+}
+
+#[test]
+fn tcp_queries_whatever_the_network_does() {
+    // Cut into single bytes, merged, delayed: the frames are read by
+    // their length, never by how the reads fall.
+    let server = server();
+    for (weather_name, weather) in Weather::all() {
+        let proxy = ChaosProxy::start(server.local_addr(), weather).unwrap();
+        let mut stream = tcp_client(proxy.addr());
+        let mut both = Vec::new();
+        for id in [1u16, 2] {
+            let bytes = query(id, "big.example.test.", RecordType::TXT)
+                .emit()
+                .unwrap();
+            both.extend_from_slice(&(bytes.len() as u16).to_be_bytes());
+            both.extend_from_slice(&bytes);
+        }
+        stream.write_all(&both).unwrap();
+        for id in [1u16, 2] {
+            let reply = read_frame(&mut stream);
+            assert_eq!(reply.header.id, id, "{weather_name}");
+            assert_eq!(reply.answers.len(), 6, "{weather_name}");
+        }
+    }
 }

@@ -60,7 +60,10 @@
 //! and above the name), so a walk cannot go round in circles; an alias
 //! (CNAME) to a name the server does not hold starts the walk again from
 //! the root for the target. Both are bounded ([`MAX_STEPS`],
-//! [`MAX_ALIASES`]). This resolver follows only referrals that carry glue
+//! [`MAX_ALIASES`]). The addresses a referral gives (its glue) are
+//! believed only for server names inside the zone of the server that gave
+//! them: otherwise any zone's server could say where any other name
+//! lives, and the walk would go wherever a liar points. This resolver follows only referrals that carry glue
 //! (the servers' addresses): one whose servers are named outside their
 //! zone would need a walk of its own for each server's address, which it
 //! does not do ([`ResolveError::NoGlue`]).
@@ -173,7 +176,8 @@ pub enum ResolveError {
         /// The zone it referred to.
         zone: Name,
     },
-    /// A referral with no address for any of its servers.
+    /// A referral with no address for any of its servers, or none that
+    /// the server asked may vouch for (outside its zone).
     NoGlue {
         /// The zone it referred to.
         zone: Name,
@@ -326,31 +330,43 @@ pub fn exchange(
 ) -> Result<Exchange, ResolveError> {
     let query = make_query(random_id(), name, qtype, options);
     let query_bytes = query.emit().map_err(ResolveError::Query)?;
-    let mut exchange = Exchange {
-        server,
-        query_bytes,
-        reply_bytes: Vec::new(),
-        reply: query.clone(),
-        udp_tries: 0,
-        ignored: 0,
-        truncated: None,
-        over_tcp: false,
-    };
+    let mut counts = UdpCounts::default();
+    let mut truncated = None;
     if !options.tcp {
-        let (reply, bytes) = ask_udp(&query, &mut exchange, options)?;
+        let (reply, reply_bytes) = ask_udp(&query, &query_bytes, server, options, &mut counts)?;
         if !reply.header.truncated {
-            exchange.reply = reply;
-            exchange.reply_bytes = bytes;
-            return Ok(exchange);
+            return Ok(Exchange {
+                server,
+                query_bytes,
+                reply_bytes,
+                reply,
+                udp_tries: counts.tries,
+                ignored: counts.ignored,
+                truncated,
+                over_tcp: false,
+            });
         }
         // RFC 1035 §4.2.1: the answer did not fit; ask again over TCP.
-        exchange.truncated = Some(bytes);
+        truncated = Some(reply_bytes);
     }
-    let (reply, bytes) = ask_tcp(&query, &exchange.query_bytes, server, options.timeout)?;
-    exchange.reply = reply;
-    exchange.reply_bytes = bytes;
-    exchange.over_tcp = true;
-    Ok(exchange)
+    let (reply, reply_bytes) = ask_tcp(&query, &query_bytes, server, options.timeout)?;
+    Ok(Exchange {
+        server,
+        query_bytes,
+        reply_bytes,
+        reply,
+        udp_tries: counts.tries,
+        ignored: counts.ignored,
+        truncated,
+        over_tcp: true,
+    })
+}
+
+/// What happened over UDP, for [`Exchange`].
+#[derive(Debug, Default)]
+struct UdpCounts {
+    tries: u32,
+    ignored: u32,
 }
 // ANCHOR_END: exchange
 
@@ -358,10 +374,11 @@ pub fn exchange(
 /// up to `1 + retries` times, and waits for the matching answer.
 fn ask_udp(
     query: &Message,
-    exchange: &mut Exchange,
+    query_bytes: &[u8],
+    server: SocketAddr,
     options: &QueryOptions,
+    counts: &mut UdpCounts,
 ) -> Result<(Message, Vec<u8>), ResolveError> {
-    let server = exchange.server;
     let local: SocketAddr = match server {
         SocketAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
         SocketAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
@@ -371,8 +388,8 @@ fn ask_udp(
     let socket = UdpSocket::bind(local)?;
     let mut buf = vec![0u8; RECV_BUFFER_LEN];
     for _ in 0..=options.retries {
-        socket.send_to(&exchange.query_bytes, server)?;
-        exchange.udp_tries += 1;
+        socket.send_to(query_bytes, server)?;
+        counts.tries += 1;
         // The same ID each time: a late answer to an earlier try counts.
         let deadline = Instant::now() + options.timeout;
         loop {
@@ -390,12 +407,12 @@ fn ask_udp(
             match check_reply(query, server, from, &buf[..len]) {
                 Ok(reply) => return Ok((reply, buf[..len].to_vec())),
                 // Not ours, or forged: wait on, within this try's time.
-                Err(_) => exchange.ignored += 1,
+                Err(_) => counts.ignored += 1,
             }
         }
     }
     Err(ResolveError::Timeout {
-        tries: exchange.udp_tries,
+        tries: counts.tries,
     })
 }
 
@@ -440,8 +457,9 @@ pub struct Referral {
     pub zone: Name,
     /// Its name servers, from the NS records in authority.
     pub servers: Vec<Name>,
-    /// Their addresses, from the glue in additional.
-    pub addresses: Vec<IpAddr>,
+    /// Their addresses, from the glue in additional: each server's name
+    /// and one of its addresses, A before AAAA.
+    pub glue: Vec<(Name, IpAddr)>,
 }
 
 /// What one server's answer says, for the walk.
@@ -478,9 +496,10 @@ impl fmt::Display for Said {
                 write!(f, "ask the servers of {}:", referral.zone)?;
                 for server in &referral.servers {
                     write!(f, " {server}")?;
-                }
-                for address in &referral.addresses {
-                    write!(f, " {address}")?;
+                    let addresses = referral.glue.iter().filter(|(host, _)| host == server);
+                    for (_, address) in addresses {
+                        write!(f, " {address}")?;
+                    }
                 }
                 Ok(())
             }
@@ -572,7 +591,7 @@ fn referral(question: &Question, reply: &Message) -> Option<Referral> {
             _ => None,
         })
         .collect();
-    let mut addresses = Vec::new();
+    let mut glue = Vec::new();
     for rtype in [RecordType::A, RecordType::AAAA] {
         for record in &reply.additional {
             if record.rtype() != rtype || !servers.contains(&record.name) {
@@ -583,15 +602,16 @@ fn referral(question: &Question, reply: &Message) -> Option<Referral> {
                 RecordData::Aaaa(ip) => IpAddr::V6(ip),
                 _ => continue,
             };
-            if !addresses.contains(&address) {
-                addresses.push(address);
+            let entry = (record.name.clone(), address);
+            if !glue.contains(&entry) {
+                glue.push(entry);
             }
         }
     }
     Some(Referral {
         zone,
         servers,
-        addresses,
+        glue,
     })
 }
 
@@ -611,7 +631,8 @@ pub struct Step {
 }
 
 impl fmt::Display for Step {
-    /// `asked 127.0.0.2:5353 (.) for www.example.test. A: ask the servers of test.: ...`
+    /// `asked 127.0.0.2:5353 (.) for www.example.test. A: ask the servers
+    /// of test.: ns.test. 127.0.0.3`
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
@@ -691,17 +712,22 @@ pub fn resolve(
                         zone: referral.zone,
                     });
                 }
-                if referral.addresses.is_empty() {
+                // Glue is believed only for names in the zone of the
+                // server that gave it (its "bailiwick", RFC 2181 §5.4.1):
+                // the servers of test. may say where ns.example.test. is,
+                // not where ns.bank.other is.
+                let port = root.port();
+                servers = referral
+                    .glue
+                    .iter()
+                    .filter(|(host, _)| host.is_in(&zone))
+                    .map(|&(_, ip)| SocketAddr::new(ip, port))
+                    .collect();
+                if servers.is_empty() {
                     return Err(ResolveError::NoGlue {
                         zone: referral.zone,
                     });
                 }
-                let port = root.port();
-                servers = referral
-                    .addresses
-                    .iter()
-                    .map(|&ip| SocketAddr::new(ip, port))
-                    .collect();
                 zone = referral.zone;
             }
             Said::Failed(rcode) => return Err(ResolveError::Failed { server, rcode }),
@@ -904,7 +930,10 @@ mod tests {
                 Said::Referral(Referral {
                     zone: name("example.test."),
                     servers: vec![name("ns1.example.test."), name("ns.elsewhere.")],
-                    addresses: vec![IpAddr::V4(Ipv4Addr::new(127, 0, 0, 4))],
+                    glue: vec![(
+                        name("ns1.example.test."),
+                        IpAddr::V4(Ipv4Addr::new(127, 0, 0, 4)),
+                    )],
                 }),
             ),
             (
