@@ -747,6 +747,22 @@ mod tests {
     }
 
     #[test]
+    fn a_query_cut_at_every_length_gets_nothing_or_formerr() {
+        let mut asked = query("www.example.test.", RecordType::A);
+        asked.edns = Some(Edns::new(1232));
+        let whole = bytes_of(&asked);
+        for end in 0..whole.len() {
+            let got = respond(&zone(), &whole[..end], Transport::Udp);
+            let expected = match end {
+                0..=11 => Response::Ignore(Ignored::NoHeader),
+                // The ID, QR and RD, FORMERR: 12 34 81 01, no counts.
+                _ => Response::Send(b"\x12\x34\x81\x01\0\0\0\0\0\0\0\0".to_vec()),
+            };
+            assert_eq!(got, expected, "cut at {end}");
+        }
+    }
+
+    #[test]
     fn an_answer_is_written_as_dig_expects() {
         // www.example.test A, as bytes: ID, flags 85 00 (QR AA RD), one
         // question, one answer pointing back to it (c0 0c).

@@ -71,7 +71,7 @@
 use super::message::{Edns, EmitError, Message, MessageError, Question, MAX_EDNS_UDP_LEN};
 use super::name::Name;
 use super::record::{Record, RecordData};
-use super::types::{Rcode, RecordType};
+use super::types::{Class, Rcode, RecordType};
 use crate::deadline::TimedStream;
 use crate::udp::RECV_BUFFER_LEN;
 use std::collections::hash_map::RandomState;
@@ -677,7 +677,12 @@ pub fn resolve(
     let mut servers = vec![root];
     while steps.len() < MAX_STEPS {
         let (server, reply) = ask_any(&servers, &qname, qtype, &options)?;
-        let question = reply.questions[0].clone();
+        // The reply's question is this one: `check_reply` saw to it.
+        let question = Question {
+            name: qname.clone(),
+            qtype,
+            qclass: Class::IN,
+        };
         let said = classify(&question, &reply);
         steps.push(Step {
             server,
@@ -775,7 +780,6 @@ fn ask_any(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dns::types::Class;
 
     fn name(text: &str) -> Name {
         Name::from_text(text).unwrap()

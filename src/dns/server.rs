@@ -25,6 +25,14 @@
 //! threads matter when an answer takes a while to make (a long CNAME
 //! chain, a big zone) or a send blocks: the others go on reading.
 //!
+//! Bind a server to the address its clients ask, not to the wildcard
+//! `0.0.0.0`, when the machine has several: an answer from a socket bound
+//! to the wildcard leaves from whichever address the route to the client
+//! picks, and a resolver that asked 127.0.0.2 ignores an answer from
+//! 127.0.0.1, as it must (see [`super::resolver`]); dig says "reply from
+//! unexpected source". BIND binds each of the machine's addresses for
+//! this reason.
+//!
 //! # TCP: length-prefixed messages (RFC 1035 §4.2.2)
 //!
 //! A client asks over TCP when a UDP answer came back truncated (TC), or
