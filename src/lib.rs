@@ -8,7 +8,7 @@
 //! | 01 addresses | [`addresses`], [`url`] | socket addresses, name resolution, a URL parser (RFC 3986) |
 //! | 02 tcp | [`tcp`] | an echo server and client, two framings, half-close |
 //! | 03 udp | [`udp`] | a UDP echo server that can drop datagrams, a pinger |
-//! | 04 dns | [`dns`] | DNS (RFC 1035): names with compression, messages, records, EDNS, zone files |
+//! | 04 dns | [`dns`] | DNS (RFC 1035): names with compression, messages, records, EDNS, zone files; an authoritative server, a stub and an iterative resolver |
 //! | 05–06 http | [`http`] | HTTP/1.1 (RFC 9112): messages, a client with keep-alive and redirects, a static file server |
 //! | 07 rest-api | [`json`], [`rest`] | JSON by hand (RFC 8259); a notes API with methods, status codes and a durable file |
 //! | 08–09 ftp | [`ftp`] | FTP (RFC 959): commands, data connection addresses, replies and file times, for a client and a server |

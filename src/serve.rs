@@ -574,9 +574,10 @@ fn pause_after(error: &io::Error) {
     }
 }
 
-/// Where to connect to wake an idle worker: a wildcard address such as
-/// 0.0.0.0 is not something one can connect to, so use loopback instead.
-fn wake_address(addr: SocketAddr) -> SocketAddr {
+/// Where to connect (or send a datagram) to wake a server's blocked
+/// thread: a wildcard address such as 0.0.0.0 is not something one can
+/// connect or send to, so loopback instead.
+pub fn wake_address(addr: SocketAddr) -> SocketAddr {
     let mut target = addr;
     if addr.ip().is_unspecified() {
         target.set_ip(match addr {

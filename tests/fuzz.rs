@@ -32,8 +32,8 @@
 
 use netlessons::dns::message::MAX_MESSAGE_LEN;
 use netlessons::dns::{
-    Class, Edns, EdnsOption, EmitError, Message, Name, Opcode, Rcode, Record, RecordData,
-    RecordType, Soa, Zone,
+    respond, Class, Edns, EdnsOption, EmitError, Message, Name, Opcode, Rcode, Record, RecordData,
+    RecordType, Response, Soa, Transport, Zone,
 };
 mod support;
 
@@ -2963,6 +2963,73 @@ fn zones_written_are_read_back() {
         }
         let got: Vec<&Record> = zone.records().iter().collect();
         assert_eq!(got, expected, "{text}");
+    });
+}
+
+/// The chapter's zone, with a delegation, an alias loop and a long TXT,
+/// so that referrals, chains and truncation are all reached.
+fn dns_answer_zone() -> Zone {
+    let mut text = String::from_utf8_lossy(ZONE_FILES[0]).into_owned();
+    text.push_str("sub NS ns.sub\nns.sub A 192.0.2.99\nloop1 CNAME loop2\nloop2 CNAME loop1\n");
+    for i in 0..6 {
+        text.push_str(&format!("big TXT \"{i}{}\"\n", "x".repeat(250)));
+    }
+    Zone::parse("fuzz.zone", &text, None).unwrap()
+}
+
+#[test]
+fn fuzz_dns_answers() {
+    let zone = dns_answer_zone();
+    // Queries for each kind of answer, with and without EDNS.
+    let asked = [
+        ("www.example.test.", RecordType::A),
+        ("web.example.test.", RecordType::AAAA),
+        ("example.test.", RecordType::MX),
+        ("example.test.", RecordType::ANY),
+        ("nope.example.test.", RecordType::A),
+        ("a.sub.example.test.", RecordType::A),
+        ("loop1.example.test.", RecordType::A),
+        ("big.example.test.", RecordType::TXT),
+        ("www.other.test.", RecordType::A),
+    ];
+    let mut written = Vec::new();
+    for (i, (name, qtype)) in asked.into_iter().enumerate() {
+        let mut query = Message::query(i as u16, Name::from_text(name).unwrap(), qtype);
+        written.push(query.emit().unwrap());
+        query.edns = Some(Edns::new(4096));
+        written.push(query.emit().unwrap());
+    }
+    let corpus: Vec<&[u8]> = written.iter().map(Vec::as_slice).collect();
+    let inputs = Inputs {
+        corpus: &corpus,
+        tokens: &[
+            b"\xc0\x0c",
+            b"\x00\x29",
+            b"\x00\xff",
+            b"\x00\xfc",
+            b"\x80",
+            b"\x28",
+            b"\x00",
+        ],
+        alphabet: b"\x00\x01\x03\x0c\x29\x3f\xc0\xffaw.",
+    };
+    fuzz_bytes("dns answers", 0xD45_0006, &inputs, |input, _| {
+        for transport in [Transport::Udp, Transport::Tcp] {
+            let Response::Send(bytes) = respond(&zone, input, transport) else {
+                // Nothing is sent only without a header, or to a response.
+                assert!(input.len() < 12 || input[2] & 0x80 != 0);
+                continue;
+            };
+            let reply = Message::parse(&bytes).expect("an answer sent reads back");
+            assert!(reply.header.response);
+            assert_eq!(reply.header.id.to_be_bytes(), input[..2]);
+            assert!(!reply.header.recursion_available);
+            if transport == Transport::Udp {
+                assert!(bytes.len() <= 1232, "{}", bytes.len());
+                let offered = reply.edns.is_some();
+                assert!(offered || bytes.len() <= 512, "{}", bytes.len());
+            }
+        }
     });
 }
 

@@ -2,12 +2,13 @@
 //!
 //! Not part of `cargo test`: these need programs that a machine with only
 //! the Rust toolchain may lack (python3 with requests, selenium,
-//! pyftpdlib and aiosmtpd, socat, nc, nginx, vsftpd, postfix's smtp-sink,
+//! pyftpdlib and aiosmtpd, socat, nc, dig, dnsmasq, named-checkzone, nginx, vsftpd, postfix's smtp-sink,
 //! swaks, dovecot, fetchmail, curl, wget, lftp, tnftp, ncftp, chromium and
 //! chromedriver). `.ci/run` installs them and runs `cargo test --test interop`.
 //! A missing program fails its test with the program's name: nothing is
 //! skipped in silence.
 
+mod dns;
 mod ftp_client;
 mod ftp_server;
 mod http_client;

@@ -1,0 +1,302 @@
+//! Chapter 04's DNS server against dig, its resolver against dnsmasq, and
+//! its zone file against BIND's named-checkzone.
+
+use super::{require, run};
+use netlessons::dns::{
+    query, DnsServer, DnsServerHandle, Name, QueryOptions, Rcode, RecordType, Zone,
+};
+use std::io::{BufRead, BufReader};
+use std::net::{SocketAddr, UdpSocket};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const ZONE_FILE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/lessons/04-dns/example.test.zone"
+);
+
+/// The chapter's zone, and a TXT answer of about 1500 bytes: longer than
+/// the 1232 bytes dig offers, so that dig has to ask again over TCP.
+fn server() -> DnsServerHandle {
+    let mut text = std::fs::read_to_string(ZONE_FILE).unwrap();
+    for i in 0..6 {
+        text.push_str(&format!("big IN TXT \"{i}{}\"\n", "x".repeat(250)));
+    }
+    let zone = Zone::parse("example.test.zone", &text, None).unwrap();
+    DnsServer::bind("127.0.0.1:0", zone)
+        .and_then(DnsServer::spawn)
+        .unwrap()
+}
+
+/// `dig @127.0.0.1 -p PORT ARGS...`, with one try of a few seconds so
+/// that a server that does not answer fails the test at once; its output.
+fn dig(server: &DnsServerHandle, args: &[&str]) -> String {
+    let port = server.local_addr().port().to_string();
+    let mut all = vec!["@127.0.0.1", "-p", &port, "+tries=1", "+time=5"];
+    all.extend_from_slice(args);
+    String::from_utf8(run("dig", &all, b"").stdout).unwrap()
+}
+
+/// The lines of dig's answer section (the records, tab-separated).
+fn answer_lines(output: &str) -> Vec<&str> {
+    section(output, ";; ANSWER SECTION:")
+}
+
+fn section<'a>(output: &'a str, title: &str) -> Vec<&'a str> {
+    output
+        .lines()
+        .skip_while(|line| *line != title)
+        .skip(1)
+        .take_while(|line| !line.is_empty())
+        .collect()
+}
+
+#[test]
+fn dig_gets_each_kind_of_answer() {
+    let server = server();
+    let table: &[(&[&str], &str, &[&str])] = &[
+        (
+            &["www.example.test", "A"],
+            "NOERROR",
+            &["www.example.test.\t3600\tIN\tA\t192.0.2.80"],
+        ),
+        (
+            &["www.example.test", "AAAA"],
+            "NOERROR",
+            &["www.example.test.\t3600\tIN\tAAAA\t2001:db8::80"],
+        ),
+        (
+            &["example.test", "MX"],
+            "NOERROR",
+            &["example.test.\t\t3600\tIN\tMX\t10 mail.example.test."],
+        ),
+        (
+            &["example.test", "TXT"],
+            "NOERROR",
+            &["example.test.\t\t3600\tIN\tTXT\t\"v=spf1 mx -all\""],
+        ),
+        (
+            &["example.test", "SOA"],
+            "NOERROR",
+            &["example.test.\t\t3600\tIN\tSOA\tns1.example.test. hostmaster.example.test. 2024010101 7200 3600 1209600 300"],
+        ),
+        (
+            &["web.example.test", "A", "+norecurse"],
+            "NOERROR",
+            &[
+                "web.example.test.\t3600\tIN\tCNAME\twww.example.test.",
+                "www.example.test.\t3600\tIN\tA\t192.0.2.80",
+            ],
+        ),
+        (
+            &["example.test", "NS"],
+            "NOERROR",
+            &[
+                "example.test.\t\t3600\tIN\tNS\tns1.example.test.",
+                "example.test.\t\t3600\tIN\tNS\tns2.example.test.",
+            ],
+        ),
+        // RFC 8482: one record set, not every record of the name.
+        (
+            &["example.test", "ANY"],
+            "NOERROR",
+            &["example.test.\t\t3600\tIN\tSOA\tns1.example.test. hostmaster.example.test. 2024010101 7200 3600 1209600 300"],
+        ),
+        (
+            &["web.example.test", "CNAME"],
+            "NOERROR",
+            &["web.example.test.\t3600\tIN\tCNAME\twww.example.test."],
+        ),
+        (&["nope.example.test", "A"], "NXDOMAIN", &[]),
+        (&["www.other.test", "A"], "REFUSED", &[]),
+        (
+            &["www.example.test", "A", "+tcp"],
+            "NOERROR",
+            &["www.example.test.\t3600\tIN\tA\t192.0.2.80"],
+        ),
+    ];
+    for (args, status, answers) in table {
+        let output = dig(&server, args);
+        assert!(
+            output.contains(&format!("status: {status},")),
+            "{args:?}:\n{output}"
+        );
+        assert_eq!(answer_lines(&output), *answers, "{args:?}:\n{output}");
+        // dig checks the reply's ID, question and source, and warns when
+        // a reply is malformed: no warning may appear but the one that
+        // says this server does not recurse (RA clear, RD asked).
+        let warnings = output
+            .lines()
+            .filter(|line| line.contains("WARNING"))
+            .filter(|line| !line.contains("recursion requested but not available"));
+        assert_eq!(warnings.count(), 0, "{args:?}:\n{output}");
+        assert!(!output.contains("FORMERR"), "{args:?}:\n{output}");
+    }
+}
+
+#[test]
+fn dig_sees_an_authoritative_answer_and_the_soa_of_a_negative_one() {
+    let server = server();
+    let output = dig(&server, &["www.example.test", "A"]);
+    assert!(output.contains(";; flags: qr aa rd;"), "{output}");
+    assert!(output.contains("WARNING: recursion requested but not available"));
+    let output = dig(&server, &["nope.example.test", "A", "+norecurse"]);
+    assert!(output.contains(";; flags: qr aa;"), "{output}");
+    assert_eq!(
+        section(&output, ";; AUTHORITY SECTION:"),
+        ["example.test.\t\t300\tIN\tSOA\tns1.example.test. hostmaster.example.test. 2024010101 7200 3600 1209600 300"],
+        "{output}"
+    );
+    // EDNS: dig offers 1232 bytes, the server says what it takes.
+    assert!(
+        output.contains("; EDNS: version: 0, flags:; udp: 1232"),
+        "{output}"
+    );
+}
+
+#[test]
+fn dig_retries_a_long_answer_over_tcp_by_itself() {
+    let server = server();
+    let output = dig(&server, &["big.example.test", "TXT"]);
+    assert!(
+        output.contains(";; Truncated, retrying in TCP mode."),
+        "{output}"
+    );
+    assert_eq!(answer_lines(&output).len(), 6, "{output}");
+    assert!(output.contains("(TCP)"), "{output}");
+}
+
+#[test]
+fn named_checkzone_accepts_the_chapters_zone() {
+    let output = run("named-checkzone", &["example.test", ZONE_FILE], b"");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("loaded serial 2024010101"), "{text}");
+    assert!(text.trim_end().ends_with("OK"), "{text}");
+}
+
+/// dnsmasq in the foreground on loopback, answering only from its command
+/// line (no upstream, no /etc/hosts, no config file): killed when dropped.
+struct Dnsmasq {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Drop for Dnsmasq {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn dnsmasq() -> Dnsmasq {
+    // Debian puts it in /usr/sbin, which a user's PATH may lack.
+    let program = std::path::PathBuf::from("/usr/sbin/dnsmasq");
+    let program = match program.is_file() {
+        true => program,
+        false => require("dnsmasq"),
+    };
+    // A port that was free a moment ago; if dnsmasq cannot have it after
+    // all, it exits at once and another is tried.
+    for _ in 0..8 {
+        let port = UdpSocket::bind("127.0.0.1:0")
+            .and_then(|socket| socket.local_addr())
+            .unwrap()
+            .port();
+        let mut child = Command::new(&program)
+            .args([
+                "--no-daemon",
+                "--conf-file=/dev/null",
+                "--no-resolv",
+                "--no-hosts",
+                "--pid-file=",
+                &format!("--port={port}"),
+                "--listen-address=127.0.0.1",
+                "--bind-interfaces",
+                "--address=/x.test/192.0.2.1",
+                "--host-record=www.example.test,192.0.2.80,2001:db8::80",
+                "--mx-host=example.test,mail.example.test,10",
+                "--txt-record=example.test,v=spf1 mx -all,second string",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|error| panic!("cannot start dnsmasq: {error}"));
+        // It logs "started" once its sockets are bound.
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let mut lines = BufReader::new(stderr).lines();
+        let started = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .any(|line| line.contains("started"));
+        if started {
+            // Keep reading its log, so that it never blocks on a full pipe.
+            std::thread::spawn(move || lines.for_each(drop));
+            return Dnsmasq {
+                child,
+                addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            };
+        }
+        let _ = child.wait();
+    }
+    panic!("dnsmasq did not start on any port tried");
+}
+
+#[test]
+fn the_stub_resolver_asks_dnsmasq() {
+    let dnsmasq = dnsmasq();
+    let options = QueryOptions {
+        timeout: Duration::from_secs(2),
+        ..QueryOptions::default()
+    };
+    let ask = |text: &str, qtype| {
+        let name = Name::from_text(text).unwrap();
+        query(dnsmasq.addr, &name, qtype, &options).unwrap()
+    };
+    let table: &[(&str, RecordType, Rcode, &[&str])] = &[
+        (
+            "www.example.test",
+            RecordType::A,
+            Rcode::NOERROR,
+            &["www.example.test.\t0\tIN\tA\t192.0.2.80"],
+        ),
+        (
+            "www.example.test",
+            RecordType::AAAA,
+            Rcode::NOERROR,
+            &["www.example.test.\t0\tIN\tAAAA\t2001:db8::80"],
+        ),
+        (
+            "example.test",
+            RecordType::MX,
+            Rcode::NOERROR,
+            &["example.test.\t0\tIN\tMX\t10 mail.example.test."],
+        ),
+        (
+            "example.test",
+            RecordType::TXT,
+            Rcode::NOERROR,
+            &["example.test.\t0\tIN\tTXT\t\"v=spf1 mx -all\" \"second string\""],
+        ),
+        (
+            "any.name.x.test",
+            RecordType::A,
+            Rcode::NOERROR,
+            &["any.name.x.test.\t0\tIN\tA\t192.0.2.1"],
+        ),
+    ];
+    for &(name, qtype, rcode, answers) in table {
+        let reply = ask(name, qtype);
+        assert_eq!(reply.header.rcode, rcode, "{name} {qtype}");
+        let lines: Vec<String> = reply.answers.iter().map(ToString::to_string).collect();
+        assert_eq!(lines, answers, "{name} {qtype}");
+    }
+    // Over TCP too.
+    let tcp = QueryOptions {
+        tcp: true,
+        ..options
+    };
+    let name = Name::from_text("www.example.test").unwrap();
+    let reply = query(dnsmasq.addr, &name, RecordType::A, &tcp).unwrap();
+    assert_eq!(reply.answers.len(), 1);
+}
