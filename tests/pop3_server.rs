@@ -298,7 +298,7 @@ fn bad_lines_are_answered_and_the_session_goes_on() {
     assert!(client.line().starts_with("-ERR "));
     assert_eq!(
         client.send("LIST 99999999999"),
-        "-ERR a message number is 1 or more\r\n"
+        "-ERR no message 99999999999\r\n"
     );
     assert!(client.send("STAT").starts_with("+OK 2 "));
 }
@@ -377,7 +377,10 @@ fn a_fetch_works_in_every_weather() {
         }
         client.dele(1).unwrap();
         client.quit().unwrap();
-        let left = Maildir::open(root.path().join("alice")).unwrap().list().unwrap();
+        let left = Maildir::open(root.path().join("alice"))
+            .unwrap()
+            .list()
+            .unwrap();
         assert_eq!(left.len(), 1, "{name}");
     }
 }

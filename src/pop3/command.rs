@@ -82,8 +82,11 @@ pub enum CommandError {
     Malformed,
     /// A known command with a missing, extra or malformed argument.
     BadArguments(&'static str),
-    /// A message number that is not a number of at most ten digits.
+    /// A message number that is not digits, or is 0.
     BadMessageNumber,
+    /// A message number too large for any maildrop (more than
+    /// [`MessageNumber::MAX`]): there is no such message.
+    NoSuchMessage(String),
 }
 
 impl fmt::Display for CommandError {
@@ -92,7 +95,8 @@ impl fmt::Display for CommandError {
             CommandError::Unknown => f.write_str("unknown command"),
             CommandError::Malformed => f.write_str("a command is a keyword of printable ASCII"),
             CommandError::BadArguments(usage) => write!(f, "usage: {usage}"),
-            CommandError::BadMessageNumber => f.write_str("a message number is 1 or more"),
+            CommandError::BadMessageNumber => f.write_str("a message number is digits, 1 or more"),
+            CommandError::NoSuchMessage(number) => write!(f, "no message {number}"),
         }
     }
 }
@@ -149,7 +153,7 @@ pub fn parse_command(line: &[u8]) -> Result<Command, CommandError> {
         ("DELE", [message]) => Command::Dele(message_number(message)?),
         ("TOP", [message, lines]) => Command::Top {
             message: message_number(message)?,
-            lines: digits(lines).ok_or(CommandError::BadArguments("TOP msg lines"))?,
+            lines: line_count(lines).ok_or(CommandError::BadArguments("TOP msg lines"))?,
         },
         ("APOP", _) => Command::Apop,
         ("AUTH", _) => Command::NotOffered("AUTH"),
@@ -169,18 +173,21 @@ pub fn parse_command(line: &[u8]) -> Result<Command, CommandError> {
 /// A message number: digits only (`+1`, `-1` and ` 1` are not numbers
 /// here, though `str::parse` would take the first), 1 or more.
 fn message_number(text: &str) -> Result<MessageNumber, CommandError> {
-    digits(text)
-        .and_then(|number| MessageNumber::try_from(number).ok())
-        .filter(|&number| number >= 1)
-        .ok_or(CommandError::BadMessageNumber)
+    let all_digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    if !all_digits || text.bytes().all(|b| b == b'0') {
+        return Err(CommandError::BadMessageNumber);
+    }
+    // A number of any length is a number; one past what any maildrop
+    // can hold names no message, which the client is told in those words.
+    text.parse()
+        .map_err(|_| CommandError::NoSuchMessage(text.to_string()))
 }
 
-/// A number of ASCII digits, if it fits a `u64`.
-fn digits(text: &str) -> Option<u64> {
-    match !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-        true => text.parse().ok(),
-        false => None,
-    }
+/// TOP's count of lines: digits, and a count past `u64::MAX` is as many
+/// lines as there are (the whole message), not an error.
+fn line_count(text: &str) -> Option<u64> {
+    let all_digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    all_digits.then(|| text.parse().unwrap_or(u64::MAX))
 }
 
 impl fmt::Display for Command {
@@ -264,7 +271,7 @@ mod tests {
     #[test]
     fn lines_that_are_not_commands() {
         use CommandError::*;
-        let table: [(&[u8], CommandError); 23] = [
+        let table: [(&[u8], CommandError); 25] = [
             (b"PASS a\rb", Malformed),
             (b"PASS a\x00b", Malformed),
             (b"PASS \x7f", Malformed),
@@ -285,7 +292,12 @@ mod tests {
             (b"RETR 1 ", BadArguments("one space between arguments")),
             (b"RETR", BadArguments("RETR or DELE msg")),
             (b"RETR 0", BadMessageNumber),
-            (b"RETR 4294967296", BadMessageNumber),
+            (b"RETR 4294967296", NoSuchMessage("4294967296".into())),
+            (
+                b"LIST 99999999999999999999999",
+                NoSuchMessage("99999999999999999999999".into()),
+            ),
+            (b"RETR 00", BadMessageNumber),
             (b"RETR +1", BadMessageNumber),
             (b"TOP 1 -1", BadArguments("TOP msg lines")),
         ];
@@ -300,12 +312,13 @@ mod tests {
     }
 
     #[test]
-    fn a_huge_number_of_lines_for_top_is_refused_not_overflowed() {
+    fn a_huge_number_of_lines_for_top_is_the_whole_message_not_an_overflow() {
         let line = b"TOP 1 99999999999999999999999";
-        assert_eq!(
-            parse_command(line),
-            Err(CommandError::BadArguments("TOP msg lines"))
-        );
+        let whole = Command::Top {
+            message: 1,
+            lines: u64::MAX,
+        };
+        assert_eq!(parse_command(line), Ok(whole));
         let line = b"TOP 1 18446744073709551615";
         let expected = Command::Top {
             message: 1,

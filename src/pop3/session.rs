@@ -773,7 +773,7 @@ mod tests {
                 "-ERR not offered here: log in with USER and PASS\r\n",
             ),
             ("XYZZY", "-ERR unknown command\r\n"),
-            ("RETR 0", "-ERR a message number is 1 or more\r\n"),
+            ("RETR 0", "-ERR a message number is digits, 1 or more\r\n"),
         ];
         for (line, expected) in table {
             assert_eq!(text(&mut session, line), expected, "{line}");
