@@ -1066,3 +1066,47 @@ fn pop3_fetch_stores_in_a_maildir_any_message_it_accepts() {
     assert_eq!(stored.len(), 2, "{stderr}");
     assert_eq!(pop3.left_on_the_server(), 0);
 }
+
+#[test]
+fn pop3_fetch_leaves_a_message_too_large_to_keep_and_fetches_the_others() {
+    // One message past the client's limit (64 MiB) must not stop the rest
+    // from coming, run after run: it is named, left on the server, and
+    // the others are fetched and deleted.
+    let pop3 = Pop3Fixture::start();
+    let limit = netlessons::pop3::client::DEFAULT_MAX_MESSAGE_LEN as usize;
+    let mut huge = b"Subject: huge\n\n".to_vec();
+    huge.resize(limit + 1024, b'x');
+    huge.push(b'\n');
+    // Named to sort first: the listing is in delivery order.
+    let path = pop3.root.path().join("alice/new/1000000000.M1P1Q1.huge");
+    fs::write(&path, &huge).unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let dir = local.path().join("inbox");
+    let output = run(
+        "11-pop3",
+        &[
+            "fetch",
+            &pop3.url("secret"),
+            "--to-maildir",
+            dir.to_str().unwrap(),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("message 1 (") && stderr.contains("left on the server"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("fetched and deleted 1 messages"),
+        "{stderr}"
+    );
+    let stored = netlessons::maildir::Maildir::open(&dir)
+        .unwrap()
+        .list()
+        .unwrap();
+    assert_eq!(stored.len(), 1, "{stderr}");
+    assert_eq!(fs::read(&stored[0].path).unwrap(), POP3_MESSAGE);
+    assert_eq!(pop3.left_on_the_server(), 1);
+    assert!(path.exists(), "the huge one is still there");
+}

@@ -11,7 +11,7 @@ use netlessons::accounts::Accounts;
 use netlessons::cli::{example_main, serve_until_killed, unknown_command, Args, UsageError};
 use netlessons::http::date::format_asctime_date;
 use netlessons::maildir::{check_user_name, Maildir};
-use netlessons::pop3::client::{Options, Pop3Client};
+use netlessons::pop3::client::{Options, Pop3Client, Pop3Error};
 use netlessons::pop3::message::{append_mbox_message, unix_lines};
 use netlessons::pop3::server::Pop3Handler;
 use netlessons::transcript::Transcript;
@@ -119,9 +119,23 @@ fn fetch(args: &Args) -> Result<(), Box<dyn Error>> {
         None => None,
     };
     let mut octets = 0;
-    for &(number, _) in &listing {
+    let mut fetched = Vec::new();
+    for &(number, size) in &listing {
         let mut message = Vec::new();
-        octets += client.retr(number, &mut message)?;
+        match client.retr(number, &mut message) {
+            Ok(length) => octets += length,
+            // Too large to keep: say so, and leave it on the server, so
+            // that one message does not stop the others from coming.
+            Err(Pop3Error::TooLarge { limit }) => {
+                let _ = writeln!(
+                    io::stderr().lock(),
+                    "message {number} ({size} octets) is larger than {limit} bytes: left on the server"
+                );
+                continue;
+            }
+            Err(error) => return Err(error.into()),
+        }
+        fetched.push(number);
         let message = unix_lines(&message);
         match &maildir {
             // `deliver` returns once the message is on disk (fsync, rename,
@@ -139,7 +153,7 @@ fn fetch(args: &Args) -> Result<(), Box<dyn Error>> {
     io::stdout().flush()?;
     let delete = maildir.is_some() && !args.flag("keep");
     if delete {
-        for &(number, _) in &listing {
+        for &number in &fetched {
             client.dele(number)?;
         }
     }
@@ -154,7 +168,7 @@ fn fetch(args: &Args) -> Result<(), Box<dyn Error>> {
     let _ = writeln!(
         stderr,
         "{verb} {} messages ({octets} octets)",
-        listing.len()
+        fetched.len()
     );
     Ok(())
 }
