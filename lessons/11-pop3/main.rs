@@ -30,11 +30,12 @@ usage: 11-pop3
            127.0.0.1), port P (default 0: any free port), to at most N
            clients at once (default 1024)
        11-pop3 fetch pop3://USER:PASS@HOST[:PORT]/ [--to-maildir DIR] [--keep] [--trace]
-           download every message of the mailbox (port 110 by default):
-           with --to-maildir into DIR, a Maildir (made if missing), and then
-           delete them from the server unless --keep; without it, to
-           standard output as an mbox file, and delete nothing, since a
-           program cannot know that bytes written there are safe.
+           download every message of the mailbox (port 110 by default).
+           With --to-maildir: into DIR, a Maildir (made if missing), then
+           delete them from the server, unless --keep. Without --to-maildir:
+           to standard output as an mbox file, deleting nothing, since a
+           program cannot know that bytes written there are safe. A message
+           too large to keep (64 MiB) is named and left on the server.
            --trace shows the conversation on stderr, the password as ****";
 
 fn main() -> ExitCode {
