@@ -77,6 +77,7 @@ impl Accounts {
         self.users.iter().map(|(name, _)| name.as_str())
     }
 
+    // ANCHOR: check
     /// Whether `password` is the password of `name`. Names are compared
     /// exactly (`Alice` is not `alice`: Unix user names are case-sensitive,
     /// and so are these). An unknown name is checked against a password
@@ -89,8 +90,10 @@ impl Accounts {
         };
         same_secret(expected.as_bytes(), password.expose().as_bytes()) && found
     }
+    // ANCHOR_END: check
 }
 
+// ANCHOR: same_secret
 /// Whether two secrets are equal, in a time that depends on their lengths
 /// but not on their bytes.
 ///
@@ -109,6 +112,7 @@ pub fn same_secret(a: &[u8], b: &[u8]) -> bool {
     }
     difference == 0
 }
+// ANCHOR_END: same_secret
 
 #[cfg(test)]
 mod tests {

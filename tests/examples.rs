@@ -110,6 +110,7 @@ fn help_to_a_closed_stdout_exits_0_without_a_panic() {
         "08-ftp-client",
         "09-ftp-server",
         "10-smtp",
+        "11-pop3",
     ];
     for name in examples {
         let (writer, reader) = UnixStream::pair().expect("a socket pair");
@@ -810,4 +811,258 @@ fn the_smtp_examples_usage_errors_exit_2_with_the_usage() {
     }
     // Nothing was made where the Maildirs would go.
     assert_eq!(fs::read_dir(root.path()).unwrap().count(), 0);
+}
+
+// ---- 11-pop3: serve, and fetch from it ----------------------------------
+
+/// A message as chapter 10's server stores it: LF line ends, a line that
+/// starts with a dot, and one that starts with `From `.
+const POP3_MESSAGE: &[u8] = b"From: bob@home.test\nSubject: Lunch\n\nHello Alice,\n.see you at noon\nFrom the office, Bob\n";
+
+/// `11-pop3 serve` over a Maildir root where alice has [`POP3_MESSAGE`].
+struct Pop3Fixture {
+    server: RunningServer,
+    root: tempfile::TempDir,
+}
+
+impl Pop3Fixture {
+    fn start() -> Pop3Fixture {
+        let root = tempfile::tempdir().unwrap();
+        netlessons::maildir::Maildir::create(root.path().join("alice"))
+            .unwrap()
+            .deliver(POP3_MESSAGE)
+            .unwrap();
+        let root_arg = root.path().to_str().unwrap();
+        let server = serve_example(
+            "11-pop3",
+            &["--maildir-root", root_arg, "--user", "alice:secret"],
+        );
+        Pop3Fixture { server, root }
+    }
+
+    fn url(&self, password: &str) -> String {
+        format!("pop3://alice:{password}@{}/", self.server.addr)
+    }
+
+    /// The messages alice still has on the server.
+    fn left_on_the_server(&self) -> usize {
+        netlessons::maildir::Maildir::open(self.root.path().join("alice"))
+            .unwrap()
+            .list()
+            .unwrap()
+            .len()
+    }
+}
+
+/// The size of [`POP3_MESSAGE`] on the wire: each LF sent as CR LF.
+fn pop3_wire_size() -> usize {
+    POP3_MESSAGE.len() + POP3_MESSAGE.iter().filter(|&&b| b == b'\n').count()
+}
+
+#[test]
+fn pop3_fetch_keep_writes_an_mbox_and_leaves_the_mail() {
+    let pop3 = Pop3Fixture::start();
+    let output = run("11-pop3", &["fetch", &pop3.url("secret"), "--keep"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let mbox = String::from_utf8(output.stdout).unwrap();
+    // The From line carries the time of the fetch: its form, then the rest.
+    let (from_line, rest) = mbox.split_once('\n').unwrap();
+    assert!(from_line.starts_with("From MAILER-DAEMON "), "{from_line}");
+    assert_eq!(
+        rest,
+        "From: bob@home.test\nSubject: Lunch\n\nHello Alice,\n.see you at noon\n>From the office, Bob\n\n"
+    );
+    assert_eq!(
+        stderr,
+        format!("fetched 1 messages ({} octets)\n", pop3_wire_size())
+    );
+    assert_eq!(pop3.left_on_the_server(), 1);
+}
+
+#[test]
+fn pop3_fetch_to_stdout_writes_an_mbox_and_deletes_nothing() {
+    // Without --keep too: bytes written to standard output may never
+    // reach a disk, so the server keeps the message.
+    let pop3 = Pop3Fixture::start();
+    let output = run("11-pop3", &["fetch", &pop3.url("secret")]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(output.stdout.starts_with(b"From MAILER-DAEMON "));
+    assert_eq!(pop3.left_on_the_server(), 1);
+}
+
+#[test]
+fn pop3_fetch_to_a_maildir_stores_then_deletes() {
+    let pop3 = Pop3Fixture::start();
+    let local = tempfile::tempdir().unwrap();
+    let dir = local.path().join("inbox");
+    let output = run(
+        "11-pop3",
+        &[
+            "fetch",
+            &pop3.url("secret"),
+            "--to-maildir",
+            dir.to_str().unwrap(),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(output.stdout.is_empty(), "{output:?}");
+    assert_eq!(
+        stderr,
+        format!(
+            "fetched and deleted 1 messages ({} octets)\n",
+            pop3_wire_size()
+        )
+    );
+    // The local Maildir holds the message as the server's file held it,
+    // Unix line ends and all; the server's copy is gone.
+    let stored = netlessons::maildir::Maildir::open(&dir)
+        .unwrap()
+        .list()
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(fs::read(&stored[0].path).unwrap(), POP3_MESSAGE);
+    assert_eq!(pop3.left_on_the_server(), 0);
+}
+
+#[test]
+fn pop3_fetch_to_a_maildir_with_keep_deletes_nothing() {
+    let pop3 = Pop3Fixture::start();
+    let local = tempfile::tempdir().unwrap();
+    let dir = local.path().join("inbox");
+    let dir_arg = dir.to_str().unwrap();
+    let output = run(
+        "11-pop3",
+        &[
+            "fetch",
+            &pop3.url("secret"),
+            "--to-maildir",
+            dir_arg,
+            "--keep",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let stored = netlessons::maildir::Maildir::open(&dir)
+        .unwrap()
+        .list()
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(pop3.left_on_the_server(), 1);
+}
+
+#[test]
+fn pop3_fetch_with_a_wrong_password_exits_1_with_the_servers_answer() {
+    let pop3 = Pop3Fixture::start();
+    let output = run("11-pop3", &["fetch", &pop3.url("hunter2"), "--keep"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "11-pop3: the server refused PASS ****: -ERR [AUTH] invalid user name or password\n"
+    );
+    assert!(output.stdout.is_empty(), "{output:?}");
+    assert_eq!(pop3.left_on_the_server(), 1);
+}
+
+#[test]
+fn pop3_fetch_trace_shows_the_conversation_with_the_password_hidden() {
+    let pop3 = Pop3Fixture::start();
+    let output = run(
+        "11-pop3",
+        &["fetch", &pop3.url("secret"), "--keep", "--trace"],
+    );
+    let trace = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{trace}");
+    assert!(
+        trace.starts_with("S: +OK netlessons POP3 server ready\nC: USER alice\n"),
+        "{trace}"
+    );
+    assert!(trace.contains("\nC: PASS ****\n"), "{trace}");
+    assert!(!trace.contains("secret"), "{trace}");
+    // The dot line travels stuffed.
+    assert!(trace.contains("\nS: ..see you at noon\n"), "{trace}");
+    assert!(
+        trace.contains("\nC: QUIT\nS: +OK goodbye (1 messages left)\n"),
+        "{trace}"
+    );
+}
+
+#[test]
+fn pop3_a_bad_command_line_exits_2_with_the_usage() {
+    let root = tempfile::tempdir().unwrap();
+    let root_arg = root.path().to_str().unwrap();
+    let table: [(&[&str], &str); 8] = [
+        (&["fetch"], "fetch takes one pop3:// URL"),
+        (
+            &["fetch", "http://alice:secret@127.0.0.1/"],
+            "\"http://alice:secret@127.0.0.1/\" is not a pop3:// URL",
+        ),
+        (
+            &["fetch", "pop3://alice@127.0.0.1/"],
+            "the URL needs a user and a password: pop3://USER:PASS@HOST/",
+        ),
+        (
+            &["fetch", "pop3://alice:secret@127.0.0.1/", "--frob"],
+            "unknown option --frob",
+        ),
+        (
+            &["serve", "--user", "alice:secret"],
+            "serve needs --maildir-root DIR: where the Maildirs are",
+        ),
+        (
+            &["serve", "--maildir-root", root_arg],
+            "serve needs --user NAME:PASS: whose mail to serve",
+        ),
+        (
+            &["serve", "--maildir-root", root_arg, "--user", "../x:secret"],
+            "--user ../x: ",
+        ),
+        (&["frob"], "unknown command \"frob\""),
+    ];
+    for (args, message) in table {
+        let output = run("11-pop3", args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with(&format!("11-pop3: {message}")),
+            "{args:?}: {stderr}"
+        );
+        assert!(stderr.contains("\nusage: 11-pop3"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn pop3_fetch_stores_in_a_maildir_any_message_it_accepts() {
+    // A message over the Maildir's default limit (32 MiB) but under the
+    // client's (64 MiB): once fetched, it must be stored, or no fetch
+    // would ever get past it and the mailbox would stay stuck.
+    let pop3 = Pop3Fixture::start();
+    let limit = netlessons::maildir::MAX_MESSAGE_LEN as usize;
+    let mut big = b"Subject: big\n\n".to_vec();
+    big.resize(limit + 1024, b'x');
+    big.push(b'\n');
+    fs::write(
+        pop3.root.path().join("alice/new/1764585600.M1P1Q1.big"),
+        &big,
+    )
+    .unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let dir = local.path().join("inbox");
+    let output = run(
+        "11-pop3",
+        &[
+            "fetch",
+            &pop3.url("secret"),
+            "--to-maildir",
+            dir.to_str().unwrap(),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let stored = netlessons::maildir::Maildir::open(&dir)
+        .unwrap()
+        .list()
+        .unwrap();
+    assert_eq!(stored.len(), 2, "{stderr}");
+    assert_eq!(pop3.left_on_the_server(), 0);
 }

@@ -2,6 +2,8 @@
 //! written by hand over a `TcpStream`, so that every byte it sends and
 //! every answer it reads is in the test; then the crate's own client.
 
+mod support;
+
 use netlessons::accounts::Accounts;
 use netlessons::maildir::Maildir;
 use netlessons::pop3::client::{Options, Pop3Client, Pop3Error};
@@ -12,6 +14,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
+use support::chaos::{ChaosProxy, Weather};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -351,4 +354,30 @@ fn the_crate_s_client_fetches_what_the_server_holds() {
         .list()
         .unwrap();
     assert_eq!(left.len(), 1);
+}
+
+#[test]
+fn a_fetch_works_in_every_weather() {
+    // The proxy splits, merges and delays the bytes both ways: no answer
+    // may depend on how TCP cuts them.
+    for (name, weather) in Weather::all() {
+        let root = tempfile::tempdir().unwrap();
+        mailboxes(root.path());
+        let server = server(root.path());
+        let proxy = ChaosProxy::start(server.local_addr(), weather).unwrap();
+        let mut client = Pop3Client::connect(proxy.addr(), Options::default()).unwrap();
+        client.login("alice", "secret").unwrap();
+        let list = client.list().unwrap();
+        assert_eq!(list.len(), 2, "{name}");
+        for (n, expected) in [FIRST, SECOND].iter().enumerate() {
+            let mut message = Vec::new();
+            client.retr(n as u32 + 1, &mut message).unwrap();
+            let expected = String::from_utf8_lossy(expected).replace('\n', "\r\n");
+            assert_eq!(String::from_utf8_lossy(&message), expected, "{name}");
+        }
+        client.dele(1).unwrap();
+        client.quit().unwrap();
+        let left = Maildir::open(root.path().join("alice")).unwrap().list().unwrap();
+        assert_eq!(left.len(), 1, "{name}");
+    }
 }

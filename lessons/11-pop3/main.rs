@@ -103,11 +103,19 @@ fn fetch(args: &Args) -> Result<(), Box<dyn Error>> {
         transcript,
         ..Options::default()
     };
+    // The local Maildir takes any message the client accepts: with a
+    // lower limit of its own, a message between the two would be fetched
+    // and refused on every run, and the mailbox never emptied.
+    let max_message_len = options.max_message_len;
     let mut client = Pop3Client::connect(&url.addr, options)?;
     client.login(user, password)?;
     let listing = client.list()?;
     let maildir = match args.value("to-maildir") {
-        Some(dir) => Some(Maildir::create(dir).map_err(|error| format!("{dir}: {error}"))?),
+        Some(dir) => Some(
+            Maildir::create(dir)
+                .map_err(|error| format!("{dir}: {error}"))?
+                .with_limit(max_message_len),
+        ),
         None => None,
     };
     let mut octets = 0;

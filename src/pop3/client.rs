@@ -327,6 +327,7 @@ impl<S: Read + Write> Pop3Client<S> {
         Ok(text.lines().map(String::from).collect())
     }
 
+    // ANCHOR: message
     /// A message, after its `+OK`, copied to `out`.
     fn message(&mut self, mut out: impl Write) -> Result<u64, Pop3Error> {
         let limit = self.options.max_message_len;
@@ -350,6 +351,7 @@ impl<S: Read + Write> Pop3Client<S> {
         out.flush().map_err(Pop3Error::Local)?;
         Ok(total)
     }
+    // ANCHOR_END: message
 
     fn message_error(&self, error: MessageError, limit: u64) -> Pop3Error {
         match error {

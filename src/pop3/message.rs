@@ -23,6 +23,7 @@
 
 use crate::maildir::UnixLines;
 
+// ANCHOR: wire_size
 /// Counts the octets a message takes on the wire: each bare LF becomes
 /// CR LF.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -46,6 +47,7 @@ impl WireSize {
         self.total
     }
 }
+// ANCHOR_END: wire_size
 
 /// The size on the wire of a whole message held in memory.
 pub fn wire_size(message: &[u8]) -> u64 {

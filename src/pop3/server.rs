@@ -15,7 +15,7 @@
 //!
 //! # One session per maildrop
 //!
-//! RFC 1939 §8 asks the server to lock the maildrop while a session has it
+//! RFC 1939 §4 asks the server to lock the maildrop while a session has it
 //! open: otherwise two clients see the same message numbers, one deletes
 //! message 3, and the other's `DELE 3` removes a different message after a
 //! renumbering. The lock here is a set of user names shared by the
@@ -137,6 +137,7 @@ impl Handler for Pop3Handler {
     }
 }
 
+// ANCHOR: lock
 /// The lock on one maildrop, released when dropped.
 struct Lock {
     user: String,
@@ -160,6 +161,7 @@ impl Drop for Lock {
         set.remove(&self.user);
     }
 }
+// ANCHOR_END: lock
 
 /// One connection's I/O state.
 struct Connection<'a> {
@@ -202,6 +204,7 @@ impl Connection<'_> {
         Ok(session.finish(outcome))
     }
 
+    // ANCHOR: open
     /// Locks and lists `user`'s maildrop.
     fn open(&mut self, user: &str) -> Outcome {
         // The name becomes a path under the root: one that could lead out
@@ -247,7 +250,9 @@ impl Connection<'_> {
         self.lock = Some((lock, maildir));
         Outcome::Opened(messages)
     }
+    // ANCHOR_END: open
 
+    // ANCHOR: send
     /// Streams the opened message, dot-stuffed, with its end marker.
     fn send(&mut self, out: &mut impl Write) -> io::Result<()> {
         let (mut file, mut top) = self
@@ -276,6 +281,7 @@ impl Connection<'_> {
         writer.finish()?;
         Ok(())
     }
+    // ANCHOR_END: send
 
     /// Removes the marked messages, and lets go of the maildrop: QUIT's
     /// UPDATE state.

@@ -300,6 +300,7 @@ impl Pop3Session {
     }
     // ANCHOR_END: on_line
 
+    // ANCHOR: pass
     /// PASS: the maildrop opened, or the one failure after the one delay.
     fn pass(&mut self, user: Option<String>, password: &Password, now: Instant) -> Output<Action> {
         self.state = State::Authorization { user: None };
@@ -314,6 +315,7 @@ impl Pop3Session {
         self.pending = Some(Pending::Open { user: user.clone() });
         act(Action::Open { user })
     }
+    // ANCHOR_END: pass
 
     // ANCHOR: transaction
     /// A command in TRANSACTION (RFC 1939 §5).
@@ -390,6 +392,7 @@ impl Pop3Session {
         })
     }
 
+    // ANCHOR: quit
     /// QUIT in TRANSACTION: into UPDATE, and the marked messages go (§6).
     fn quit(&mut self) -> Output<Action> {
         self.state = State::Update;
@@ -406,6 +409,7 @@ impl Pop3Session {
         self.pending = Some(Pending::Remove { left });
         act(Action::Remove { uids })
     }
+    // ANCHOR_END: quit
 
     // ANCHOR: finish
     /// How the last [`Action`] went: what to send, and what next.
