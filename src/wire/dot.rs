@@ -113,6 +113,7 @@ pub enum EndOfData {
     Lenient,
 }
 
+// ANCHOR: decoder
 /// Where the decoder is within the current line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum DecodeState {
@@ -130,7 +131,6 @@ enum DecodeState {
     End,
 }
 
-// ANCHOR: decoder
 /// Removes the stuffed dots from a message and finds its end.
 ///
 /// The message comes out as it was sent, CR LF line endings included, less
