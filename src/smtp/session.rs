@@ -48,11 +48,11 @@
 //! innocent people ("backscatter").
 //!
 //! `postmaster` (as `<Postmaster>`, or `postmaster@` one of our domains)
-//! is someone every SMTP server must take mail for (RFC 5321 §4.5.1). Here
-//! it is delivered to the user named `postmaster`, if there is one, and
-//! refused with `550 5.1.1` otherwise: this server has no one else to give
-//! it to, and accepting mail that goes to no mailbox would be to lose it
-//! after saying `250`. A real deployment configures that user.
+//! is someone every SMTP server must take mail for (RFC 5321 §4.5.1: the
+//! address to which people report that a server misbehaves). So it is
+//! always a mailbox here, `MAILDIR_ROOT/postmaster`, whether or not a user
+//! of that name was configured: the mail waits there, whole, for whoever
+//! runs the server (a `--user postmaster` reads it over POP3).
 //!
 //! # Limits
 //!
@@ -113,6 +113,10 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// The mailbox every SMTP server must have (RFC 5321 §4.5.1), added to
+/// the configured users if none of them has the name.
+pub const POSTMASTER: &str = "postmaster";
+
 /// The most recipients of one transaction: 100, the least RFC 5321
 /// §4.5.3.1.8 lets a server take. Past it, `452 4.5.3`, and the client
 /// sends the others in a second transaction. Each recipient costs an open
@@ -169,10 +173,15 @@ impl Config {
         S: Into<String>,
     {
         let domain = domain.into();
+        let mut users: Vec<String> = users.into_iter().map(Into::into).collect();
+        // RFC 5321 §4.5.1: every server takes mail for postmaster.
+        if !users.iter().any(|user| user.eq_ignore_ascii_case(POSTMASTER)) {
+            users.push(POSTMASTER.to_string());
+        }
         Config {
             domains: vec![domain.clone()],
             domain,
-            users: users.into_iter().map(Into::into).collect(),
+            users,
             max_message_len: crate::maildir::MAX_MESSAGE_LEN,
         }
     }
@@ -193,7 +202,7 @@ impl Config {
     /// The user whose mailbox `path` names, or why there is none.
     pub fn recipient(&self, path: &ForwardPath) -> Result<&str, Refusal> {
         let local_part = match path {
-            ForwardPath::Postmaster => "postmaster",
+            ForwardPath::Postmaster => POSTMASTER,
             ForwardPath::Mailbox(mailbox) => {
                 let domain = mailbox.domain();
                 if !self.domains.iter().any(|ours| domain.is(ours)) {
@@ -650,7 +659,9 @@ impl Session for SmtpSession {
     /// §2.3.8 allows only CR LF): `500 5.5.2`, and the next line is read.
     fn on_bad_line(&mut self, error: LineError, _now: Instant) -> Output<Action> {
         let text = match error {
-            LineError::TooLong { .. } => "line too long: 512 octets at most".to_string(),
+            LineError::TooLong { .. } => {
+                "line too long: 512 octets at most (538 for MAIL with SIZE=)".to_string()
+            }
             LineError::BareLf => error.to_string(),
         };
         self.refuse(reply::SYNTAX_ERROR, EnhancedCode::SYNTAX_ERROR, &text)
@@ -883,12 +894,13 @@ mod tests {
     }
 
     #[test]
-    fn postmaster_goes_to_the_user_of_that_name_or_is_refused() {
-        // RFC 5321 §4.5.1: <Postmaster>, and postmaster@ our domains.
+    fn postmaster_is_always_a_mailbox() {
+        // RFC 5321 §4.5.1: <Postmaster>, and postmaster@ our domains, are
+        // taken whether or not a user of that name was configured.
         let without = config();
         for to in ["<Postmaster>", "<postmaster@example.test>"] {
             let path = crate::smtp::address::parse_forward_path(to).unwrap().0;
-            assert_eq!(without.recipient(&path), Err(Refusal::NoSuchUser), "{to}");
+            assert_eq!(without.recipient(&path), Ok("postmaster"), "{to}");
         }
         let with = Config::new("example.test", ["alice", "postmaster"]);
         for to in ["<Postmaster>", "<PostMaster@Example.Test>"] {
@@ -1012,7 +1024,7 @@ mod tests {
         );
         assert_eq!(
             long,
-            Output::reply("500 5.5.2 line too long: 512 octets at most")
+            Output::reply("500 5.5.2 line too long: 512 octets at most (538 for MAIL with SIZE=)")
         );
         let bare = session.on_bad_line(LineError::BareLf, now);
         assert_eq!(
