@@ -211,13 +211,16 @@ impl Recipient {
 }
 
 impl fmt::Display for Recipient {
-    /// `bob@example.test: accepted (250 2.1.5 OK)`, the server's words
-    /// escaped.
+    /// `bob@example.test: accepted (250 2.1.5 OK)`, `deferred, try again
+    /// later (452 ...)` for a 4yz, `refused (550 ...)` for a 5yz; the
+    /// server's words escaped.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let verdict = if self.is_accepted() {
-            "accepted"
-        } else {
-            "refused"
+        // A 4yz is "not now" (RFC 5321 §4.2.1): the sender may try again
+        // later, which a 5yz says is useless.
+        let verdict = match self.reply.code / 100 {
+            2 => "accepted",
+            4 => "deferred, try again later",
+            _ => "refused",
         };
         write!(
             f,
@@ -1122,7 +1125,7 @@ mod tests {
             error.to_string(),
             "the server refused every recipient, so nothing was sent:\n  \
              bob@example.test: refused (550 5.1.1 No such user)\n  \
-             carol@example.test: refused (450 4.2.1 Mailbox busy, try later)"
+             carol@example.test: deferred, try again later (450 4.2.1 Mailbox busy, try later)"
         );
         assert_eq!(
             written(&client),
