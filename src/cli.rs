@@ -39,23 +39,27 @@ impl std::error::Error for UsageError {}
 pub struct Args {
     options: Vec<(String, Option<String>)>,
     positional: Vec<String>,
-    /// An option that wants a value came last, with none: an error that
-    /// [`Args::only`] reports, once it has ruled out a misspelt name.
+    /// An option that wants a value came last, or before another option,
+    /// with none: an error that [`Args::only`] reports, once it has ruled
+    /// out a misspelt name.
     missing_value: Option<String>,
 }
 
 impl Args {
     /// Splits `args` into options and positional words. `flags` names the
     /// options that take no value (`--verbose`); every other `--name`
-    /// takes the next word as its value. One left without a value, at the
-    /// end, is reported by [`Args::only`]: `--frob` there is more likely a
-    /// misspelt flag than an option missing its value.
+    /// takes the next word as its value, unless that word is an option
+    /// itself (`--root --user alice:secret`, from a shell variable that was
+    /// empty): a value that starts with `--` is written `--name=--value`.
+    /// One left without a value is reported by [`Args::only`]: a `--frob`
+    /// at the end is more likely a misspelt flag than an option missing
+    /// its value.
     pub fn parse<I>(args: I, flags: &[&str]) -> Args
     where
         I: IntoIterator<Item = String>,
     {
         let mut parsed = Args::default();
-        let mut args = args.into_iter();
+        let mut args = args.into_iter().peekable();
         while let Some(arg) = args.next() {
             let Some(name) = arg.strip_prefix("--") else {
                 parsed.positional.push(arg);
@@ -68,8 +72,8 @@ impl Args {
             } else if flags.contains(&name) || name == "help" {
                 parsed.options.push((name.to_string(), None));
             } else {
-                let value = args.next();
-                if value.is_none() {
+                let value = args.next_if(|next| !next.starts_with("--"));
+                if value.is_none() && parsed.missing_value.is_none() {
                     parsed.missing_value = Some(name.to_string());
                 }
                 parsed.options.push((name.to_string(), value));
@@ -298,6 +302,21 @@ mod tests {
             parse("--port", &[]).only(&["port"]),
             Err(UsageError("--port needs a value".into()))
         );
+    }
+
+    #[test]
+    fn an_option_followed_by_another_has_no_value() {
+        // `--maildir-root $M --user alice:secret` with $M empty: the user
+        // is not the directory, and the message names what is missing.
+        let args = parse("--maildir-root --user alice:secret", &[]);
+        assert_eq!(
+            args.only(&["maildir-root", "user"]),
+            Err(UsageError("--maildir-root needs a value".into()))
+        );
+        assert_eq!(args.value("user"), Some("alice:secret"));
+        // A value that does start with dashes can still be given with `=`.
+        let args = parse("--subject=--x--", &[]);
+        assert_eq!(args.value("subject"), Some("--x--"));
     }
 
     #[test]
