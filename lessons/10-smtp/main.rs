@@ -27,8 +27,9 @@ usage: 10-smtp
        10-smtp serve --domain D --maildir-root DIR --user NAME:PASS [--user NAME:PASS]...
                      [--discard] [--host H] [--port P] [--max-connections N]
            take mail for NAME@D, for each user, into the Maildir DIR/NAME, on
-           H (default 127.0.0.1), port P (default 0: any free port); every
-           other recipient is refused. The passwords are chapter 11's (this
+           H (default 127.0.0.1), port P (default 0: any free port), to at
+           most N clients at once (default 1024); every other recipient is
+           refused, and postmaster@D is always taken. The passwords are chapter 11's (this
            server asks for none). --discard accepts every message and keeps
            none, to measure the protocol alone
        10-smtp send --server HOST:PORT --from ADDRESS --to ADDRESS [--to ADDRESS]...

@@ -282,7 +282,7 @@ impl SmtpHandler {
 
     /// A delivery per recipient, its trace fields written; `None` if one
     /// cannot be started (the others are dropped, and removed).
-    fn start_copies(&self, envelope: &Envelope, id: &str) -> Option<Vec<Copy>> {
+    fn start_copies(&self, envelope: &Envelope, id: &str) -> Option<Vec<RecipientCopy>> {
         let date = format_date(SystemTime::now());
         let mut copies = Vec::new();
         for recipient in &envelope.recipients {
@@ -302,21 +302,21 @@ impl SmtpHandler {
                 date: &date,
             };
             delivery.write_all(trace.to_header().as_bytes()).ok()?;
-            copies.push(Copy { maildir, delivery });
+            copies.push(RecipientCopy { maildir, delivery });
         }
         Some(copies)
     }
 }
 
 /// One recipient's copy being written.
-struct Copy {
+struct RecipientCopy {
     maildir: Maildir,
     delivery: Delivery,
 }
 
 /// Writes `bytes` to every copy; if one write fails, drops them all
 /// (removing their files), and the message is read on to its end.
-fn write_to_every(copies: &mut Option<Vec<Copy>>, bytes: &[u8]) {
+fn write_to_every(copies: &mut Option<Vec<RecipientCopy>>, bytes: &[u8]) {
     if let Some(list) = copies {
         if list
             .iter_mut()
@@ -329,10 +329,10 @@ fn write_to_every(copies: &mut Option<Vec<Copy>>, bytes: &[u8]) {
 
 // ANCHOR: commit_all
 /// Commits every copy; if one fails, takes back those already in `new/`.
-fn commit_all(copies: Vec<Copy>, id: String) -> Outcome {
+fn commit_all(copies: Vec<RecipientCopy>, id: String) -> Outcome {
     let mut committed: Vec<(Maildir, String)> = Vec::new();
     let mut copies = copies.into_iter();
-    for Copy { maildir, delivery } in copies.by_ref() {
+    for RecipientCopy { maildir, delivery } in copies.by_ref() {
         match delivery.commit() {
             Ok(name) => committed.push((maildir, name)),
             Err(error) => {
