@@ -265,6 +265,51 @@ fn a_message_removed_behind_the_servers_back_is_an_error_not_a_crash() {
 }
 
 #[test]
+fn a_message_cut_or_grown_since_the_listing_is_refused_not_sent_short() {
+    // LIST promised a size; a RETR that sent fewer octets, ended by its
+    // `.`, would pass a cut message off as whole (RFC 1939 §5: the size
+    // is exact), and a client that keeps it would then delete the original.
+    let root = tempfile::tempdir().unwrap();
+    mailboxes(root.path());
+    let server = server(root.path());
+    let mut client = Client::login(&server, "alice", "secret");
+    let listed = Maildir::open(root.path().join("alice"))
+        .unwrap()
+        .list()
+        .unwrap();
+    let path_of = |name: &str| {
+        listed
+            .iter()
+            .find(|message| message.name == name)
+            .unwrap()
+            .path
+            .clone()
+    };
+    let uidl = client.multi("UIDL");
+    let uid = |number: &str| {
+        let line = uidl
+            .lines()
+            .find(|line| line.starts_with(&format!("{number} ")))
+            .unwrap();
+        line.split(' ').nth(1).unwrap().to_string()
+    };
+    let first = path_of(&uid("1"));
+    let second = path_of(&uid("2"));
+    fs::write(&first, &FIRST[..10]).unwrap();
+    let mut grown = SECOND.to_vec();
+    grown.extend_from_slice(b"a line added\n");
+    fs::write(&second, grown).unwrap();
+    for command in ["RETR 1", "TOP 1 0", "RETR 2"] {
+        assert_eq!(
+            client.send(command),
+            "-ERR [SYS/TEMP] the message cannot be read\r\n",
+            "{command}"
+        );
+    }
+    assert_eq!(client.send("NOOP"), "+OK nothing done\r\n");
+}
+
+#[test]
 fn a_wrong_password_and_an_unknown_user_get_one_answer_after_one_delay() {
     let root = tempfile::tempdir().unwrap();
     let server = server(root.path());

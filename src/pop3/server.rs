@@ -30,7 +30,10 @@
 //!
 //! The listing is taken once, at login: a message delivered during the
 //! session waits for the next one, and one removed by another program is
-//! answered with `-ERR` when asked for. Each message's unique id (`UIDL`)
+//! answered with `-ERR` when asked for; so is one whose file was cut or
+//! grown since the listing, as the size LIST gave for it would be wrong,
+//! and a message that shrinks while it is sent ends the connection
+//! without its `.` line, so that no client takes it for whole. Each message's unique id (`UIDL`)
 //! is its Maildir name, which [`crate::maildir`] keeps within RFC 1939's
 //! 70 printable characters; a file in `cur/` whose name another program
 //! made too long, or odd, is left out of the listing (and so never
@@ -166,10 +169,11 @@ struct Connection<'a> {
     handler: &'a Pop3Handler,
     /// The maildrop's lock and the Maildir, once logged in.
     lock: Option<(Lock, Maildir)>,
-    /// Each listed message's file, by unique id.
-    paths: HashMap<String, PathBuf>,
-    /// The message `OpenMessage` opened, for the `Send` after it.
-    opened: Option<(File, Option<Top>)>,
+    /// Each listed message's file and its length then, by unique id.
+    paths: HashMap<String, (PathBuf, u64)>,
+    /// The message `OpenMessage` opened, for the `Send` after it: its file
+    /// (no more than the listed length of it), and how to cut it for TOP.
+    opened: Option<(io::Take<File>, Option<Top>)>,
 }
 
 impl Connection<'_> {
@@ -186,12 +190,15 @@ impl Connection<'_> {
                 Outcome::Waited
             }
             Action::Open { user } => self.open(&user),
-            Action::OpenMessage { uid, body_lines } => match self.paths.get(&uid).map(File::open) {
-                Some(Ok(file)) => {
-                    self.opened = Some((file, body_lines.map(Top::new)));
-                    Outcome::MessageOpened
-                }
-                _ => Outcome::Failed,
+            Action::OpenMessage { uid, body_lines } => match self.paths.get(&uid) {
+                Some((path, len)) => match open_as_listed(path, *len) {
+                    Ok(file) => {
+                        self.opened = Some((file, body_lines.map(Top::new)));
+                        Outcome::MessageOpened
+                    }
+                    Err(_) => Outcome::Failed,
+                },
+                None => Outcome::Failed,
             },
             Action::Send => match self.send(lines.get_mut()) {
                 Ok(()) => Outcome::Sent,
@@ -233,8 +240,8 @@ impl Connection<'_> {
             // offered; one that cannot be read fails the login, rather
             // than show a size that would be wrong.
             match wire_size_of(&message.path) {
-                Ok(size) => {
-                    self.paths.insert(message.name.clone(), message.path);
+                Ok((len, size)) => {
+                    self.paths.insert(message.name.clone(), (message.path, len));
                     messages.push(Message {
                         uid: message.name,
                         size,
@@ -258,6 +265,13 @@ impl Connection<'_> {
         let mut buffer = vec![0; SEND_BUFFER_LEN];
         loop {
             let n = match file.read(&mut buffer) {
+                // Cut while it was being sent: the `+OK` promised more.
+                Ok(0) if top.is_none() && file.limit() > 0 => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the message is shorter than when it was listed",
+                    ))
+                }
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
@@ -298,15 +312,33 @@ impl Connection<'_> {
     }
 }
 
-/// The size of the message in `path` on the wire.
-fn wire_size_of(path: &Path) -> io::Result<u64> {
+/// The message in `path`, if it still has the length it had when it was
+/// listed: one cut or grown since (by another program: Maildir messages
+/// are never changed in place) is not the message whose size LIST gave,
+/// and is refused before a byte of it is sent. At most `len` bytes of it
+/// are read, should it grow while it is being sent.
+fn open_as_listed(path: &Path, len: u64) -> io::Result<io::Take<File>> {
+    let file = File::open(path)?;
+    if file.metadata()?.len() != len {
+        return Err(io::Error::other("the message changed since it was listed"));
+    }
+    Ok(file.take(len))
+}
+
+/// The length of the file in `path`, and the size of its message on the
+/// wire.
+fn wire_size_of(path: &Path) -> io::Result<(u64, u64)> {
     let mut file = File::open(path)?;
     let mut size = WireSize::default();
+    let mut len = 0;
     let mut buffer = vec![0; SEND_BUFFER_LEN];
     loop {
         match file.read(&mut buffer) {
-            Ok(0) => return Ok(size.total()),
-            Ok(n) => size.feed(&buffer[..n]),
+            Ok(0) => return Ok((len, size.total())),
+            Ok(n) => {
+                len += n as u64;
+                size.feed(&buffer[..n]);
+            }
             Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
             Err(error) => return Err(error),
         }
