@@ -310,6 +310,45 @@ fn a_message_cut_or_grown_since_the_listing_is_refused_not_sent_short() {
 }
 
 #[test]
+fn a_client_that_reads_a_message_too_slowly_is_cut_off() {
+    // A reader that takes a little every so often never trips a write
+    // timeout, and would hold its thread for as long as the message lasts
+    // (a "slow read"): past the pace, the server closes, without the `.`.
+    let root = tempfile::tempdir().unwrap();
+    let alice = Maildir::create(root.path().join("alice")).unwrap();
+    let line = format!("{}\n", "z".repeat(1023));
+    alice.deliver(line.repeat(16 * 1024).as_bytes()).unwrap();
+    let handler = Pop3Handler::new(root.path(), accounts())
+        .with_send_pace(Duration::from_secs(1), 4 * 1024 * 1024);
+    let server = Server::bind("127.0.0.1:0").unwrap().spawn(handler).unwrap();
+    let mut client = Client::login(&server, "alice", "secret");
+    assert_eq!(client.send("RETR 1"), "+OK 16793600 octets\r\n");
+    let started = Instant::now();
+    let mut buffer = vec![0; 64 * 1024];
+    let mut received = 0;
+    let mut tail = Vec::new();
+    loop {
+        std::thread::sleep(Duration::from_millis(100));
+        match client.reader.read(&mut buffer) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                received += n;
+                tail.extend_from_slice(&buffer[..n]);
+                let keep = tail.len().saturating_sub(3);
+                tail.drain(..keep);
+            }
+        }
+    }
+    assert!(received < 16 * 1024 * 1024, "{received}");
+    assert_ne!(tail, b".\r\n");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
 fn a_wrong_password_and_an_unknown_user_get_one_answer_after_one_delay() {
     let root = tempfile::tempdir().unwrap();
     let server = server(root.path());

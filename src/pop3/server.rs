@@ -10,7 +10,7 @@
 //! | `Delay` | sleeps until the instant given (a failed login) |
 //! | `Open` | locks the user's maildrop, and lists `MAILDIR_ROOT/USER` ([`Maildir::list`]) |
 //! | `OpenMessage` | opens the message's file |
-//! | `Send` | streams it through [`Top`] (for `TOP`) and a [`DotWriter`] |
+//! | `Send` | streams it through [`Top`] (for `TOP`) and a [`DotWriter`], within [`SEND_GRACE`] and [`MIN_SEND_RATE`] |
 //! | `Remove` | deletes each marked message ([`Maildir::delete`]) |
 //!
 //! # One session per maildrop
@@ -47,6 +47,7 @@ use super::command::MAX_COMMAND_LINE_LEN;
 use super::message::{Top, WireSize};
 use super::session::{is_valid_uid, Action, Message, Outcome, Pop3Session, IDLE_TIMEOUT};
 use crate::accounts::Accounts;
+use crate::deadline::write_timeout;
 use crate::maildir::{check_user_name, Maildir};
 use crate::serve::Handler;
 use crate::transcript::{Side, Transcript};
@@ -72,6 +73,20 @@ pub const MAX_LISTED_MESSAGES: usize = 100_000;
 /// The buffer a message streams through: 64 KiB, as the FTP server's.
 pub const SEND_BUFFER_LEN: usize = 64 * 1024;
 
+/// How long any message may take to go out, before [`MIN_SEND_RATE`]
+/// counts: 30 seconds, as the HTTP server's grace for a response.
+pub const SEND_GRACE: Duration = Duration::from_secs(30);
+
+/// The slowest a client may take a message, in bytes a second, after
+/// [`SEND_GRACE`]: 8 KiB, as the HTTP server's. A `RETR` of a message of
+/// `n` bytes may last `SEND_GRACE + n / MIN_SEND_RATE`; past it the
+/// connection is closed. Without such a bound, a client that takes one
+/// byte now and then never trips the socket's write timeout, and keeps
+/// its thread for as long as the message lasts (a "slow read"). At 8 KiB
+/// a second, a megabyte has two minutes; the default largest message of
+/// chapter 10, 32 MiB, a little over an hour.
+pub const MIN_SEND_RATE: u64 = 8 * 1024;
+
 /// The longest a login failure's delay may be asked to last: a bound on
 /// what a session can make a thread sleep.
 const MAX_DELAY: Duration = Duration::from_secs(5);
@@ -84,6 +99,8 @@ pub struct Pop3Handler {
     maildir_root: PathBuf,
     accounts: Accounts,
     locked: Arc<Mutex<HashSet<String>>>,
+    /// [`SEND_GRACE`] and [`MIN_SEND_RATE`], unless changed.
+    send_pace: (Duration, u64),
     transcript: Option<Transcript>,
 }
 
@@ -94,8 +111,16 @@ impl Pop3Handler {
             maildir_root: maildir_root.into(),
             accounts,
             locked: Arc::default(),
+            send_pace: (SEND_GRACE, MIN_SEND_RATE),
             transcript: None,
         }
+    }
+
+    /// Gives a message `grace`, then `min_rate` bytes a second, to go
+    /// out, instead of [`SEND_GRACE`] and [`MIN_SEND_RATE`].
+    pub fn with_send_pace(mut self, grace: Duration, min_rate: u64) -> Pop3Handler {
+        self.send_pace = (grace, min_rate.max(1));
+        self
     }
 
     /// Shows every connection's conversation in `transcript`.
@@ -111,6 +136,7 @@ impl Handler for Pop3Handler {
         let mut session = Pop3Session::new(self.accounts.clone());
         let mut connection = Connection {
             handler: self,
+            socket: &stream,
             lock: None,
             paths: HashMap::new(),
             opened: None,
@@ -167,6 +193,8 @@ impl Drop for Lock {
 /// One connection's I/O state.
 struct Connection<'a> {
     handler: &'a Pop3Handler,
+    /// The socket, whose write timeout a message's deadline sets.
+    socket: &'a TcpStream,
     /// The maildrop's lock and the Maildir, once logged in.
     lock: Option<(Lock, Maildir)>,
     /// Each listed message's file and its length then, by unique id.
@@ -261,7 +289,9 @@ impl Connection<'_> {
             .opened
             .take()
             .ok_or_else(|| io::Error::other("no message was opened"))?;
-        let mut writer = DotWriter::new(out);
+        let (grace, min_rate) = self.handler.send_pace;
+        let deadline = Instant::now() + grace + Duration::from_secs(file.limit() / min_rate);
+        let mut writer = DotWriter::new(Deadlined::new(out, self.socket, deadline)?);
         let mut buffer = vec![0; SEND_BUFFER_LEN];
         loop {
             let n = match file.read(&mut buffer) {
@@ -287,8 +317,7 @@ impl Connection<'_> {
                 None => writer.write_all(&buffer[..n])?,
             }
         }
-        writer.finish()?;
-        Ok(())
+        writer.finish()?.restore()
     }
 
     /// Removes the marked messages, and lets go of the maildrop: QUIT's
@@ -309,6 +338,62 @@ impl Connection<'_> {
         // The session is over: the maildrop is free before the goodbye.
         self.lock = None;
         Outcome::Removed { failed }
+    }
+}
+
+/// A writer to the socket that fails once a deadline has passed: each
+/// write may wait only for the time left (the socket's write timeout,
+/// shortened), so a client that takes a byte now and then is cut off at
+/// the deadline, not at the end of the message.
+struct Deadlined<'s, W> {
+    inner: W,
+    socket: &'s TcpStream,
+    deadline: Instant,
+    /// The socket's own write timeout, put back by `restore`.
+    own: Option<Duration>,
+    in_force: Option<Duration>,
+}
+
+impl<'s, W: Write> Deadlined<'s, W> {
+    fn new(inner: W, socket: &'s TcpStream, deadline: Instant) -> io::Result<Deadlined<'s, W>> {
+        let own = socket.write_timeout()?;
+        Ok(Deadlined {
+            inner,
+            socket,
+            deadline,
+            own,
+            in_force: own,
+        })
+    }
+
+    /// Gives the socket its own write timeout again, for the replies.
+    fn restore(self) -> io::Result<()> {
+        if self.in_force != self.own {
+            self.socket.set_write_timeout(self.own)?;
+        }
+        Ok(())
+    }
+}
+
+impl<W: Write> Write for Deadlined<'_, W> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the client takes the message too slowly",
+            ));
+        }
+        let timeout = write_timeout(left, self.own);
+        if timeout != self.in_force {
+            self.socket.set_write_timeout(timeout)?;
+            self.in_force = timeout;
+        }
+        self.inner.write(bytes)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
     }
 }
 
