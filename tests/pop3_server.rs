@@ -68,6 +68,10 @@ impl Client {
         client
     }
 
+    fn write(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).unwrap();
+    }
+
     fn line(&mut self) -> String {
         let mut line = String::new();
         self.reader.read_line(&mut line).unwrap();
@@ -345,6 +349,38 @@ fn a_client_that_reads_a_message_too_slowly_is_cut_off() {
         started.elapsed() < Duration::from_secs(20),
         "{:?}",
         started.elapsed()
+    );
+}
+
+#[test]
+fn commands_pipelined_in_one_write_get_every_answer_in_order() {
+    // RFC 2449 §6.6: CAPA says PIPELINING, so a client may send a batch
+    // and read the answers after; the login's delay and the maildrop's
+    // opening must not lose a command that came with them.
+    let root = tempfile::tempdir().unwrap();
+    mailboxes(root.path());
+    let server = server(root.path());
+    let mut client = Client::connect(&server);
+    client.write(b"USER alice\r\nPASS secret\r\nSTAT\r\nLIST 2\r\nTOP 1 0\r\nDELE 1\r\nRETR 1\r\nNOOP\r\nQUIT\r\n");
+    let mut answers = String::new();
+    client.reader.read_to_string(&mut answers).unwrap();
+    let first = FIRST.len() + FIRST.iter().filter(|&&b| b == b'\n').count();
+    let second = SECOND.len() + SECOND.iter().filter(|&&b| b == b'\n').count();
+    assert_eq!(
+        answers,
+        format!(
+            "+OK send your password\r\n\
+             +OK maildrop has 2 messages ({total} octets)\r\n\
+             +OK 2 {total}\r\n\
+             +OK 2 {second}\r\n\
+             +OK top of message follows\r\n\
+             From: bob@example.test\r\nSubject: hello\r\n\r\n.\r\n\
+             +OK message 1 deleted\r\n\
+             -ERR message 1 is deleted\r\n\
+             +OK nothing done\r\n\
+             +OK goodbye (1 messages left)\r\n",
+            total = first + second,
+        )
     );
 }
 
