@@ -290,7 +290,9 @@ impl Connection<'_> {
             .take()
             .ok_or_else(|| io::Error::other("no message was opened"))?;
         let (grace, min_rate) = self.handler.send_pace;
-        let deadline = Instant::now() + grace + Duration::from_secs(file.limit() / min_rate);
+        let allowed = grace.saturating_add(Duration::from_secs(file.limit() / min_rate));
+        // No deadline only if it lies past what an Instant can hold.
+        let deadline = Instant::now().checked_add(allowed);
         let mut writer = DotWriter::new(Deadlined::new(out, self.socket, deadline)?);
         let mut buffer = vec![0; SEND_BUFFER_LEN];
         loop {
@@ -348,14 +350,18 @@ impl Connection<'_> {
 struct Deadlined<'s, W> {
     inner: W,
     socket: &'s TcpStream,
-    deadline: Instant,
+    deadline: Option<Instant>,
     /// The socket's own write timeout, put back by `restore`.
     own: Option<Duration>,
     in_force: Option<Duration>,
 }
 
 impl<'s, W: Write> Deadlined<'s, W> {
-    fn new(inner: W, socket: &'s TcpStream, deadline: Instant) -> io::Result<Deadlined<'s, W>> {
+    fn new(
+        inner: W,
+        socket: &'s TcpStream,
+        deadline: Option<Instant>,
+    ) -> io::Result<Deadlined<'s, W>> {
         let own = socket.write_timeout()?;
         Ok(Deadlined {
             inner,
@@ -377,7 +383,10 @@ impl<'s, W: Write> Deadlined<'s, W> {
 
 impl<W: Write> Write for Deadlined<'_, W> {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        let left = self.deadline.saturating_duration_since(Instant::now());
+        let Some(deadline) = self.deadline else {
+            return self.inner.write(bytes);
+        };
+        let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(io::Error::new(
                 io::ErrorKind::TimedOut,
