@@ -25,7 +25,7 @@
 //! | HTTP ([`crate::http::server`]) | a deadline for each request head and body | each response |
 //! | SMTP ([`crate::smtp::server`]) | a deadline for each command line, and one for the whole DATA | none: its replies are short |
 //! | FTP ([`crate::ftp::server`]) | not yet: the control connection has only its idle timeout for each read, so a client that sends a byte every few minutes keeps its thread (as one that sends `NOOP` would, within the connection cap) | each download (RETR, LIST) on the data connection |
-//! | POP3 ([`crate::pop3::server`]) | not yet: only the idle timeout of RFC 1939 §3 for each read, as FTP | not yet: a RETR has the socket's write timeout for each write |
+//! | POP3 ([`crate::pop3::server`]) | not yet: only the idle timeout of RFC 1939 §3 for each read, as FTP | each message (RETR, TOP): a deadline from its size, [`crate::pop3::server::MIN_SEND_RATE`] |
 //!
 //! The socket's own read timeout stays what the accept loop set
 //! ([`crate::serve::Config::read_timeout`]): it is how long an idle peer

@@ -71,6 +71,10 @@ impl Client {
         client
     }
 
+    fn write(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).unwrap();
+    }
+
     fn line(&mut self) -> String {
         let mut line = String::new();
         self.reader.read_line(&mut line).unwrap();
@@ -265,6 +269,122 @@ fn a_message_removed_behind_the_servers_back_is_an_error_not_a_crash() {
     client.send("DELE 2");
     // Already gone: the deletion the client asked for is done.
     assert_eq!(client.send("QUIT"), "+OK goodbye (1 messages left)\r\n");
+}
+
+#[test]
+fn a_message_cut_or_grown_since_the_listing_is_refused_not_sent_short() {
+    // LIST promised a size; a RETR that sent fewer octets, ended by its
+    // `.`, would pass a cut message off as whole (RFC 1939 §5: the size
+    // is exact), and a client that keeps it would then delete the original.
+    let root = tempfile::tempdir().unwrap();
+    mailboxes(root.path());
+    let server = server(root.path());
+    let mut client = Client::login(&server, "alice", "secret");
+    let listed = Maildir::open(root.path().join("alice"))
+        .unwrap()
+        .list()
+        .unwrap();
+    let path_of = |name: &str| {
+        listed
+            .iter()
+            .find(|message| message.name == name)
+            .unwrap()
+            .path
+            .clone()
+    };
+    let uidl = client.multi("UIDL");
+    let uid = |number: &str| {
+        let line = uidl
+            .lines()
+            .find(|line| line.starts_with(&format!("{number} ")))
+            .unwrap();
+        line.split(' ').nth(1).unwrap().to_string()
+    };
+    let first = path_of(&uid("1"));
+    let second = path_of(&uid("2"));
+    fs::write(&first, &FIRST[..10]).unwrap();
+    let mut grown = SECOND.to_vec();
+    grown.extend_from_slice(b"a line added\n");
+    fs::write(&second, grown).unwrap();
+    for command in ["RETR 1", "TOP 1 0", "RETR 2"] {
+        assert_eq!(
+            client.send(command),
+            "-ERR [SYS/TEMP] the message cannot be read\r\n",
+            "{command}"
+        );
+    }
+    assert_eq!(client.send("NOOP"), "+OK nothing done\r\n");
+}
+
+#[test]
+fn a_client_that_reads_a_message_too_slowly_is_cut_off() {
+    // A reader that takes a little every so often never trips a write
+    // timeout, and would hold its thread for as long as the message lasts
+    // (a "slow read"): past the pace, the server closes, without the `.`.
+    let root = tempfile::tempdir().unwrap();
+    let alice = Maildir::create(root.path().join("alice")).unwrap();
+    let line = format!("{}\n", "z".repeat(1023));
+    alice.deliver(line.repeat(16 * 1024).as_bytes()).unwrap();
+    let handler = Pop3Handler::new(root.path(), accounts())
+        .with_send_pace(Duration::from_secs(1), 4 * 1024 * 1024);
+    let server = Server::bind("127.0.0.1:0").unwrap().spawn(handler).unwrap();
+    let mut client = Client::login(&server, "alice", "secret");
+    assert_eq!(client.send("RETR 1"), "+OK 16793600 octets\r\n");
+    let started = Instant::now();
+    let mut buffer = vec![0; 64 * 1024];
+    let mut received = 0;
+    let mut tail = Vec::new();
+    loop {
+        std::thread::sleep(Duration::from_millis(100));
+        match client.reader.read(&mut buffer) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                received += n;
+                tail.extend_from_slice(&buffer[..n]);
+                let keep = tail.len().saturating_sub(3);
+                tail.drain(..keep);
+            }
+        }
+    }
+    assert!(received < 16 * 1024 * 1024, "{received}");
+    assert_ne!(tail, b".\r\n");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn commands_pipelined_in_one_write_get_every_answer_in_order() {
+    // RFC 2449 §6.6: CAPA says PIPELINING, so a client may send a batch
+    // and read the answers after; the login's delay and the maildrop's
+    // opening must not lose a command that came with them.
+    let root = tempfile::tempdir().unwrap();
+    mailboxes(root.path());
+    let server = server(root.path());
+    let mut client = Client::connect(&server);
+    client.write(b"USER alice\r\nPASS secret\r\nSTAT\r\nLIST 2\r\nTOP 1 0\r\nDELE 1\r\nRETR 1\r\nNOOP\r\nQUIT\r\n");
+    let mut answers = String::new();
+    client.reader.read_to_string(&mut answers).unwrap();
+    let first = FIRST.len() + FIRST.iter().filter(|&&b| b == b'\n').count();
+    let second = SECOND.len() + SECOND.iter().filter(|&&b| b == b'\n').count();
+    assert_eq!(
+        answers,
+        format!(
+            "+OK send your password\r\n\
+             +OK maildrop has 2 messages ({total} octets)\r\n\
+             +OK 2 {total}\r\n\
+             +OK 2 {second}\r\n\
+             +OK top of message follows\r\n\
+             From: bob@example.test\r\nSubject: hello\r\n\r\n.\r\n\
+             +OK message 1 deleted\r\n\
+             -ERR message 1 is deleted\r\n\
+             +OK nothing done\r\n\
+             +OK goodbye (1 messages left)\r\n",
+            total = first + second,
+        )
+    );
 }
 
 #[test]

@@ -317,6 +317,47 @@ fn lines_that_start_with_a_dot_are_stored_unstuffed() {
 }
 
 #[test]
+fn long_lines_a_nul_and_undeclared_8_bit_bytes_are_stored_as_sent() {
+    // RFC 5321 §4.5.3.1.6 limits a line to 1000 octets with its CR LF, and
+    // §4.5.3.1 asks receivers to impose no limit where they can: the
+    // server reads the message as a stream, so a longer line costs it
+    // nothing, and refusing it would bounce mail that senders of long
+    // lines (generated HTML) send every day. A NUL, and 8-bit bytes
+    // without BODY=8BITMIME (RFC 6152), are what the sender sent: kept.
+    let root = tempfile::tempdir().unwrap();
+    let server = serve(handler(root.path()));
+    let mut client = Client::hello(server.local_addr());
+    for len in [998, 999, 1000, 1001, 5000] {
+        client.send("MAIL FROM:<carol@example.org>");
+        client.send("RCPT TO:<alice@example.test>");
+        client.send("DATA");
+        client.write(format!("{}\r\n.\r\n", "z".repeat(len)).as_bytes());
+        queued_id(&client.reply());
+    }
+    client.send("MAIL FROM:<carol@example.org>");
+    client.send("RCPT TO:<bob@example.test>");
+    client.send("DATA");
+    client.write("a\0b\r\nGrüße\r\n.\r\n".as_bytes());
+    queued_id(&client.reply());
+    let lengths: Vec<usize> = files_in(root.path(), "alice", "new")
+        .iter()
+        .map(|stored| {
+            let text = String::from_utf8(stored.clone()).unwrap();
+            let (_, body) = body_after_trace(&text, "<carol@example.org>", "<alice@example.test>");
+            body.strip_suffix('\n').unwrap().len()
+        })
+        .collect();
+    let mut expected = vec![998, 999, 1000, 1001, 5000];
+    let mut sorted = lengths.clone();
+    sorted.sort();
+    expected.sort();
+    assert_eq!(sorted, expected);
+    let stored = only_message(root.path(), "bob");
+    let (_, body) = body_after_trace(&stored, "<carol@example.org>", "<bob@example.test>");
+    assert_eq!(body, "a\0b\nGrüße\n");
+}
+
+#[test]
 fn bare_lf_bare_cr_and_a_lone_dot_inside_a_line_are_data() {
     // Only CR LF . CR LF ends a message (RFC 5321 §4.1.1.4): `LF . LF`,
     // the smuggling of December 2023, does not, and the "command" after

@@ -11,7 +11,7 @@ use netlessons::accounts::Accounts;
 use netlessons::cli::{example_main, serve_until_killed, unknown_command, Args, UsageError};
 use netlessons::http::date::format_asctime_date;
 use netlessons::maildir::{check_user_name, Maildir};
-use netlessons::pop3::client::{Options, Pop3Client, Pop3Error};
+use netlessons::pop3::client::{Options, Pop3Client};
 use netlessons::pop3::message::{append_mbox_message, unix_lines};
 use netlessons::pop3::server::Pop3Handler;
 use netlessons::transcript::Transcript;
@@ -122,20 +122,18 @@ fn fetch(args: &Args) -> Result<(), Box<dyn Error>> {
     let mut octets = 0;
     let mut fetched = Vec::new();
     for &(number, size) in &listing {
-        let mut message = Vec::new();
-        match client.retr(number, &mut message) {
-            Ok(length) => octets += length,
-            // Too large to keep: say so, and leave it on the server, so
-            // that one message does not stop the others from coming.
-            Err(Pop3Error::TooLarge { limit }) => {
-                let _ = writeln!(
-                    io::stderr().lock(),
-                    "message {number} ({size} octets) is larger than {limit} bytes: left on the server"
-                );
-                continue;
-            }
-            Err(error) => return Err(error.into()),
+        // Too large to keep, by the size LIST gave: say so, and leave it on
+        // the server, so that one message does not stop the others coming.
+        if size > max_message_len {
+            let _ = writeln!(
+                io::stderr().lock(),
+                "message {number} ({size} octets) is larger than {max_message_len} bytes: \
+                 left on the server"
+            );
+            continue;
         }
+        let mut message = Vec::new();
+        octets += client.retr(number, &mut message)?;
         fetched.push(number);
         let message = unix_lines(&message);
         match &maildir {

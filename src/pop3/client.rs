@@ -33,10 +33,12 @@
 //! no return, and a connection that breaks before `QUIT` deletes nothing.
 
 use super::command::MessageNumber;
-use super::response::{parse_scan_line, parse_status, parse_uid_line, Status, MAX_STATUS_LINE_LEN};
+use super::response::{
+    parse_drop_listing, parse_scan_line, parse_status, parse_uid_line, Status, MAX_STATUS_LINE_LEN,
+};
 use crate::transcript::{printable, Side, Tee, Transcript};
 use crate::wire::command::{CommandConn, CommandError};
-use crate::wire::dot::{DotReader, EndOfData, MessageError};
+use crate::wire::dot::{DotReader, EndOfData};
 use crate::wire::line::ReadLineError;
 use crate::wire::reply::Style;
 use std::fmt;
@@ -104,7 +106,10 @@ pub enum Pop3Error {
     Timeout(Duration),
     /// The connection failed.
     Io(io::Error),
-    /// A message larger than [`Options::max_message_len`].
+    /// A message larger than [`Options::max_message_len`], or a listing
+    /// larger than [`MAX_LISTING_LEN`]. The client stops reading at the
+    /// limit, so the connection is left in the middle of the answer: drop
+    /// the client and connect again.
     TooLarge {
         /// The limit, in bytes.
         limit: u64,
@@ -213,7 +218,7 @@ impl<S: Read + Write> Pop3Client<S> {
     /// `STAT`: how many messages, and their octets.
     pub fn stat(&mut self) -> Result<(u32, u64), Pop3Error> {
         let status = self.command("STAT")?;
-        let (count, size) = parse_scan_line(&status.text)
+        let (count, size) = parse_drop_listing(&status.text)
             .map_err(|_| Pop3Error::Protocol(format!("STAT answered {status}")))?;
         Ok((count, size))
     }
@@ -318,33 +323,42 @@ impl<S: Read + Write> Pop3Client<S> {
     /// The lines of a multi-line answer, after its `+OK`.
     fn listing(&mut self) -> Result<Vec<String>, Pop3Error> {
         let mut bytes = Vec::new();
-        let mut reader =
-            DotReader::with_end(self.conn.lines(), EndOfData::Lenient).with_limit(MAX_LISTING_LEN);
-        reader
-            .read_message(&mut bytes)
-            .map_err(|error| self.message_error(error, MAX_LISTING_LEN))?;
+        self.dotted(&mut bytes, MAX_LISTING_LEN)?;
         let text = String::from_utf8_lossy(&bytes);
         Ok(text.lines().map(String::from).collect())
     }
 
     // ANCHOR: message
     /// A message, after its `+OK`, copied to `out`.
-    fn message(&mut self, mut out: impl Write) -> Result<u64, Pop3Error> {
-        let limit = self.options.max_message_len;
+    fn message(&mut self, out: impl Write) -> Result<u64, Pop3Error> {
+        self.dotted(out, self.options.max_message_len)
+    }
+
+    /// Copies a dot-stuffed answer to `out`, up to `limit` bytes.
+    ///
+    /// Past the limit it stops at once with [`Pop3Error::TooLarge`]: the
+    /// rest is not read, because a server that sends without end would
+    /// keep the client reading for ever. The connection is then in the
+    /// middle of an answer, and of no more use.
+    fn dotted(&mut self, mut out: impl Write, limit: u64) -> Result<u64, Pop3Error> {
         // A client may take a bare LF for a line end (EndOfData::Lenient):
         // what follows the end is the server's next answer, not commands
         // from a stranger, so no smuggling can come of it.
-        let mut reader =
-            DotReader::with_end(self.conn.lines(), EndOfData::Lenient).with_limit(limit);
+        let mut reader = DotReader::with_end(self.conn.lines(), EndOfData::Lenient);
         let mut buffer = vec![0; 64 * 1024];
-        let mut total = 0;
+        let mut total: u64 = 0;
         loop {
             let n = match reader.read(&mut buffer) {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-                Err(error) => return Err(self.read_error(error, limit)),
+                Err(error) => return Err(self.read_error(error)),
             };
+            let room = usize::try_from(limit - total).unwrap_or(usize::MAX);
+            if n > room {
+                out.write_all(&buffer[..room]).map_err(Pop3Error::Local)?;
+                return Err(Pop3Error::TooLarge { limit });
+            }
             out.write_all(&buffer[..n]).map_err(Pop3Error::Local)?;
             total += n as u64;
         }
@@ -353,19 +367,10 @@ impl<S: Read + Write> Pop3Client<S> {
     }
     // ANCHOR_END: message
 
-    fn message_error(&self, error: MessageError, limit: u64) -> Pop3Error {
-        match error {
-            MessageError::TooLarge { .. } => Pop3Error::TooLarge { limit },
-            MessageError::Truncated => Pop3Error::Closed,
-            MessageError::Io(error) => self.io_error(error),
-        }
-    }
-
     /// An error from reading a message through the [`DotReader`]'s `Read`.
-    fn read_error(&self, error: io::Error, limit: u64) -> Pop3Error {
+    fn read_error(&self, error: io::Error) -> Pop3Error {
         match error.kind() {
             io::ErrorKind::UnexpectedEof => Pop3Error::Closed,
-            io::ErrorKind::InvalidData => Pop3Error::TooLarge { limit },
             _ => self.io_error(error),
         }
     }

@@ -104,6 +104,19 @@ pub fn parse_status(line: &[u8]) -> Result<Status, ResponseError> {
     })
 }
 
+/// Parses the answer to `STAT` after its `+OK` (`2 320`), the "drop
+/// listing" of RFC 1939 §5: how many messages, and their octets. Unlike a
+/// listing line's message number, the count may be 0 (an empty maildrop).
+pub fn parse_drop_listing(text: &str) -> Result<(u32, u64), ResponseError> {
+    let (count, rest) = text.split_once(' ').ok_or(ResponseError::BadListing)?;
+    let count = digits(count).and_then(|n| u32::try_from(n).ok());
+    let size = digits(rest.split(' ').next().unwrap_or_default());
+    match (count, size) {
+        (Some(count), Some(size)) => Ok((count, size)),
+        _ => Err(ResponseError::BadListing),
+    }
+}
+
 /// Parses a line of a `LIST` answer (`1 120`) into the message number and
 /// its size.
 pub fn parse_scan_line(line: &str) -> Result<(MessageNumber, u64), ResponseError> {

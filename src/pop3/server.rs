@@ -10,7 +10,7 @@
 //! | `Delay` | sleeps until the instant given (a failed login) |
 //! | `Open` | locks the user's maildrop, and lists `MAILDIR_ROOT/USER` ([`Maildir::list`]) |
 //! | `OpenMessage` | opens the message's file |
-//! | `Send` | streams it through [`Top`] (for `TOP`) and a [`DotWriter`] |
+//! | `Send` | streams it through [`Top`] (for `TOP`) and a [`DotWriter`], within [`SEND_GRACE`] and [`MIN_SEND_RATE`] |
 //! | `Remove` | deletes each marked message ([`Maildir::delete`]) |
 //!
 //! # One session per maildrop
@@ -30,7 +30,10 @@
 //!
 //! The listing is taken once, at login: a message delivered during the
 //! session waits for the next one, and one removed by another program is
-//! answered with `-ERR` when asked for. Each message's unique id (`UIDL`)
+//! answered with `-ERR` when asked for; so is one whose file was cut or
+//! grown since the listing, as the size LIST gave for it would be wrong,
+//! and a message that shrinks while it is sent ends the connection
+//! without its `.` line, so that no client takes it for whole. Each message's unique id (`UIDL`)
 //! is its Maildir name, which [`crate::maildir`] keeps within RFC 1939's
 //! 70 printable characters; a file in `cur/` whose name another program
 //! made too long, or odd, is left out of the listing (and so never
@@ -44,6 +47,7 @@ use super::command::MAX_COMMAND_LINE_LEN;
 use super::message::{Top, WireSize};
 use super::session::{is_valid_uid, Action, Message, Outcome, Pop3Session, IDLE_TIMEOUT};
 use crate::accounts::Accounts;
+use crate::deadline::write_timeout;
 use crate::maildir::{check_user_name, Maildir};
 use crate::serve::Handler;
 use crate::transcript::{Side, Transcript};
@@ -69,6 +73,20 @@ pub const MAX_LISTED_MESSAGES: usize = 100_000;
 /// The buffer a message streams through: 64 KiB, as the FTP server's.
 pub const SEND_BUFFER_LEN: usize = 64 * 1024;
 
+/// How long any message may take to go out, before [`MIN_SEND_RATE`]
+/// counts: 30 seconds, as the HTTP server's grace for a response.
+pub const SEND_GRACE: Duration = Duration::from_secs(30);
+
+/// The slowest a client may take a message, in bytes a second, after
+/// [`SEND_GRACE`]: 8 KiB, as the HTTP server's. A `RETR` of a message of
+/// `n` bytes may last `SEND_GRACE + n / MIN_SEND_RATE`; past it the
+/// connection is closed. Without such a bound, a client that takes one
+/// byte now and then never trips the socket's write timeout, and keeps
+/// its thread for as long as the message lasts (a "slow read"). At 8 KiB
+/// a second, a megabyte has two minutes; the default largest message of
+/// chapter 10, 32 MiB, a little over an hour.
+pub const MIN_SEND_RATE: u64 = 8 * 1024;
+
 /// The longest a login failure's delay may be asked to last: a bound on
 /// what a session can make a thread sleep.
 const MAX_DELAY: Duration = Duration::from_secs(5);
@@ -81,6 +99,8 @@ pub struct Pop3Handler {
     maildir_root: PathBuf,
     accounts: Accounts,
     locked: Arc<Mutex<HashSet<String>>>,
+    /// [`SEND_GRACE`] and [`MIN_SEND_RATE`], unless changed.
+    send_pace: (Duration, u64),
     transcript: Option<Transcript>,
 }
 
@@ -91,8 +111,16 @@ impl Pop3Handler {
             maildir_root: maildir_root.into(),
             accounts,
             locked: Arc::default(),
+            send_pace: (SEND_GRACE, MIN_SEND_RATE),
             transcript: None,
         }
+    }
+
+    /// Gives a message `grace`, then `min_rate` bytes a second, to go
+    /// out, instead of [`SEND_GRACE`] and [`MIN_SEND_RATE`].
+    pub fn with_send_pace(mut self, grace: Duration, min_rate: u64) -> Pop3Handler {
+        self.send_pace = (grace, min_rate.max(1));
+        self
     }
 
     /// Shows every connection's conversation in `transcript`.
@@ -108,6 +136,7 @@ impl Handler for Pop3Handler {
         let mut session = Pop3Session::new(self.accounts.clone());
         let mut connection = Connection {
             handler: self,
+            socket: &stream,
             lock: None,
             paths: HashMap::new(),
             opened: None,
@@ -166,12 +195,15 @@ impl Drop for Lock {
 /// One connection's I/O state.
 struct Connection<'a> {
     handler: &'a Pop3Handler,
+    /// The socket, whose write timeout a message's deadline sets.
+    socket: &'a TcpStream,
     /// The maildrop's lock and the Maildir, once logged in.
     lock: Option<(Lock, Maildir)>,
-    /// Each listed message's file, by unique id.
-    paths: HashMap<String, PathBuf>,
-    /// The message `OpenMessage` opened, for the `Send` after it.
-    opened: Option<(File, Option<Top>)>,
+    /// Each listed message's file and its length then, by unique id.
+    paths: HashMap<String, (PathBuf, u64)>,
+    /// The message `OpenMessage` opened, for the `Send` after it: its file
+    /// (no more than the listed length of it), and how to cut it for TOP.
+    opened: Option<(io::Take<File>, Option<Top>)>,
 }
 
 impl Connection<'_> {
@@ -188,12 +220,15 @@ impl Connection<'_> {
                 Outcome::Waited
             }
             Action::Open { user } => self.open(&user),
-            Action::OpenMessage { uid, body_lines } => match self.paths.get(&uid).map(File::open) {
-                Some(Ok(file)) => {
-                    self.opened = Some((file, body_lines.map(Top::new)));
-                    Outcome::MessageOpened
-                }
-                _ => Outcome::Failed,
+            Action::OpenMessage { uid, body_lines } => match self.paths.get(&uid) {
+                Some((path, len)) => match open_as_listed(path, *len) {
+                    Ok(file) => {
+                        self.opened = Some((file, body_lines.map(Top::new)));
+                        Outcome::MessageOpened
+                    }
+                    Err(_) => Outcome::Failed,
+                },
+                None => Outcome::Failed,
             },
             Action::Send => match self.send(lines.get_mut()) {
                 Ok(()) => Outcome::Sent,
@@ -236,8 +271,8 @@ impl Connection<'_> {
             // offered; one that cannot be read fails the login, rather
             // than show a size that would be wrong.
             match wire_size_of(&message.path) {
-                Ok(size) => {
-                    self.paths.insert(message.name.clone(), message.path);
+                Ok((len, size)) => {
+                    self.paths.insert(message.name.clone(), (message.path, len));
                     messages.push(Message {
                         uid: message.name,
                         size,
@@ -259,10 +294,21 @@ impl Connection<'_> {
             .opened
             .take()
             .ok_or_else(|| io::Error::other("no message was opened"))?;
-        let mut writer = DotWriter::new(out);
+        let (grace, min_rate) = self.handler.send_pace;
+        let allowed = grace.saturating_add(Duration::from_secs(file.limit() / min_rate));
+        // No deadline only if it lies past what an Instant can hold.
+        let deadline = Instant::now().checked_add(allowed);
+        let mut writer = DotWriter::new(Deadlined::new(out, self.socket, deadline)?);
         let mut buffer = vec![0; SEND_BUFFER_LEN];
         loop {
             let n = match file.read(&mut buffer) {
+                // Cut while it was being sent: the `+OK` promised more.
+                Ok(0) if top.is_none() && file.limit() > 0 => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the message is shorter than when it was listed",
+                    ))
+                }
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
@@ -278,8 +324,7 @@ impl Connection<'_> {
                 None => writer.write_all(&buffer[..n])?,
             }
         }
-        writer.finish()?;
-        Ok(())
+        writer.finish()?.restore()
     }
     // ANCHOR_END: send
 
@@ -304,15 +349,96 @@ impl Connection<'_> {
     }
 }
 
-/// The size of the message in `path` on the wire.
-fn wire_size_of(path: &Path) -> io::Result<u64> {
+/// A writer to the socket that fails once a deadline has passed: each
+/// write may wait only for the time left (the socket's write timeout,
+/// shortened), so a client that takes a byte now and then is cut off at
+/// the deadline, not at the end of the message.
+struct Deadlined<'s, W> {
+    inner: W,
+    socket: &'s TcpStream,
+    deadline: Option<Instant>,
+    /// The socket's own write timeout, put back by `restore`.
+    own: Option<Duration>,
+    in_force: Option<Duration>,
+}
+
+impl<'s, W: Write> Deadlined<'s, W> {
+    fn new(
+        inner: W,
+        socket: &'s TcpStream,
+        deadline: Option<Instant>,
+    ) -> io::Result<Deadlined<'s, W>> {
+        let own = socket.write_timeout()?;
+        Ok(Deadlined {
+            inner,
+            socket,
+            deadline,
+            own,
+            in_force: own,
+        })
+    }
+
+    /// Gives the socket its own write timeout again, for the replies.
+    fn restore(self) -> io::Result<()> {
+        if self.in_force != self.own {
+            self.socket.set_write_timeout(self.own)?;
+        }
+        Ok(())
+    }
+}
+
+impl<W: Write> Write for Deadlined<'_, W> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        let Some(deadline) = self.deadline else {
+            return self.inner.write(bytes);
+        };
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the client takes the message too slowly",
+            ));
+        }
+        let timeout = write_timeout(left, self.own);
+        if timeout != self.in_force {
+            self.socket.set_write_timeout(timeout)?;
+            self.in_force = timeout;
+        }
+        self.inner.write(bytes)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The message in `path`, if it still has the length it had when it was
+/// listed: one cut or grown since (by another program: Maildir messages
+/// are never changed in place) is not the message whose size LIST gave,
+/// and is refused before a byte of it is sent. At most `len` bytes of it
+/// are read, should it grow while it is being sent.
+fn open_as_listed(path: &Path, len: u64) -> io::Result<io::Take<File>> {
+    let file = File::open(path)?;
+    if file.metadata()?.len() != len {
+        return Err(io::Error::other("the message changed since it was listed"));
+    }
+    Ok(file.take(len))
+}
+
+/// The length of the file in `path`, and the size of its message on the
+/// wire.
+fn wire_size_of(path: &Path) -> io::Result<(u64, u64)> {
     let mut file = File::open(path)?;
     let mut size = WireSize::default();
+    let mut len = 0;
     let mut buffer = vec![0; SEND_BUFFER_LEN];
     loop {
         match file.read(&mut buffer) {
-            Ok(0) => return Ok(size.total()),
-            Ok(n) => size.feed(&buffer[..n]),
+            Ok(0) => return Ok((len, size.total())),
+            Ok(n) => {
+                len += n as u64;
+                size.feed(&buffer[..n]);
+            }
             Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
             Err(error) => return Err(error),
         }

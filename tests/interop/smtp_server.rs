@@ -1,5 +1,5 @@
 //! Chapter 10's SMTP server against real clients: python3's `smtplib`,
-//! swaks and curl. The server runs in this process, on a free port, over
+//! swaks, curl and msmtp. The server runs in this process, on a free port, over
 //! a temporary Maildir root; each client is run against it as a user
 //! would, and what it sent is read back from the Maildirs.
 
@@ -204,4 +204,134 @@ fn curl_uploads_a_message_to_two_recipients() {
         .unwrap();
     assert!(!refused.status.success());
     assert_eq!(messages(root.path(), "alice").len(), 1);
+}
+
+#[test]
+fn msmtp_sends_a_message_with_dot_lines() {
+    let root = tempfile::tempdir().unwrap();
+    let server = server(root.path());
+    let port = server.local_addr().port().to_string();
+    run(
+        "msmtp",
+        &[
+            "--host=127.0.0.1",
+            &format!("--port={port}"),
+            "--domain=client.test",
+            "--from=carol@example.org",
+            "alice@example.test",
+        ],
+        b"Subject: from msmtp\n\n.a dot line\n.\nend\n",
+    );
+    let stored = messages(root.path(), "alice");
+    assert_eq!(stored.len(), 1);
+    assert!(
+        stored[0].starts_with("Return-Path: <carol@example.org>\nReceived: from client.test "),
+        "{}",
+        stored[0]
+    );
+    assert!(
+        stored[0].contains("\nSubject: from msmtp\n"),
+        "{}",
+        stored[0]
+    );
+    assert_eq!(body(&stored[0]), ".a dot line\n.\nend\n");
+}
+
+const SMTPLIB_EIGHT_BIT: &str = r#"
+import smtplib, sys
+smtp = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), local_hostname="client.test", timeout=10)
+message = ("Subject: 8bit\r\nContent-Type: text/plain; charset=utf-8\r\n"
+           "Content-Transfer-Encoding: 8bit\r\n\r\nGrüße aus Köln, 日本語\r\n").encode()
+print("refused", smtp.sendmail("carol@example.org", ["bob@example.test"], message,
+                               mail_options=["BODY=8BITMIME"]))
+print("quit", smtp.quit()[0])
+"#;
+
+#[test]
+fn python_smtplib_sends_an_eight_bit_body_with_body_8bitmime() {
+    // RFC 6152: the server offers 8BITMIME; the bytes arrive untouched.
+    let root = tempfile::tempdir().unwrap();
+    let server = server(root.path());
+    let port = server.local_addr().port().to_string();
+    assert_eq!(
+        python(SMTPLIB_EIGHT_BIT, &[&port]),
+        "refused {}\nquit 221\n"
+    );
+    let stored = messages(root.path(), "bob");
+    assert_eq!(stored.len(), 1);
+    assert_eq!(body(&stored[0]), "Grüße aus Köln, 日本語\n");
+}
+
+#[test]
+fn swaks_pipelines_a_dot_heavy_message_from_a_file() {
+    let root = tempfile::tempdir().unwrap();
+    let server = server(root.path());
+    let local = tempfile::tempdir().unwrap();
+    let file = local.path().join("message.eml");
+    // Lines that are a dot, two dots, start with dots, and a lone dot
+    // inside a line: each must come out as it went in.
+    let text = "Subject: dots\r\n\r\n.\r\n..\r\n...x\r\n.a\r\nin . the middle\r\nend\r\n";
+    fs::write(&file, text).unwrap();
+    let out = run(
+        "swaks",
+        &[
+            "--server",
+            &server.local_addr().to_string(),
+            "--helo",
+            "client.test",
+            "--from",
+            "carol@example.org",
+            "--to",
+            "alice@example.test",
+            "--pipeline",
+            "--data",
+            &format!("@{}", file.display()),
+        ],
+        b"",
+    );
+    let transcript = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        transcript.contains("<-  250 2.0.0 Ok: queued as "),
+        "{transcript}"
+    );
+    let stored = messages(root.path(), "alice");
+    assert_eq!(stored.len(), 1, "{transcript}");
+    assert!(
+        body(&stored[0]).starts_with(".\n..\n...x\n.a\nin . the middle\nend\n"),
+        "{:?}",
+        stored[0]
+    );
+}
+
+#[test]
+fn curl_with_mail_rcpt_allowfails_delivers_to_the_recipient_that_exists() {
+    // One recipient refused (550 5.1.1) must not lose the message for the
+    // other: curl goes on to DATA when told --mail-rcpt-allowfails.
+    let root = tempfile::tempdir().unwrap();
+    let server = server(root.path());
+    let local = tempfile::tempdir().unwrap();
+    let file = local.path().join("message.txt");
+    fs::write(&file, "Subject: allowfails\r\n\r\nfor alice only\r\n").unwrap();
+    let url = format!("smtp://{}/client.test", server.local_addr());
+    run(
+        "curl",
+        &[
+            "-sS",
+            &url,
+            "--mail-from",
+            "carol@example.org",
+            "--mail-rcpt",
+            "nobody@example.test",
+            "--mail-rcpt",
+            "alice@example.test",
+            "--mail-rcpt-allowfails",
+            "-T",
+            file.to_str().unwrap(),
+        ],
+        b"",
+    );
+    let stored = messages(root.path(), "alice");
+    assert_eq!(stored.len(), 1);
+    assert_eq!(body(&stored[0]), "for alice only\n");
+    assert!(fs::read_dir(root.path().join("nobody")).is_err());
 }
