@@ -175,7 +175,10 @@ impl Config {
         let domain = domain.into();
         let mut users: Vec<String> = users.into_iter().map(Into::into).collect();
         // RFC 5321 §4.5.1: every server takes mail for postmaster.
-        if !users.iter().any(|user| user.eq_ignore_ascii_case(POSTMASTER)) {
+        if !users
+            .iter()
+            .any(|user| user.eq_ignore_ascii_case(POSTMASTER))
+        {
             users.push(POSTMASTER.to_string());
         }
         Config {
