@@ -231,12 +231,13 @@ impl Dump {
             .iter()
             .map(|byte| format!("{byte:02x}"))
             .collect();
-        let _ = writeln!(
-            self.out,
+        let line = format!(
             "{at:04x}  {:<width$}  {field}",
             shown.join(" "),
             width = BYTES_PER_LINE * 3 - 1
         );
+        self.out.push_str(line.trim_end());
+        self.out.push('\n');
     }
 
     /// `len` bytes from `at`, [`BYTES_PER_LINE`] a line, `field` on the first.
@@ -288,5 +289,85 @@ impl Dump {
 
     fn finish(self) -> String {
         self.out.trim_end().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dns::record::RecordData;
+
+    fn www_answer() -> Message {
+        let name = Name::from_text("www.example.test.").unwrap();
+        let mut message = Message::query(0x1234, name.clone(), RecordType::A);
+        message.header.response = true;
+        message.header.authoritative = true;
+        message.answers.push(Record {
+            name,
+            class: Class::IN,
+            ttl: 3600,
+            data: RecordData::A([192, 0, 2, 80].into()),
+        });
+        message
+    }
+
+    #[test]
+    fn the_dump_names_every_field_and_follows_the_pointer() {
+        let dump = hex_dump(&www_answer().emit().unwrap());
+        let expected = [
+            "0000  12 34                    ID 4660",
+            "0002  85 00                    flags qr aa rd, opcode QUERY, rcode NOERROR",
+            "0004  00 01                    QDCOUNT 1",
+            "0006  00 01                    ANCOUNT 1",
+            "0008  00 00                    NSCOUNT 0",
+            "000a  00 00                    ARCOUNT 0",
+            "      ; question",
+            "000c  03 77 77 77              label \"www\"",
+            "0010  07 65 78 61 6d 70 6c 65  label \"example\"",
+            "0018  04 74 65 73 74           label \"test\"",
+            "001d  00                       end of name: www.example.test.",
+            "001e  00 01                    QTYPE A",
+            "0020  00 01                    QCLASS IN",
+            "      ; answer",
+            "0022  c0 0c                    pointer to 000c: www.example.test.",
+            "0024  00 01                    TYPE A",
+            "0026  00 01                    CLASS IN",
+            "0028  00 00 0e 10              TTL 3600",
+            "002c  00 04                    RDLENGTH 4",
+            "002e  c0 00 02 50              RDATA 192.0.2.80",
+        ];
+        assert_eq!(dump.lines().collect::<Vec<_>>(), expected);
+    }
+
+    #[test]
+    fn a_long_label_goes_on_over_several_lines() {
+        let name = Name::from_text("abcdefghijkl.test.").unwrap();
+        let dump = hex_dump(&Message::query(1, name, RecordType::A).emit().unwrap());
+        let lines: Vec<&str> = dump.lines().collect();
+        assert_eq!(lines[7], "000c  0c 61 62 63 64 65 66 67  label \"abcdefghijkl\"");
+        assert_eq!(lines[8], "0014  68 69 6a 6b 6c");
+    }
+
+    #[test]
+    fn bytes_that_are_not_a_message_are_dumped_raw_with_the_reason() {
+        let truncated = crate::dns::MessageError::Truncated;
+        assert_eq!(
+            hex_dump(&[0x12, 0x34, 0x01]),
+            format!("0000  12 34 01                 not a DNS message: {truncated}")
+        );
+    }
+
+    #[test]
+    fn dig_layout_shows_the_header_and_each_section_that_has_records() {
+        let expected = "\
+;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 4660
+;; flags: qr aa rd; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 0
+
+;; QUESTION SECTION:
+;www.example.test.\t\tIN\tA
+
+;; ANSWER SECTION:
+www.example.test.\t3600\tIN\tA\t192.0.2.80";
+        assert_eq!(dig_layout(&www_answer()), expected);
     }
 }
