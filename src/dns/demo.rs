@@ -20,26 +20,10 @@ use std::time::Duration;
 pub const EXAMPLE_ZONE: &str = include_str!("../../lessons/04-dns/example.test.zone");
 
 /// The root of the demo's little tree: it delegates `test.` to ns.test.
-pub const ROOT_ZONE: &str = "\
-$ORIGIN .
-$TTL 1d
-@           SOA  a.root. hostmaster.root. 1 2h 1h 2w 1d
-@           NS   a.root.
-a.root.     A    127.0.0.2
-test.       NS   ns.test.
-ns.test.    A    127.0.0.3
-";
+pub const ROOT_ZONE: &str = include_str!("../../lessons/04-dns/root.zone");
 
 /// `test.`: it delegates `example.test.` to ns1.example.test.
-pub const TEST_ZONE: &str = "\
-$ORIGIN test.
-$TTL 1d
-@           SOA  ns hostmaster 1 2h 1h 2w 1d
-@           NS   ns
-ns          A    127.0.0.3
-example     NS   ns1.example
-ns1.example A    127.0.0.4
-";
+pub const TEST_ZONE: &str = include_str!("../../lessons/04-dns/test.zone");
 
 /// How long the demo waits for each answer: far more than loopback needs.
 const DEMO_TIMEOUT: Duration = Duration::from_secs(5);
@@ -63,21 +47,23 @@ pub fn demo(transcript: &Transcript) -> DemoResult {
     };
 
     transcript.say("");
-    transcript.say("-- www.example.test. A over UDP: the query, byte by byte --");
-    let www = Name::from_text("www.example.test.")?;
-    let done = exchange(addr, &www, RecordType::A, &options)?;
+    transcript.say("-- example.test. MX over UDP: the query, byte by byte --");
+    let apex = Name::from_text("example.test.")?;
+    let done = exchange(addr, &apex, RecordType::MX, &options)?;
     transcript.say(hex_dump(&done.query_bytes));
     transcript.say("");
     transcript.say(format!(
-        "-- the answer ({} bytes): its name is a pointer back to the question's --",
+        "-- the answer ({} bytes): names after the question's are pointers, one into the MX's data --",
         done.reply_bytes.len()
     ));
     transcript.say(hex_dump(&done.reply_bytes));
     transcript.say("");
     transcript.say(dig_layout(&done.reply));
     expect(
-        done.reply.header.authoritative && done.reply.answers.len() == 1,
-        "www.example.test. A is answered with AA and one record",
+        done.reply.header.authoritative
+            && done.reply.answers.len() == 1
+            && done.reply.additional.len() == 1,
+        "example.test. MX is answered with AA, one record, and mail's address",
     )?;
 
     transcript.say("");
@@ -93,7 +79,8 @@ pub fn demo(transcript: &Transcript) -> DemoResult {
     server.shutdown();
 
     transcript.say("");
-    transcript.say("-- the walk from the root, as dig +trace --");
+    transcript.say("-- the walk from the root for www.example.test. A, as dig +trace --");
+    let www = Name::from_text("www.example.test.")?;
     let servers = match hierarchy() {
         Ok(servers) => servers,
         Err(error) => {

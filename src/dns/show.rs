@@ -67,7 +67,11 @@ pub fn dig_layout(message: &Message) -> String {
             edns.version, edns.udp_payload_size
         );
     }
-    out.push_str("\n;; QUESTION SECTION:\n");
+    // dig leaves no blank line between the OPT pseudo-section and the question.
+    if message.edns.is_none() {
+        out.push('\n');
+    }
+    out.push_str(";; QUESTION SECTION:\n");
     for question in &message.questions {
         let _ = writeln!(
             out,
