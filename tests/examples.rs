@@ -1129,14 +1129,23 @@ fn dns_query_asks_the_served_zone_and_prints_digs_layout() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{stdout}");
     assert!(stdout.starts_with(";; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: "));
-    assert!(stdout.contains("\n;; flags: qr aa rd; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1\n"));
+    assert!(
+        stdout.contains("\n;; flags: qr aa rd; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1\n")
+    );
     assert!(stdout.contains("\n;; ANSWER SECTION:\nwww.example.test.\t3600\tIN\tA\t192.0.2.80\n"));
     assert!(stdout.contains(&format!(";; SERVER: {} (UDP)", server.addr)));
 
     // A name outside the zone: an answer all the same, REFUSED, exit 0 as dig.
     let output = run(
         "04-dns",
-        &["query", "www.other.test", "MX", "--server", &server.addr, "--tcp"],
+        &[
+            "query",
+            "www.other.test",
+            "MX",
+            "--server",
+            &server.addr,
+            "--tcp",
+        ],
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{stdout}");
@@ -1149,13 +1158,26 @@ fn dns_query_trace_dumps_both_messages_with_their_fields() {
     let server = serve_example("04-dns", &["--zone", &example_zone_path()]);
     let output = run(
         "04-dns",
-        &["query", "web.example.test", "CNAME", "--server", &server.addr, "--trace"],
+        &[
+            "query",
+            "web.example.test",
+            "CNAME",
+            "--server",
+            &server.addr,
+            "--trace",
+        ],
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{stdout}");
     assert!(stdout.starts_with(";; the query ("), "{stdout}");
-    assert!(stdout.contains("\n000c  03 77 65 62              label \"web\"\n"), "{stdout}");
-    assert!(stdout.contains("pointer to 000c: web.example.test."), "{stdout}");
+    assert!(
+        stdout.contains("\n000c  03 77 65 62              label \"web\"\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("pointer to 000c: web.example.test."),
+        "{stdout}"
+    );
     assert!(stdout.contains("RDATA www.example.test."), "{stdout}");
 }
 
@@ -1186,7 +1208,13 @@ fn the_dns_examples_usage_errors_exit_2_with_the_usage() {
         (&["query", "--server", "127.0.0.1:1"], "query needs a NAME"),
         (&["query", "www.example.test"], "--server ADDR is needed"),
         (
-            &["query", "www.example.test", "BOGUS", "--server", "127.0.0.1:1"],
+            &[
+                "query",
+                "www.example.test",
+                "BOGUS",
+                "--server",
+                "127.0.0.1:1",
+            ],
             "\"BOGUS\" is not a record type",
         ),
         (

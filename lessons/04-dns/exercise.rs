@@ -232,7 +232,12 @@ fn hostile_names_are_refused_without_a_panic_or_a_loop() {
             30,
             "Truncated",
         ),
-        ("the name starts past the end", message(b""), 12, "Truncated"),
+        (
+            "the name starts past the end",
+            message(b""),
+            12,
+            "Truncated",
+        ),
     ];
     for (case, bytes, start, expected) in table {
         assert_eq!(read_text(bytes, *start), *expected, "{case}");

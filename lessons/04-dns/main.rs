@@ -60,7 +60,8 @@ fn serve(args: &Args) -> Result<(), Box<dyn Error>> {
     let text = std::fs::read_to_string(file).map_err(|error| format!("{file}: {error}"))?;
     let zone = Zone::parse(file, &text, None)?;
     let addr = args.bind_address()?;
-    let server = DnsServer::bind(addr.as_str(), zone).map_err(|error| cannot_listen(&addr, error))?;
+    let server =
+        DnsServer::bind(addr.as_str(), zone).map_err(|error| cannot_listen(&addr, error))?;
     println!("listening on {}", server.local_addr()?);
     std::io::stdout().flush()?;
     server.run()?;
@@ -113,7 +114,11 @@ fn query(args: &Args) -> Result<(), Box<dyn Error>> {
         writeln!(out, ";; the query ({} bytes):", done.query_bytes.len())?;
         writeln!(out, "{}\n", hex_dump(&done.query_bytes))?;
         if let Some(truncated) = &done.truncated {
-            writeln!(out, ";; the UDP answer, truncated ({} bytes):", truncated.len())?;
+            writeln!(
+                out,
+                ";; the UDP answer, truncated ({} bytes):",
+                truncated.len()
+            )?;
             writeln!(out, "{}\n", hex_dump(truncated))?;
         }
         writeln!(out, ";; the answer ({} bytes):", done.reply_bytes.len())?;
@@ -144,4 +149,3 @@ fn walk(args: &Args) -> Result<(), Box<dyn Error>> {
     }
     Ok(())
 }
-

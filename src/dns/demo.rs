@@ -127,8 +127,8 @@ fn hierarchy() -> io::Result<Vec<DnsServerHandle>> {
         let [root_zone, test_zone, example_zone] = zones()?;
         let root = DnsServer::bind("127.0.0.2:0", root_zone)?;
         let port = root.local_addr()?.port();
-        let bound = DnsServer::bind(SocketAddr::from(([127, 0, 0, 3], port)), test_zone)
-            .and_then(|test| {
+        let bound =
+            DnsServer::bind(SocketAddr::from(([127, 0, 0, 3], port)), test_zone).and_then(|test| {
                 let example =
                     DnsServer::bind(SocketAddr::from(([127, 0, 0, 4], port)), example_zone)?;
                 Ok((test, example))

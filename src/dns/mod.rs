@@ -30,11 +30,11 @@ pub mod types;
 pub mod zone;
 
 pub use answer::{answer, respond, Ignored, Response, Transport};
+pub use demo::demo;
 pub use message::{Edns, EdnsOption, EmitError, Header, Message, MessageError, Question};
 pub use name::{Compressor, Name, NameError};
 pub use record::{Record, RecordData, Soa};
 pub use resolver::{query, resolve, QueryOptions, ResolveError};
-pub use demo::demo;
 pub use server::{DnsConfig, DnsServer, DnsServerHandle};
 pub use types::{Class, Opcode, Rcode, RecordType};
 pub use zone::{Zone, ZoneError};

@@ -146,7 +146,12 @@ pub fn hex_dump(bytes: &[u8]) -> String {
         Ok(message) => message,
         Err(error) => {
             let mut dump = Dump::default();
-            dump.raw(bytes, 0, bytes.len(), &format!("not a DNS message: {error}"));
+            dump.raw(
+                bytes,
+                0,
+                bytes.len(),
+                &format!("not a DNS message: {error}"),
+            );
             return dump.finish();
         }
     };
@@ -171,7 +176,12 @@ pub fn hex_dump(bytes: &[u8]) -> String {
         dump.heading("question");
         at = dump.name(bytes, at);
         dump.line(bytes, at, 2, &format!("QTYPE {}", RecordType(u16_at(at))));
-        dump.line(bytes, at + 2, 2, &format!("QCLASS {}", Class(u16_at(at + 2))));
+        dump.line(
+            bytes,
+            at + 2,
+            2,
+            &format!("QCLASS {}", Class(u16_at(at + 2))),
+        );
         at += 4;
     }
     // The records in the order they are written; the OPT record, which the
@@ -208,7 +218,12 @@ pub fn hex_dump(bytes: &[u8]) -> String {
                     Some(&[a, b, c, d]) => u32::from_be_bytes([a, b, c, d]),
                     _ => 0,
                 };
-                dump.line(bytes, at + 2, 2, &format!("CLASS {}", Class(u16_at(at + 2))));
+                dump.line(
+                    bytes,
+                    at + 2,
+                    2,
+                    &format!("CLASS {}", Class(u16_at(at + 2))),
+                );
                 dump.line(bytes, at + 4, 4, &format!("TTL {ttl}"));
                 dump.line(bytes, at + 8, 2, &format!("RDLENGTH {rdlength}"));
                 let data = record.map_or_else(String::new, |record| record.data.to_string());
@@ -271,14 +286,16 @@ impl Dump {
                 return at;
             };
             if length == 0 {
-                let name = Name::read(bytes, start).map_or_else(|_| String::new(), |n| n.0.to_string());
+                let name =
+                    Name::read(bytes, start).map_or_else(|_| String::new(), |n| n.0.to_string());
                 self.line(bytes, at, 1, &format!("end of name: {name}"));
                 return at + 1;
             }
             if length >> 6 == 0b11 {
                 let low = bytes.get(at + 1).copied().unwrap_or(0);
                 let target = usize::from(u16::from_be_bytes([length & 0x3F, low]));
-                let name = Name::read(bytes, start).map_or_else(|_| String::new(), |n| n.0.to_string());
+                let name =
+                    Name::read(bytes, start).map_or_else(|_| String::new(), |n| n.0.to_string());
                 let pointer = format!("pointer to {target:04x}: {name}");
                 self.line(bytes, at, 2, &pointer);
                 return at + 2;
@@ -348,7 +365,10 @@ mod tests {
         let name = Name::from_text("abcdefghijkl.test.").unwrap();
         let dump = hex_dump(&Message::query(1, name, RecordType::A).emit().unwrap());
         let lines: Vec<&str> = dump.lines().collect();
-        assert_eq!(lines[7], "000c  0c 61 62 63 64 65 66 67  label \"abcdefghijkl\"");
+        assert_eq!(
+            lines[7],
+            "000c  0c 61 62 63 64 65 66 67  label \"abcdefghijkl\""
+        );
         assert_eq!(lines[8], "0014  68 69 6a 6b 6c");
     }
 
