@@ -59,6 +59,12 @@ pub const CHAPTERS: &[Chapter] = &[
         demo: crate::udp::demo,
     },
     Chapter {
+        number: "04",
+        slug: "dns",
+        title: "dns: messages by hand, an authoritative server, a walk from the root",
+        demo: crate::dns::demo,
+    },
+    Chapter {
         number: "05",
         slug: "http-client",
         title: "http client: requests, responses, chunked bodies, redirects",

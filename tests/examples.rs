@@ -104,6 +104,7 @@ fn help_to_a_closed_stdout_exits_0_without_a_panic() {
         "01-addresses",
         "02-tcp",
         "03-udp",
+        "04-dns",
         "05-http-client",
         "06-http-server",
         "07-rest-api",
@@ -1109,4 +1110,131 @@ fn pop3_fetch_leaves_a_message_too_large_to_keep_and_fetches_the_others() {
     assert_eq!(fs::read(&stored[0].path).unwrap(), POP3_MESSAGE);
     assert_eq!(pop3.left_on_the_server(), 1);
     assert!(path.exists(), "the huge one is still there");
+}
+
+/// The chapter's zone file, from the repository's root.
+fn example_zone_path() -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let path = root.join("lessons/04-dns/example.test.zone");
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn dns_query_asks_the_served_zone_and_prints_digs_layout() {
+    let server = serve_example("04-dns", &["--zone", &example_zone_path()]);
+    let output = run(
+        "04-dns",
+        &["query", "www.example.test", "--server", &server.addr],
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.starts_with(";; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: "));
+    assert!(
+        stdout.contains("\n;; flags: qr aa rd; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1\n")
+    );
+    assert!(stdout.contains("\n;; ANSWER SECTION:\nwww.example.test.\t3600\tIN\tA\t192.0.2.80\n"));
+    assert!(stdout.contains(&format!(";; SERVER: {} (UDP)", server.addr)));
+
+    // A name outside the zone: an answer all the same, REFUSED, exit 0 as dig.
+    let output = run(
+        "04-dns",
+        &[
+            "query",
+            "www.other.test",
+            "MX",
+            "--server",
+            &server.addr,
+            "--tcp",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("status: REFUSED"), "{stdout}");
+    assert!(stdout.contains("(TCP)"), "{stdout}");
+}
+
+#[test]
+fn dns_query_trace_dumps_both_messages_with_their_fields() {
+    let server = serve_example("04-dns", &["--zone", &example_zone_path()]);
+    let output = run(
+        "04-dns",
+        &[
+            "query",
+            "web.example.test",
+            "CNAME",
+            "--server",
+            &server.addr,
+            "--trace",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.starts_with(";; the query ("), "{stdout}");
+    assert!(
+        stdout.contains("\n000c  03 77 65 62              label \"web\"\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("pointer to 000c: web.example.test."),
+        "{stdout}"
+    );
+    assert!(stdout.contains("RDATA www.example.test."), "{stdout}");
+}
+
+#[test]
+fn dns_serve_refuses_a_bad_zone_naming_file_and_line_before_it_listens() {
+    let dir = tempfile::tempdir().unwrap();
+    let zone = dir.path().join("bad.zone");
+    fs::write(
+        &zone,
+        "$ORIGIN example.test.\n$TTL 1h\n@ SOA ns1 hostmaster 1 2h 1h 2w 5m\n@ NS ns1\nns1 A 300.0.0.1\n",
+    )
+    .unwrap();
+    let zone_arg = zone.to_str().unwrap();
+    let output = run("04-dns", &["serve", "--port", "0", "--zone", zone_arg]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!("04-dns: {zone_arg}:5: ")),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty(), "it must not say it is listening");
+}
+
+#[test]
+fn the_dns_examples_usage_errors_exit_2_with_the_usage() {
+    let table: [(&[&str], &str); 7] = [
+        (&["serve"], "serve needs --zone FILE"),
+        (&["query", "--server", "127.0.0.1:1"], "query needs a NAME"),
+        (&["query", "www.example.test"], "--server ADDR is needed"),
+        (
+            &[
+                "query",
+                "www.example.test",
+                "BOGUS",
+                "--server",
+                "127.0.0.1:1",
+            ],
+            "\"BOGUS\" is not a record type",
+        ),
+        (
+            &["query", "www.example.test", "--server", "localhost"],
+            "--server \"localhost\": write it IP:PORT",
+        ),
+        (&["resolve", "www.example.test"], "--root ADDR is needed"),
+        (
+            &["resolve", "a", "A", "extra", "--root", "127.0.0.1:1"],
+            "resolve takes no argument \"extra\"",
+        ),
+    ];
+    for (args, message) in table {
+        let output = run("04-dns", args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with(&format!("04-dns: {message}")),
+            "{args:?}: {stderr}"
+        );
+        assert!(stderr.contains("\nusage: 04-dns"), "{args:?}: {stderr}");
+    }
 }

@@ -278,8 +278,8 @@ fn an_anchor_is_cut_out_without_markers_or_shared_indentation() {
 /// the response was sent), a mail date (`Tue, 01 Dec 2026 11:14:16 +0000`)
 /// and a Maildir unique name or mail id (`1764585600.M042137P4242Q7`, and
 /// the host name after it: the time, the process and the machine),
-/// and the size of a POP3 message ([`without_pop3_size`]), which holds
-/// such a name.
+/// the size of a POP3 message ([`without_pop3_size`]), which holds
+/// such a name, and a DNS query's random ID ([`without_dns_id`]).
 fn normalize(text: &str) -> String {
     let text: Vec<String> = text
         .lines()
@@ -298,6 +298,7 @@ fn normalize(text: &str) -> String {
         })
         .map(|line| without_mail_date(&line))
         .map(|line| without_pop3_size(&line))
+        .map(|line| without_dns_id(&line))
         .collect();
     normalize_numbers(&text.join("\n"))
 }
@@ -332,6 +333,27 @@ fn without_pop3_size(line: &str) -> String {
         words[last] = "SIZE";
     }
     words.join(" ")
+}
+
+/// `line` with a DNS message's ID, which the resolver picks at random, as
+/// `ID`: after `id: ` in dig's header line, and in the hex dump's first
+/// line, `0000  f5 b9    ID 62905`, bytes and number.
+fn without_dns_id(line: &str) -> String {
+    if let Some((before, id)) = line.split_once(", id: ") {
+        if line.starts_with(";; ->>HEADER<<- ") && id.bytes().all(|b| b.is_ascii_digit()) {
+            return format!("{before}, id: ID");
+        }
+    }
+    let words: Vec<&str> = line.split_whitespace().collect();
+    match words.as_slice() {
+        ["0000", high, low, "ID", id]
+            if [high, low].iter().all(|b| b.len() == 2)
+                && id.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            "0000 ID".to_string()
+        }
+        _ => line.to_string(),
+    }
 }
 
 /// Whether `word` is a Maildir name or a mail id: digits, `.M`, digits,
@@ -384,6 +406,9 @@ fn normalize_numbers(text: &str) -> String {
         // `|1|127.0.0.1|50060|` in EPRT.
         let after_address = [
             "127.0.0.1:",
+            "127.0.0.2:",
+            "127.0.0.3:",
+            "127.0.0.4:",
             "]:",
             "127,0,0,1,",
             "127,0,0,1,PORT,",
@@ -446,6 +471,10 @@ fn normalize_leaves_out_ports_and_times() {
     assert_eq!(
         normalize("229 Entering Extended Passive Mode (|||50060|)\nEPRT |1|127.0.0.1|41234|"),
         "229 Entering Extended Passive Mode (|||PORT|)\nEPRT |1|127.0.0.1|PORT|"
+    );
+    assert_eq!(
+        normalize(";; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 62905\n0000  f5 b9                    ID 62905\n0004  00 01  QDCOUNT 1\nasked 127.0.0.3:39362 (test.)"),
+        ";; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: ID\n0000 ID\n0004  00 01  QDCOUNT 1\nasked 127.0.0.3:PORT (test.)"
     );
 }
 

@@ -15,18 +15,22 @@
 //! | [`zone`] | pure | the master file format (RFC 1035 §5) and the checks a zone must pass |
 //! | [`answer`](mod@answer) | pure | the authoritative answer to a query from a zone (RFC 1034 §4.3.2, RFC 2308) |
 //! | [`resolver`] | I/O | a stub query (UDP, TCP when truncated) and an iterative walk from the root (RFC 1034 §5.3.3) |
+//! | [`show`] | pure | a message in dig's layout, and as a hex dump with its fields named |
 //! | [`server`] | I/O | the authoritative server: UDP on several threads, TCP with length prefixes (RFC 1035 §4.2, RFC 7766) |
 
 pub mod answer;
+mod demo;
 pub mod message;
 pub mod name;
 pub mod record;
 pub mod resolver;
 pub mod server;
+pub mod show;
 pub mod types;
 pub mod zone;
 
 pub use answer::{answer, respond, Ignored, Response, Transport};
+pub use demo::demo;
 pub use message::{Edns, EdnsOption, EmitError, Header, Message, MessageError, Question};
 pub use name::{Compressor, Name, NameError};
 pub use record::{Record, RecordData, Soa};

@@ -7,6 +7,7 @@ use netlessons::dns::{
 };
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, UdpSocket};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -172,6 +173,18 @@ fn named_checkzone_accepts_the_chapters_zone() {
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains("loaded serial 2024010101"), "{text}");
     assert!(text.trim_end().ends_with("OK"), "{text}");
+}
+
+#[test]
+fn named_checkzone_accepts_the_zones_of_the_walk() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/04-dns");
+    for (origin, file) in [(".", "root.zone"), ("test", "test.zone")] {
+        let path = root.join(file);
+        let output = run("named-checkzone", &[origin, path.to_str().unwrap()], b"");
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(text.contains("loaded serial 1"), "{file}: {text}");
+        assert!(text.trim_end().ends_with("OK"), "{file}: {text}");
+    }
 }
 
 /// dnsmasq in the foreground on loopback, answering only from its command
