@@ -25,7 +25,7 @@ fn python_mailbox_reads_what_we_deliver_and_we_list_what_it_writes() {
     let maildir = Maildir::create(dir.path().join("alice")).unwrap();
     let first = b"Subject: one\r\n\r\n.a line with a dot\r\n".to_vec();
     let second = b"Subject: two\r\n\r\nbody\r\n".to_vec();
-    let mut expected = vec![
+    let mut expected = [
         (maildir.deliver(&first[..]).unwrap(), first),
         (maildir.deliver(&second[..]).unwrap(), second),
     ];

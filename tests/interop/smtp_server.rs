@@ -80,9 +80,9 @@ fn python_smtplib_sends_to_two_recipients_then_again_and_is_refused_a_relay() {
     assert_eq!((alice.len(), bob.len()), (2, 1));
     for (copy, to) in [(&alice[0], "alice"), (&bob[0], "bob")] {
         assert!(
-            copy.starts_with(&format!(
+            copy.starts_with(
                 "Return-Path: <carol@example.org>\nReceived: from client.test ([127.0.0.1])\n"
-            )),
+            ),
             "{copy}"
         );
         assert!(
