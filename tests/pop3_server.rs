@@ -352,3 +352,30 @@ fn the_crate_s_client_fetches_what_the_server_holds() {
         .unwrap();
     assert_eq!(left.len(), 1);
 }
+
+#[test]
+fn messages_asked_for_one_after_another_come_without_a_pause() {
+    // A client that asks for each message once the last has come, as
+    // every POP3 client does, must not wait on the server: were the
+    // status line, the message and its end marker held back until the
+    // client acknowledged what came before (Nagle's algorithm against a
+    // delayed acknowledgement, up to 40 ms on Linux), a hundred messages
+    // would take seconds.
+    let root = tempfile::tempdir().unwrap();
+    let alice = Maildir::create(root.path().join("alice")).unwrap();
+    for _ in 0..100 {
+        alice.deliver(SECOND).unwrap();
+    }
+    let server = server(root.path());
+    let mut client = Client::login(&server, "alice", "secret");
+    let started = Instant::now();
+    for number in 1..=100 {
+        let answer = client.multi(&format!("RETR {number}"));
+        assert!(answer.ends_with("three\r\n.\r\n"), "{answer}");
+    }
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(1),
+        "a hundred small messages took {took:?}"
+    );
+}
