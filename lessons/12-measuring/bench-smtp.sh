@@ -141,10 +141,12 @@ start_listening() {
 
 # smtp-sink cannot pick a free port: try random ones until one binds.
 start_sink() {
-  local attempt port tries
+  local attempt port tries as_user=()
+  # As root, smtp-sink insists on a user to become once it has its port.
+  [ "$(id -u)" = 0 ] && as_user=(-u nobody)
   for ((attempt = 0; attempt < 10; attempt++)); do
     port=$((20000 + RANDOM % 40000))
-    smtp-sink -u nobody "127.0.0.1:$port" 256 >"$tmp/server.out" 2>"$tmp/server.err" &
+    smtp-sink "${as_user[@]}" "127.0.0.1:$port" 256 >"$tmp/server.out" 2>"$tmp/server.err" &
     server_pid=$!
     for ((tries = 0; tries < 200; tries++)); do
       kill -0 "$server_pid" 2>/dev/null || break
