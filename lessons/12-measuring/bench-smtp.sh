@@ -81,6 +81,12 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench-smtp.XXXXXX")
 server_pid=
 cleanup() {
   stop_server
+  # A run is measured in a subshell, $(measure ...): the server it had
+  # started when it failed is known by its file alone.
+  if [ -f "$tmp/server.pid" ]; then
+    server_pid=$(cat "$tmp/server.pid")
+    stop_server
+  fi
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -113,20 +119,27 @@ EOF
 stop_server() {
   if [ -n "$server_pid" ]; then
     kill "$server_pid" 2>/dev/null || true
+    # Not a child of this shell if it was started in a subshell: then
+    # `wait` returns at once, and the loop waits for it to go.
     wait "$server_pid" 2>/dev/null || true
+    while kill -0 "$server_pid" 2>/dev/null; do sleep 0.05; done
     server_pid=
+    rm -f "$tmp/server.pid"
   fi
 }
 
 # Starts a server that prints `listening on ADDR` first, and sets
 # server_pid and server_addr. start_listening COMMAND...
 start_listening() {
+  # The last server's line must not be taken for this one's.
+  rm -f "$tmp/server.out"
   "$@" >"$tmp/server.out" 2>"$tmp/server.err" &
   server_pid=$!
+  echo "$server_pid" >"$tmp/server.pid"
   server_addr=
   local tries line
   for ((tries = 0; tries < 200; tries++)); do
-    line=$(head -n 1 "$tmp/server.out")
+    line=$(head -n 1 "$tmp/server.out" 2>/dev/null || true)
     if [[ $line == "listening on "* ]]; then
       server_addr=${line#listening on }
       return 0
@@ -148,6 +161,7 @@ start_sink() {
     port=$((20000 + RANDOM % 40000))
     smtp-sink "${as_user[@]}" "127.0.0.1:$port" 256 >"$tmp/server.out" 2>"$tmp/server.err" &
     server_pid=$!
+    echo "$server_pid" >"$tmp/server.pid"
     for ((tries = 0; tries < 200; tries++)); do
       kill -0 "$server_pid" 2>/dev/null || break
       if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
