@@ -23,10 +23,12 @@
 //! Run the tests:          cargo test --test ex08
 //! See the reference pass: cargo test --test ex08 --features solutions
 
-use netlessons::ftp::address::AddressError;
 use std::net::SocketAddrV4;
 
 // ---- Your code: replace the todo!()s -------------------------------------
+
+#[cfg(not(feature = "solutions"))]
+use netlessons::ftp::address::AddressError;
 
 /// The address in the text of a 227 reply.
 #[cfg(not(feature = "solutions"))]
