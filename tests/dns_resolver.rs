@@ -298,7 +298,7 @@ fn the_walk_follows_referrals_from_the_root() {
         [
             "127.0.0.2 .: ask the servers of test.: ns.test. 127.0.0.3",
             "127.0.0.3 test.: ask the servers of example.test.: ns1.example.test. 127.0.0.4",
-            "127.0.0.4 example.test.: the answer (1 records)",
+            "127.0.0.4 example.test.: the answer (1 record)",
         ]
     );
     assert_eq!(found.rcode, Rcode::NOERROR);

@@ -48,7 +48,7 @@
 //!   the zone, a class other than IN, or a zone transfer (AXFR, IXFR),
 //!   REFUSED: this server holds one zone and gives no recursion (RA clear).
 //! - An EDNS version other than 0 gets BADVERS (RFC 6891 §6.1.3).
-//! - `ANY` is answered minimally (RFC 8482 §4.2): with *one* record set at
+//! - `ANY` is answered minimally (RFC 8482 §4.1): with *one* record set at
 //!   the name, the first in the zone file's order. An ANY query that
 //!   returns every record is a favourite tool of amplification attacks (a
 //!   small forged query, a large answer sent to the victim); one record
@@ -309,7 +309,7 @@ fn is_ns(record: &&Record) -> bool {
 }
 
 /// The records of the first type at a name, in the file's order: the
-/// minimal answer to ANY (RFC 8482 §4.2).
+/// minimal answer to ANY (RFC 8482 §4.1).
 fn first_rrset(here: &[&Record]) -> Vec<Record> {
     let Some(first) = here.first() else {
         return Vec::new();

@@ -488,7 +488,10 @@ pub enum Said {
 impl fmt::Display for Said {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Said::Answer(records) => write!(f, "the answer ({} records)", records.len()),
+            Said::Answer(records) => match records.len() {
+                1 => f.write_str("the answer (1 record)"),
+                count => write!(f, "the answer ({count} records)"),
+            },
             Said::Alias { target, .. } => {
                 write!(f, "an alias for {target}: ask again from the root")
             }
