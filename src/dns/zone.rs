@@ -40,9 +40,12 @@
 //! every owner is inside the zone, and that a name
 //! with a CNAME has no other record (RFC 1034 §3.6.2: an alias is only an
 //! alias), and that a name server named inside the zone has an address
-//! there, as BIND's `named-checkzone` does. Each error names the file and the line, as a compiler does:
+//! there, as BIND's `named-checkzone` does; and that the records of each
+//! name and type fit in one message (65535 bytes), since an answer carries
+//! them whole. Each error names the file and the line, as a compiler does:
 //! `example.test.zone:7: MX needs a preference and a host`.
 
+use super::message::{EmitError, Message, MAX_MESSAGE_LEN};
 use super::name::{name_from_text, unescape, Name, NameError};
 use super::record::{Record, RecordData, Soa, MAX_CHARACTER_STRING_LEN};
 use super::types::{Class, RecordType};
@@ -132,6 +135,9 @@ pub enum ZoneErrorKind {
     CnameAndOtherData(Name),
     /// An owner outside the zone.
     OutsideZone(Name),
+    /// The records of one name and type, which an answer must carry
+    /// whole, do not fit in the largest message (RFC 1035 §4.2.2).
+    RecordSetTooLong(Name, RecordType),
 }
 
 impl fmt::Display for ZoneErrorKind {
@@ -176,6 +182,10 @@ impl fmt::Display for ZoneErrorKind {
             NsWithoutAddress(name) => write!(
                 f,
                 "the name server {name} is inside the zone but has no A or AAAA record in it"
+            ),
+            RecordSetTooLong(name, rtype) => write!(
+                f,
+                "the {rtype} records of {name} take more than the {MAX_MESSAGE_LEN} bytes of a message"
             ),
             CnameAndOtherData(name) => write!(
                 f,
@@ -671,6 +681,7 @@ impl Zone {
         }
         let apex = check_soa(&records, origin)?;
         check_names(&records, &by_name, &apex)?;
+        check_sizes(&records, &by_name)?;
         let mut names = HashSet::new();
         for (_, record) in &records {
             let mut at = Some(record.name.clone());
@@ -789,6 +800,44 @@ fn check_names(
             .any(|&i| matches!(records[i].1.data, RecordData::A(_) | RecordData::Aaaa(_)));
         if server.is_in(apex) && !has_address {
             return Err((Some(*line), ZoneErrorKind::NsWithoutAddress(server.clone())));
+        }
+    }
+    Ok(())
+}
+
+/// Every record set fits in one message, with its question: otherwise no
+/// answer, even over TCP, could carry it, and every query for it would
+/// get SERVFAIL. The error names the last line of the set.
+fn check_sizes(
+    records: &[(usize, Record)],
+    by_name: &HashMap<Name, Vec<usize>>,
+) -> Result<(), LineError> {
+    let mut checked = HashSet::new();
+    for (_, record) in records {
+        let rtype = record.rtype();
+        if !checked.insert((&record.name, rtype)) {
+            continue;
+        }
+        let at_name = by_name
+            .get(&record.name)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let set: Vec<&(usize, Record)> = at_name
+            .iter()
+            .map(|&i| &records[i])
+            .filter(|(_, other)| other.rtype() == rtype)
+            .collect();
+        // One record of a few hundred bytes at most: no need to write it.
+        let long_data = matches!(record.data, RecordData::Txt(_) | RecordData::Other { .. });
+        if set.len() == 1 && !long_data {
+            continue;
+        }
+        let mut answer = Message::query(0, record.name.clone(), rtype);
+        answer.answers = set.iter().map(|(_, other)| other.clone()).collect();
+        let last_line = set.last().map(|(line, _)| *line);
+        if answer.emit() == Err(EmitError::MessageTooLong) {
+            let kind = ZoneErrorKind::RecordSetTooLong(record.name.clone(), rtype);
+            return Err((last_line, kind));
         }
     }
     Ok(())
@@ -1152,5 +1201,24 @@ john\\.doe\tTXT\t\"a label with a dot\"
         let h7 = name("h7.example.test.");
         assert_eq!(zone.records_at(&h7).count(), 1);
         assert!(took < std::time::Duration::from_secs(3), "{took:?}");
+    }
+
+    #[test]
+    fn a_record_set_too_big_for_any_answer_is_refused() {
+        // 300 strings of 254 bytes: about 77 000 bytes, past the 65535 a
+        // message can hold, so that every answer would be SERVFAIL.
+        let mut text = String::from(HEAD);
+        for i in 0..300 {
+            text.push_str(&format!("big TXT \"{i:03}{}\"\n", "x".repeat(250)));
+        }
+        let error = Zone::parse("z", &text, None).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "z:304: the TXT records of big.example.test. take more than the 65535 bytes of a message"
+        );
+        // 246 of them fit (266 bytes each), over TCP.
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(Zone::parse("z", &lines[..4 + 246].join("\n"), None).is_ok());
+        assert!(Zone::parse("z", &lines[..4 + 247].join("\n"), None).is_err());
     }
 }
