@@ -173,10 +173,12 @@ fn udp_limit(query: &Message, transport: Transport) -> usize {
 pub fn answer(zone: &Zone, query: &Message) -> Message {
     // RFC 6891 §7: a reply to a query with OPT carries OPT; §6.1.3: an
     // unknown version gets BADVERS and nothing else.
-    let edns = query
-        .edns
-        .as_ref()
-        .map(|_| Edns::new(MAX_EDNS_UDP_LEN as u16));
+    // RFC 3225 §3: DO is copied from the query, even by a server that
+    // signs nothing.
+    let edns = query.edns.as_ref().map(|asked| Edns {
+        dnssec_ok: asked.dnssec_ok,
+        ..Edns::new(MAX_EDNS_UDP_LEN as u16)
+    });
     let header = &query.header;
     if header.opcode != Opcode::QUERY {
         return error_reply(header, &query.questions, Rcode::NOTIMP, edns);
@@ -273,8 +275,7 @@ fn lookup(zone: &Zone, question: &Question, reply: &mut Message) {
             reply.answers.extend(wanted);
             return;
         }
-        let exists = !here.is_empty() || zone.records().iter().any(|r| r.name.is_in(&name));
-        if !exists {
+        if !zone.exists(&name) {
             reply.header.rcode = Rcode::NXDOMAIN;
         }
         reply.authority.push(negative_soa(zone));
@@ -810,5 +811,46 @@ mod tests {
         let read = Message::parse(&edns).unwrap();
         assert!(read.header.truncated);
         assert_eq!(read.edns, Some(Edns::new(1232)));
+    }
+
+    #[test]
+    fn a_big_zone_answers_without_reading_every_record() {
+        let mut text = String::from(ZONE);
+        for i in 0..20_000u32 {
+            let [_, _, high, low] = i.to_be_bytes();
+            text.push_str(&format!("h{i}.deep IN A 10.0.{high}.{low}\n"));
+        }
+        let zone = Zone::parse("big.zone", &text, None).unwrap();
+        let started = std::time::Instant::now();
+        for i in 0..2_000 {
+            let found = answer(
+                &zone,
+                &query(&format!("h{i}.deep.example.test."), RecordType::A),
+            );
+            assert_eq!(found.answers.len(), 1);
+            let absent = answer(
+                &zone,
+                &query(&format!("x{i}.deep.example.test."), RecordType::A),
+            );
+            assert_eq!(absent.header.rcode, Rcode::NXDOMAIN);
+        }
+        let took = started.elapsed();
+        assert!(took < std::time::Duration::from_secs(3), "{took:?}");
+    }
+
+    #[test]
+    fn the_do_bit_is_copied_into_the_answer() {
+        // RFC 3225 §3: a server copies DO from the query to its answer.
+        let mut asked = query("www.example.test.", RecordType::A);
+        asked.edns = Some(Edns {
+            dnssec_ok: true,
+            ..Edns::new(4096)
+        });
+        let reply = answer(&zone(), &asked);
+        let expected = Edns {
+            dnssec_ok: true,
+            ..Edns::new(1232)
+        };
+        assert_eq!(reply.edns, Some(expected));
     }
 }

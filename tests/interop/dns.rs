@@ -313,3 +313,169 @@ fn the_stub_resolver_asks_dnsmasq() {
     let reply = query(dnsmasq.addr, &name, RecordType::A, &tcp).unwrap();
     assert_eq!(reply.answers.len(), 1);
 }
+
+#[test]
+fn dig_with_other_options_and_odd_questions() {
+    let server = server();
+    // (dig's arguments, the status, what the output must hold, what it must not)
+    let table: &[(&[&str], &str, &str, &str)] = &[
+        // An EDNS size of 512 is still 512 (RFC 6891 §6.2.5).
+        (
+            &["www.example.test", "+bufsize=512", "+ignore"],
+            "NOERROR",
+            "; EDNS: version: 0, flags:; udp: 1232",
+            "Truncated",
+        ),
+        // No OPT asked, none given.
+        (
+            &["www.example.test", "+noedns"],
+            "NOERROR",
+            "www.example.test.\t3600\tIN\tA\t192.0.2.80",
+            "OPT PSEUDOSECTION",
+        ),
+        // DO is copied back (RFC 3225 §3); there is nothing to sign.
+        (
+            &["www.example.test", "+dnssec"],
+            "NOERROR",
+            "; EDNS: version: 0, flags: do; udp: 1232",
+            "RRSIG",
+        ),
+        // A type no one knows: the name exists, the type does not.
+        (
+            &["www.example.test", "-t", "TYPE65534"],
+            "NOERROR",
+            "example.test.\t\t300\tIN\tSOA\t",
+            "TYPE65534\t\\#",
+        ),
+        // Another class: this server holds one zone of class IN.
+        (
+            &["version.bind", "TXT", "CH"],
+            "REFUSED",
+            ";; flags: qr rd;",
+            "ANSWER SECTION",
+        ),
+        // A mixed-case question comes back in its own case (RFC 4343),
+        // which resolvers that randomise the case check.
+        (
+            &["WwW.ExAmPlE.TeSt", "A"],
+            "NOERROR",
+            ";WwW.ExAmPlE.TeSt.\t\tIN\tA",
+            "WARNING: query and response",
+        ),
+    ];
+    for (args, status, wanted, unwanted) in table {
+        let output = dig(&server, args);
+        assert!(
+            output.contains(&format!("status: {status},")),
+            "{args:?}:\n{output}"
+        );
+        assert!(output.contains(wanted), "{args:?}:\n{output}");
+        assert!(!output.contains(unwanted), "{args:?}:\n{output}");
+    }
+    // A zone transfer is refused: dig says it failed, and gets no record.
+    let output = dig(&server, &["example.test", "AXFR"]);
+    assert!(output.contains("; Transfer failed."), "{output}");
+    assert!(!output.contains("\tSOA\t"), "{output}");
+}
+
+#[test]
+fn kdig_with_tcp_and_edns_options() {
+    let server = server();
+    let port = server.local_addr().port().to_string();
+    for option in [
+        "+notcp",
+        "+tcp",
+        "+edns",
+        "+nsid",
+        "+bufsize=4096",
+        "+cookie",
+    ] {
+        let args = [
+            "@127.0.0.1",
+            "-p",
+            &port,
+            "+retry=0",
+            "+timeout=5",
+            option,
+            "www.example.test",
+            "A",
+        ];
+        let output = String::from_utf8(run("kdig", &args, b"").stdout).unwrap();
+        assert!(output.contains("status: NOERROR;"), "{option}:\n{output}");
+        assert!(
+            output.contains(";; Flags: qr aa rd;"),
+            "{option}:\n{output}"
+        );
+        assert!(
+            output.contains("www.example.test.   \t3600\tIN\tA\t192.0.2.80"),
+            "{option}:\n{output}"
+        );
+        assert!(!output.contains("WARNING"), "{option}:\n{output}");
+    }
+}
+
+#[test]
+fn drill_host_and_nslookup_get_answers() {
+    let server = server();
+    let port = server.local_addr().port().to_string();
+    let stdout =
+        |tool: &str, args: &[&str]| String::from_utf8(run(tool, args, b"").stdout).unwrap();
+    let drill = stdout(
+        "drill",
+        &["-p", &port, "@127.0.0.1", "www.example.test", "AAAA"],
+    );
+    assert!(drill.contains("rcode: NOERROR"), "{drill}");
+    assert!(drill.contains(";; flags: qr aa rd ;"), "{drill}");
+    assert!(
+        drill.contains("www.example.test.\t3600\tIN\tAAAA\t2001:db8::80"),
+        "{drill}"
+    );
+    let host = stdout(
+        "host",
+        &[
+            "-W",
+            "5",
+            "-p",
+            &port,
+            "-t",
+            "MX",
+            "example.test",
+            "127.0.0.1",
+        ],
+    );
+    assert!(
+        host.contains("example.test mail is handled by 10 mail.example.test."),
+        "{host}"
+    );
+    let nslookup = stdout(
+        "nslookup",
+        &[&format!("-port={port}"), "www.example.test", "127.0.0.1"],
+    );
+    assert!(nslookup.contains("Address: 192.0.2.80"), "{nslookup}");
+    assert!(nslookup.contains("Address: 2001:db8::80"), "{nslookup}");
+}
+
+#[test]
+fn dnspython_asks_over_udp_and_tcp() {
+    let server = server();
+    let script = r#"
+import sys
+try:
+    import dns.message, dns.query, dns.flags
+except ImportError:
+    sys.exit("this test needs the python module dnspython (.ci/run installs it)")
+port = int(sys.argv[1])
+query = dns.message.make_query("www.example.test", "A", use_edns=0, want_dnssec=True)
+udp = dns.query.udp(query, "127.0.0.1", port=port, timeout=5)
+tcp = dns.query.tcp(dns.message.make_query("example.test", "MX"), "127.0.0.1", port=port, timeout=5)
+print(udp.answer[0].to_text(), bool(udp.flags & dns.flags.AA), bool(udp.ednsflags & dns.flags.DO))
+print(tcp.answer[0].to_text())
+"#;
+    let port = server.local_addr().port().to_string();
+    let output = run("python3", &["-c", script, &port], b"");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "www.example.test. 3600 IN A 192.0.2.80 True True\n\
+         example.test. 3600 IN MX 10 mail.example.test.\n"
+    );
+}
