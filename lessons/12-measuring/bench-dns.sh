@@ -11,6 +11,11 @@
 #   CLIENTS          how many sockets dnsperf asks from (-c, default 8)
 #   OUTSTANDING      how many queries may be unanswered at once (-q,
 #                    default 100, dnsperf's own default)
+#   DNS_SERVER_CMD   for development: the command that starts the crate's
+#                    server instead of the release build of `04-dns` (an
+#                    older build, say, to measure a change). It gets the
+#                    same arguments (`serve --zone FILE --port 0`) and
+#                    must print `listening on ADDR` first.
 #
 # It builds `04-dns` in release mode and serves the chapter's zone,
 # lessons/04-dns/example.test.zone, on 127.0.0.1 twice: with the crate's
@@ -67,9 +72,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
     { echo "bench-dns.sh needs ${missing[*]}: apt-get install ${missing[*]}" >&2; exit 1; }
 fi
 
-echo "building 04-dns (release)..." >&2
-cargo build --quiet --release --example 04-dns
-server_bin=${CARGO_TARGET_DIR:-target}/release/examples/04-dns
+if [ -n "${DNS_SERVER_CMD:-}" ]; then
+  read -r -a server_cmd <<<"$DNS_SERVER_CMD"
+else
+  echo "building 04-dns (release)..." >&2
+  cargo build --quiet --release --example 04-dns
+  server_cmd=("${CARGO_TARGET_DIR:-target}/release/examples/04-dns")
+fi
 zone_file=lessons/04-dns/example.test.zone
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench-dns.XXXXXX")
@@ -111,7 +120,7 @@ ns2.example.test A: 198.51.100.53
 EOF
 
 # The crate's server picks a free port itself and says which.
-"$server_bin" serve --zone "$zone_file" --port 0 >"$tmp/crate.out" 2>"$tmp/crate.err" &
+"${server_cmd[@]}" serve --zone "$zone_file" --port 0 >"$tmp/crate.out" 2>"$tmp/crate.err" &
 crate_pid=$!
 crate_port=
 for ((tries = 0; tries < 200; tries++)); do
