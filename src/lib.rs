@@ -14,6 +14,7 @@
 //! | 08–09 ftp | [`ftp`] | FTP (RFC 959): commands, data connection addresses, replies and file times, for a client and a server |
 //! | 10 smtp | [`smtp`] | SMTP (RFC 5321): commands, mailbox addresses and replies, for a client and a server |
 //! | 11 pop3 | [`pop3`] | POP3 (RFC 1939): commands and the server's session over a maildrop |
+//! | 12 measuring | [`load`] | a load generator: latency histograms, closed and open loops, charts |
 //!
 //! Shared by every chapter:
 //!
@@ -48,6 +49,7 @@ pub mod dns;
 pub mod ftp;
 pub mod http;
 pub mod json;
+pub mod load;
 pub mod maildir;
 pub mod pop3;
 pub mod rest;
