@@ -241,7 +241,10 @@ mod tests {
         // The first row holds the 900, with the longest bar; the last the
         // one slow request, with a mark still.
         let full = format!("|{}|", "#".repeat(BAR_WIDTH));
-        assert!(rows[0].contains(&full) && rows[0].contains("900  90.0%"), "{chart}");
+        assert!(
+            rows[0].contains(&full) && rows[0].contains("900  90.0%"),
+            "{chart}"
+        );
         let last = rows.last().unwrap();
         assert!(last.contains("|#") && last.ends_with("1   0.1%"), "{chart}");
         assert!(last.contains("50 ms"), "{chart}");
@@ -263,8 +266,8 @@ mod tests {
     fn an_open_loop_says_its_rate() {
         let mut open = summary(known());
         open.pacing = Pacing::Open { rate: 2000.0 };
-        assert!(open
-            .report()
-            .starts_with("http://127.0.0.1:8080/4k.bin: 4 connections, open loop at 2000 requests/s, 2.0 s\n"));
+        assert!(open.report().starts_with(
+            "http://127.0.0.1:8080/4k.bin: 4 connections, open loop at 2000 requests/s, 2.0 s\n"
+        ));
     }
 }

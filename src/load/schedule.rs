@@ -103,7 +103,11 @@ mod tests {
 
     #[test]
     fn request_i_is_due_at_i_over_rate() {
-        let table = [(0, 100.0, ms(0)), (1, 100.0, ms(10)), (250, 1000.0, ms(250))];
+        let table = [
+            (0, 100.0, ms(0)),
+            (1, 100.0, ms(10)),
+            (250, 1000.0, ms(250)),
+        ];
         for (index, rate, expected) in table {
             assert_eq!(due_at(index, rate), expected, "request {index} at {rate}/s");
         }
