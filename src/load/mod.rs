@@ -10,3 +10,7 @@ pub mod histogram;
 pub mod report;
 pub mod run;
 pub mod schedule;
+pub mod svg;
+
+mod demo;
+pub use demo::demo;

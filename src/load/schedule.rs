@@ -41,6 +41,7 @@ pub enum Pacing {
     },
 }
 
+// ANCHOR: schedule
 /// The open-loop schedule of one connection.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Schedule {
@@ -92,6 +93,7 @@ pub fn wait_before(due: Duration, now: Duration) -> Duration {
 pub fn latency(due: Duration, finished: Duration) -> Duration {
     finished.saturating_sub(due)
 }
+// ANCHOR_END: schedule
 
 #[cfg(test)]
 mod tests {
