@@ -80,6 +80,17 @@ const PERCENTILE_TICKS: &[(f64, &str)] = &[
     (100.0, "100"),
 ];
 
+/// The room an x axis label takes (four digits at 14 units): a label of
+/// connections closer than this to the last one is left out.
+const TICK_LABEL_WIDTH: f64 = 30.0;
+
+/// The room a figure above a point takes (six digits at 12 units, one
+/// line high): a figure closer than this to the last one is left out, and
+/// its point drawn alone.
+const FIGURE_WIDTH: f64 = 42.0;
+/// See [`FIGURE_WIDTH`].
+const FIGURE_HEIGHT: f64 = 16.0;
+
 /// Legend rows drawn at most: 16 fit in the plot's height; more series
 /// are summed up in one last row ("and 3 more").
 const MAX_LEGEND_ROWS: usize = 16;
@@ -323,8 +334,8 @@ pub fn throughput_chart(points: &[(usize, f64)], title: &str) -> String {
     let mut last_label: Option<f64> = None;
     for &(connections, _) in &points {
         let x = x_of(connections);
-        // A label closer than 30 px to the last one would overlap it.
-        if last_label.is_some_and(|last| (x - last) * PLOT_WIDTH < 30.0) {
+        // A label closer than that to the last one would overlap it.
+        if last_label.is_some_and(|last| (x - last) * PLOT_WIDTH < TICK_LABEL_WIDTH) {
             continue;
         }
         chart.x_tick(x, &connections.to_string());
@@ -341,8 +352,18 @@ pub fn throughput_chart(points: &[(usize, f64)], title: &str) -> String {
         .map(|&(connections, rate)| (x_of(connections), y_position(rate / top)))
         .collect();
     chart.polyline(&at, colour);
+    let mut last_figure: Option<(f64, f64)> = None;
     for (&(x, y), &(_, rate)) in at.iter().zip(&points) {
-        chart.point(x, y, colour, &number_label(rate.round(), 0));
+        // A figure is written where it does not overlap the last one.
+        let overlaps = last_figure.is_some_and(|(last_x, last_y)| {
+            (x - last_x).abs() * PLOT_WIDTH < FIGURE_WIDTH
+                && (y - last_y).abs() * PLOT_HEIGHT < FIGURE_HEIGHT
+        });
+        let figure = number_label(rate.round(), 0);
+        chart.point(x, y, colour, (!overlaps).then_some(figure.as_str()));
+        if !overlaps {
+            last_figure = Some((x, y));
+        }
     }
     chart.finish()
 }
@@ -505,15 +526,19 @@ impl Chart {
         ));
     }
 
-    /// A dot at a point, with `label` above it.
-    fn point(&mut self, x: f64, y: f64, colour: &str, label: &str) {
+    /// A dot at a point, with `label` (if any) above it.
+    fn point(&mut self, x: f64, y: f64, colour: &str, label: Option<&str>) {
         let (cx, cy) = (Chart::x(x), Chart::y(y));
         self.push(format_args!(
-            "<circle cx=\"{cx}\" cy=\"{cy}\" r=\"4\" fill=\"{colour}\"/>\n\
-             <text x=\"{cx}\" y=\"{cy}\" dy=\"-10\" text-anchor=\"middle\" \
-             font-size=\"12\">{}</text>\n",
-            escape(label)
+            "<circle cx=\"{cx}\" cy=\"{cy}\" r=\"4\" fill=\"{colour}\"/>\n"
         ));
+        if let Some(label) = label {
+            self.push(format_args!(
+                "<text x=\"{cx}\" y=\"{cy}\" dy=\"-10\" text-anchor=\"middle\" \
+                 font-size=\"12\">{}</text>\n",
+                escape(label)
+            ));
+        }
     }
 
     /// A box in the plot's top left corner naming each line's colour.
@@ -533,8 +558,9 @@ impl Chart {
             .map(|(name, _)| name.chars().count())
             .max()
             .unwrap_or(0);
-        // About 7.5 units a character at 13 units: the box fits the text.
-        let width = 48.0 + 7.5 * longest.max(12) as f64;
+        // A character of a 13-unit sans-serif font is about 6.8 units
+        // wide on average; 7 leaves room for a wider font.
+        let width = 48.0 + 7.0 * longest.max(12) as f64;
         let (left, top) = (LEFT + 12.0, TOP + 10.0);
         self.push(format_args!(
             "<rect x=\"{left}\" y=\"{top}\" width=\"{width}\" height=\"{}\" \
@@ -789,6 +815,21 @@ mod tests {
         assert!(
             svg.contains("points=\"116.8,370.7 425.0,235.0 733.2,50.0\""),
             "{svg}"
+        );
+    }
+
+    #[test]
+    fn figures_that_would_overlap_are_left_out() {
+        // 40 points in 670 px: each one is drawn, but a figure above a
+        // point only where it has room.
+        let points: Vec<(usize, f64)> = (1..=40).map(|c| (c * 3, 1000.0 + c as f64)).collect();
+        let svg = throughput_chart(&points, "dense");
+        assert_eq!(count(&svg, "<circle"), 40);
+        let figures = count(&svg, "font-size=\"12\"");
+        assert!((2..40).contains(&figures), "{figures} figures");
+        assert!(
+            svg.contains(">1003</text>"),
+            "the first point has its figure"
         );
     }
 
