@@ -6,8 +6,8 @@
 //! A mean is one number for a whole run, and it hides the requests a user
 //! remembers. Take 990 answers in 1 ms and 10 in 500 ms: the mean is 6 ms,
 //! which no request took, and nothing in it says that one user in a hundred
-//! waited half a second. A page that makes 100 requests meets that second
-//! mode on almost every load.
+//! waited half a second. A page that makes 100 requests meets one of the
+//! slow ones on nearly two loads in three (1 - 0.99^100 = 63 %).
 //!
 //! The *percentile spectrum* draws every percentile at once: for each `p`,
 //! the latency that `p` % of the requests stayed at or under. The x axis is
