@@ -20,15 +20,30 @@ use netlessons::smtp::server::SmtpHandler;
 use netlessons::tcp::echo::EchoHandler;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 const TIMEOUT: Duration = Duration::from_secs(2);
 
-/// A short closed-loop run: no warm-up, 0.3 s.
+/// Taken by every test here, so that they run one at a time: a closed
+/// loop keeps every core busy, and a test of timing run beside one would
+/// measure it instead of its own server.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn one_at_a_time() -> MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// How late a run may end, past its time and one timeout, on a machine
+/// busy with other work: far less than any hang would be.
+const SLACK: Duration = Duration::from_secs(2);
+
+/// A short closed-loop run: 0.1 s of warm-up, for the connections to
+/// open and log in, then 0.3 s counted.
 fn short(connections: usize) -> RunConfig {
     RunConfig {
         connections,
-        warmup: Duration::ZERO,
+        warmup: Duration::from_millis(100),
         duration: Duration::from_millis(300),
         pacing: Pacing::Closed,
     }
@@ -61,6 +76,7 @@ fn spawn(handler: impl netlessons::serve::Handler) -> ServerHandle {
 
 #[test]
 fn http_keep_alive_gets_every_answer() {
+    let _serial = one_at_a_time();
     let root = tempfile::tempdir().unwrap();
     std::fs::write(root.path().join("4k.bin"), vec![7u8; 4096]).unwrap();
     let server = spawn(HttpHandler::new(StaticFiles::new(root.path()).unwrap()));
@@ -70,6 +86,7 @@ fn http_keep_alive_gets_every_answer() {
 
 #[test]
 fn http_with_a_connection_per_request_gets_every_answer() {
+    let _serial = one_at_a_time();
     let root = tempfile::tempdir().unwrap();
     std::fs::write(root.path().join("4k.bin"), vec![7u8; 4096]).unwrap();
     let server = spawn(HttpHandler::new(StaticFiles::new(root.path()).unwrap()));
@@ -79,6 +96,7 @@ fn http_with_a_connection_per_request_gets_every_answer() {
 
 #[test]
 fn an_http_error_status_counts_as_an_error() {
+    let _serial = one_at_a_time();
     let root = tempfile::tempdir().unwrap();
     let server = spawn(HttpHandler::new(StaticFiles::new(root.path()).unwrap()));
     let url = format!("http://{}/missing", server.local_addr());
@@ -93,6 +111,7 @@ fn an_http_error_status_counts_as_an_error() {
 
 #[test]
 fn tcp_echo_gets_every_byte_back() {
+    let _serial = one_at_a_time();
     let server = spawn(EchoHandler::default());
     let target = EchoTarget::new(&server.local_addr().to_string(), 64, TIMEOUT).unwrap();
     runs_cleanly(&target, 4);
@@ -100,6 +119,7 @@ fn tcp_echo_gets_every_byte_back() {
 
 #[test]
 fn smtp_sends_one_message_a_request() {
+    let _serial = one_at_a_time();
     let root = tempfile::tempdir().unwrap();
     let handler = SmtpHandler::new("example.test", root.path(), ["alice"])
         .unwrap()
@@ -118,6 +138,7 @@ fn smtp_sends_one_message_a_request() {
 
 #[test]
 fn pop3_retrieves_a_message_a_request() {
+    let _serial = one_at_a_time();
     let root = tempfile::tempdir().unwrap();
     let maildir = Maildir::create(root.path().join("alice")).unwrap();
     maildir
@@ -135,6 +156,7 @@ fn pop3_retrieves_a_message_a_request() {
 
 #[test]
 fn ftp_retrieves_the_file_a_request() {
+    let _serial = one_at_a_time();
     let root = tempfile::tempdir().unwrap();
     std::fs::write(root.path().join("file.bin"), vec![1u8; 10_000]).unwrap();
     let users = Users::new().with_user("alice", "secret");
@@ -145,6 +167,7 @@ fn ftp_retrieves_the_file_a_request() {
 
 #[test]
 fn dns_gets_an_answer_a_query() {
+    let _serial = one_at_a_time();
     let text = std::fs::read_to_string("lessons/04-dns/example.test.zone").unwrap();
     let zone = Zone::parse("example.test.zone", &text, None).unwrap();
     let server = DnsServer::bind("127.0.0.1:0", zone)
@@ -164,6 +187,7 @@ fn dns_gets_an_answer_a_query() {
 
 #[test]
 fn a_port_nobody_listens_on_ends_the_run_at_once_with_an_error() {
+    let _serial = one_at_a_time();
     let addr = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -201,6 +225,7 @@ fn silent_server() -> ServerHandle {
 
 #[test]
 fn a_server_that_never_answers_gives_timeouts_and_the_run_ends_on_time() {
+    let _serial = one_at_a_time();
     let server = silent_server();
     let timeout = Duration::from_millis(200);
     let target = EchoTarget::new(&server.local_addr().to_string(), 64, timeout).unwrap();
@@ -226,6 +251,7 @@ fn a_server_that_never_answers_gives_timeouts_and_the_run_ends_on_time() {
 
 #[test]
 fn an_endless_http_body_ends_as_a_timeout_not_a_growing_client() {
+    let _serial = one_at_a_time();
     // A response of a terabyte that never ends: the client reads it into
     // its one buffer, and gives up at the request's deadline.
     let server = spawn(|mut stream: TcpStream, _| {
@@ -280,6 +306,7 @@ fn stalling_echo() -> ServerHandle {
 
 #[test]
 fn an_open_loop_sees_a_stall_that_a_closed_loop_hides() {
+    let _serial = one_at_a_time();
     let config = RunConfig {
         connections: 1,
         warmup: Duration::ZERO,
@@ -329,6 +356,7 @@ fn an_open_loop_sees_a_stall_that_a_closed_loop_hides() {
 
 #[test]
 fn an_open_loop_sends_at_its_rate() {
+    let _serial = one_at_a_time();
     let server = spawn(EchoHandler::default());
     let target = EchoTarget::new(&server.local_addr().to_string(), 64, TIMEOUT).unwrap();
     let config = RunConfig {
@@ -348,6 +376,7 @@ fn an_open_loop_sends_at_its_rate() {
 
 #[test]
 fn an_endless_http_head_is_refused_at_the_parsers_limit() {
+    let _serial = one_at_a_time();
     // A header field that never ends: the client stops at the largest head
     // the crate's parser takes, not when its memory runs out.
     let server = spawn(|mut stream: TcpStream, _| {
