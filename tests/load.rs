@@ -200,11 +200,7 @@ fn a_port_nobody_listens_on_ends_the_run_at_once_with_an_error() {
     };
     let started = Instant::now();
     let error = run(&target, &config).unwrap_err();
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < SLACK, "{:?}", started.elapsed());
     assert!(matches!(error, LoadError::Connect { .. }), "{error:?}");
     assert!(
         error
@@ -230,6 +226,7 @@ fn a_server_that_never_answers_gives_timeouts_and_the_run_ends_on_time() {
     let timeout = Duration::from_millis(200);
     let target = EchoTarget::new(&server.local_addr().to_string(), 64, timeout).unwrap();
     let config = RunConfig {
+        warmup: Duration::ZERO,
         duration: Duration::from_millis(500),
         ..short(2)
     };
@@ -237,7 +234,7 @@ fn a_server_that_never_answers_gives_timeouts_and_the_run_ends_on_time() {
     let summary = run(&target, &config).unwrap();
     // The run's time, and one timeout more at most for a request under way.
     assert!(
-        started.elapsed() < Duration::from_millis(500) + timeout * 2,
+        started.elapsed() < Duration::from_millis(500) + timeout + SLACK,
         "{:?}",
         started.elapsed()
     );
@@ -267,10 +264,14 @@ fn an_endless_http_body_ends_as_a_timeout_not_a_growing_client() {
     let target = HttpTarget::new(&url, false)
         .unwrap()
         .with_timeout(Duration::from_millis(200));
+    let config = RunConfig {
+        warmup: Duration::ZERO,
+        ..short(1)
+    };
     let started = Instant::now();
-    let summary = run(&target, &short(1)).unwrap();
+    let summary = run(&target, &config).unwrap();
     assert!(
-        started.elapsed() < Duration::from_secs(1),
+        started.elapsed() < Duration::from_millis(300) + SLACK,
         "{:?}",
         started.elapsed()
     );
