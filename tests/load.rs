@@ -399,3 +399,72 @@ fn an_endless_http_head_is_refused_at_the_parsers_limit() {
         "{error}"
     );
 }
+
+/// A server that answers every request on a connection with `response`,
+/// and closes after the first one when `close`.
+fn scripted_http(response: &'static [u8], close: bool) -> ServerHandle {
+    spawn(move |mut stream: TcpStream, _| {
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        loop {
+            if stream.read(&mut byte)? == 0 {
+                return Ok(());
+            }
+            head.push(byte[0]);
+            if head.ends_with(b"\r\n\r\n") {
+                head.clear();
+                stream.write_all(response)?;
+                if close {
+                    return Ok(());
+                }
+            }
+        }
+    })
+}
+
+#[test]
+fn http_bodies_of_every_kind_are_read_to_their_end() {
+    let _serial = one_at_a_time();
+    let table: [(&str, &'static [u8], bool); 4] = [
+        (
+            "chunked, kept",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
+            false,
+        ),
+        (
+            "no body, kept",
+            b"HTTP/1.1 204 No Content\r\n\r\n",
+            false,
+        ),
+        (
+            "Connection: close",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello",
+            true,
+        ),
+        (
+            "until the server closes",
+            b"HTTP/1.0 200 OK\r\n\r\nhello, until the end",
+            true,
+        ),
+    ];
+    for (case, response, close) in table {
+        let server = scripted_http(response, close);
+        let url = format!("http://{}/", server.local_addr());
+        let summary = run(&HttpTarget::new(&url, false).unwrap(), &short(1)).unwrap();
+        assert!(summary.requests > 0, "{case}: {}", summary.report());
+        assert_eq!(summary.errors, 0, "{case}: {}", summary.report());
+    }
+}
+
+#[test]
+fn an_http_answer_longer_than_its_length_is_an_error() {
+    let _serial = one_at_a_time();
+    let server = scripted_http(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhello", false);
+    let url = format!("http://{}/", server.local_addr());
+    let summary = run(&HttpTarget::new(&url, false).unwrap(), &short(1)).unwrap();
+    assert_eq!(summary.requests, 0);
+    assert_eq!(
+        summary.first_error.as_deref(),
+        Some("unexpected answer: more bytes than the response's length")
+    );
+}
