@@ -75,6 +75,7 @@ impl std::fmt::Debug for Histogram {
     }
 }
 
+// ANCHOR: bucket_of
 /// The bucket a value falls in.
 pub fn bucket_of(value: u64) -> usize {
     if value < 2 * SUB_BUCKETS {
@@ -86,6 +87,7 @@ pub fn bucket_of(value: u64) -> usize {
     let shift = top - SUB_BITS;
     (shift as u64 * SUB_BUCKETS + (value >> shift)) as usize
 }
+// ANCHOR_END: bucket_of
 
 /// The lowest and the highest value of bucket `index` (both inclusive).
 ///
@@ -159,6 +161,7 @@ impl Histogram {
         self.record_nanos(nanos(value));
     }
 
+    // ANCHOR: record
     /// Counts one value given in nanoseconds.
     pub fn record_nanos(&mut self, value: u64) {
         let bucket = &mut self.counts[bucket_of(value)];
@@ -179,6 +182,7 @@ impl Histogram {
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
     }
+    // ANCHOR_END: record
 
     /// How many values were recorded.
     pub fn count(&self) -> u64 {

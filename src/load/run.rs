@@ -261,6 +261,7 @@ fn panicked() -> Tally {
     tally
 }
 
+// ANCHOR: connection_loop
 /// One connection's thread: open, request until the end or an error,
 /// open again.
 fn connection_loop(
@@ -349,6 +350,7 @@ fn connection_loop(
     }
     tally
 }
+// ANCHOR_END: connection_loop
 
 /// The pause before the next try after `failures` failures in a row:
 /// none after the first failed request (a server may close an idle
