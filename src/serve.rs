@@ -74,12 +74,19 @@ const BUSY_WRITE_TIMEOUT: Duration = Duration::from_millis(100);
 
 /// A protocol's side of a server: what to do with one connection.
 ///
-/// `handle` runs on a worker thread and owns the stream; when it returns,
-/// the connection is closed. An `Err` ends that connection only: the server
-/// goes on.
+/// `handle` runs on a worker thread and borrows the stream; when it
+/// returns, the connection is closed. An `Err` ends that connection only:
+/// the server goes on.
+///
+/// The stream is lent, not given, because the accept loop keeps the one
+/// handle on the socket it needs to close the connection at shutdown; a
+/// second handle (`try_clone`) would cost a second file descriptor for
+/// every connection. std implements `Read` and `Write` for `&TcpStream`,
+/// so a handler reads and writes through the reference as through the
+/// stream itself (`let mut stream = stream;`, or `BufReader::new(stream)`).
 pub trait Handler: Send + Sync + 'static {
     /// Serves one connection until it ends.
-    fn handle(&self, stream: TcpStream, peer: SocketAddr) -> io::Result<()>;
+    fn handle(&self, stream: &TcpStream, peer: SocketAddr) -> io::Result<()>;
 
     /// Tells a client that the server is full, before its connection is
     /// closed: `503 Service Unavailable`, `421 Too many connections`.
@@ -94,9 +101,9 @@ pub trait Handler: Send + Sync + 'static {
 /// Any function from a stream to a result is a handler with no busy reply.
 impl<F> Handler for F
 where
-    F: Fn(TcpStream, SocketAddr) -> io::Result<()> + Send + Sync + 'static,
+    F: Fn(&TcpStream, SocketAddr) -> io::Result<()> + Send + Sync + 'static,
 {
-    fn handle(&self, stream: TcpStream, peer: SocketAddr) -> io::Result<()> {
+    fn handle(&self, stream: &TcpStream, peer: SocketAddr) -> io::Result<()> {
         self(stream, peer)
     }
 }
@@ -353,12 +360,18 @@ struct Shared {
     changed_lock: Mutex<()>,
 }
 
-/// A worker thread, and a handle on the connection it serves (to close it
+/// A worker thread, and a share of the connection it serves (to close it
 /// at shutdown).
 struct Worker {
     thread: JoinHandle<()>,
-    connection: Arc<Mutex<Option<TcpStream>>>,
+    connection: Slot,
 }
+
+/// Where a worker puts the connection it serves, so that `stop` can shut
+/// it down. The worker and the slot share one `TcpStream` (one file
+/// descriptor); the socket is closed when the worker, done, has taken it
+/// out of the slot and dropped its own share.
+type Slot = Arc<Mutex<Option<Arc<TcpStream>>>>;
 
 impl std::fmt::Debug for Shared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -396,7 +409,7 @@ impl Shared {
 /// Starts a worker, counted as idle from the start so that nobody else
 /// spawns one for the same gap.
 fn spawn_worker(shared: &Arc<Shared>) -> io::Result<()> {
-    let connection = Arc::new(Mutex::new(None));
+    let connection: Slot = Arc::new(Mutex::new(None));
     let worker_shared = Arc::clone(shared);
     let slot = Arc::clone(&connection);
     if !count_as_idle(shared) {
@@ -422,7 +435,7 @@ fn spawn_worker(shared: &Arc<Shared>) -> io::Result<()> {
 // ANCHOR: worker
 /// A worker: accept a connection, serve it, and again, until there are
 /// enough idle workers without it or the server stops.
-fn worker(shared: &Arc<Shared>, slot: &Mutex<Option<TcpStream>>) {
+fn worker(shared: &Arc<Shared>, slot: &Mutex<Option<Arc<TcpStream>>>) {
     loop {
         let accepted = shared.listener.accept();
         let was_idle = shared.idle.fetch_sub(1, Ordering::SeqCst);
@@ -438,10 +451,14 @@ fn worker(shared: &Arc<Shared>, slot: &Mutex<Option<TcpStream>>) {
                 if was_idle == 1 {
                     let _ = spawn_worker(shared);
                 }
-                match admit(shared, slot, &stream) {
+                match admit(shared, &stream) {
                     true => {
-                        serve(shared, stream, peer);
+                        let stream = Arc::new(stream);
+                        *lock(slot) = Some(Arc::clone(&stream));
+                        serve(shared, &stream, peer);
+                        // Out of the slot, and dropped: the socket closes.
                         *lock(slot) = None;
+                        drop(stream);
                         shared.live.fetch_sub(1, Ordering::SeqCst);
                         shared.notify_change();
                         forget_exited_workers(shared);
@@ -502,7 +519,7 @@ fn count_as_idle(shared: &Shared) -> bool {
 // ANCHOR: admit
 /// Counts a new connection in, with its timeouts set; `false` if the
 /// server is full (or the connection is already gone).
-fn admit(shared: &Shared, slot: &Mutex<Option<TcpStream>>, stream: &TcpStream) -> bool {
+fn admit(shared: &Shared, stream: &TcpStream) -> bool {
     let config = &shared.config;
     if shared.live.fetch_add(1, Ordering::SeqCst) >= config.max_connections {
         shared.live.fetch_sub(1, Ordering::SeqCst);
@@ -510,17 +527,10 @@ fn admit(shared: &Shared, slot: &Mutex<Option<TcpStream>>, stream: &TcpStream) -
     }
     let ready = stream.set_read_timeout(Some(config.read_timeout)).is_ok()
         && stream.set_write_timeout(Some(config.write_timeout)).is_ok();
-    // A second handle on the socket, kept to close it at shutdown.
-    match stream.try_clone() {
-        Ok(handle) if ready => {
-            *lock(slot) = Some(handle);
-            true
-        }
-        _ => {
-            shared.live.fetch_sub(1, Ordering::SeqCst);
-            false
-        }
+    if !ready {
+        shared.live.fetch_sub(1, Ordering::SeqCst);
     }
+    ready
 }
 
 /// Tells a client over the cap that the server is busy, then closes.
@@ -537,7 +547,7 @@ fn refuse(shared: &Shared, mut stream: TcpStream) {
 /// Runs the handler. A handler that fails or panics ends its own
 /// connection, never the server: the panic is caught here, and the failure
 /// reported.
-fn serve(shared: &Shared, stream: TcpStream, peer: SocketAddr) {
+fn serve(shared: &Shared, stream: &TcpStream, peer: SocketAddr) {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         shared.handler.handle(stream, peer)
     }));

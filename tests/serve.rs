@@ -139,11 +139,11 @@ fn a_client_that_vanishes_mid_message_does_not_disturb_the_others() {
 struct Fragile;
 
 impl Handler for Fragile {
-    fn handle(&self, stream: TcpStream, _peer: SocketAddr) -> io::Result<()> {
+    fn handle(&self, mut stream: &TcpStream, _peer: SocketAddr) -> io::Result<()> {
         let mut byte = [0];
-        (&stream).read_exact(&mut byte)?;
+        stream.read_exact(&mut byte)?;
         assert_ne!(byte[0], b'!', "the handler met a '!'");
-        (&stream).write_all(&byte)
+        stream.write_all(&byte)
     }
 }
 
@@ -248,7 +248,7 @@ fn report_about(peer: SocketAddr) -> Option<String> {
 /// Connects to a server whose every connection fails as `handler` does,
 /// and returns what its reporter was told about that connection.
 fn report_of_one_connection(
-    handler: impl Fn(TcpStream, SocketAddr) -> io::Result<()> + Send + Sync + 'static,
+    handler: impl Fn(&TcpStream, SocketAddr) -> io::Result<()> + Send + Sync + 'static,
 ) -> Option<String> {
     let config = Config {
         report: remember,
