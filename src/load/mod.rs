@@ -6,3 +6,4 @@
 //! median, the tail (p99, p99.9) and the worst.
 
 pub mod histogram;
+pub mod c10k;
