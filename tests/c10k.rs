@@ -65,6 +65,9 @@ fn a_server_at_its_cap_stops_the_curve_and_says_why() {
         .lines()
         .find(|line| line.starts_with("stopped at "))
         .unwrap_or_else(|| panic!("no stop line in:\n{table}"));
-    assert!(stop.ends_with("the server answered 503 Service Unavailable"), "{stop}");
+    assert!(
+        stop.ends_with("the server answered 503 Service Unavailable"),
+        "{stop}"
+    );
     assert!(stop.contains(" held of 12"), "{stop}");
 }

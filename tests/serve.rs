@@ -302,3 +302,41 @@ fn a_client_that_went_away_is_not_a_failure_to_report() {
         assert!(!is_ordinary_ending(&kind.into()), "{kind:?}");
     }
 }
+
+#[test]
+fn running_out_of_file_descriptors_is_told_with_what_to_do() {
+    use netlessons::serve::{starved_advice, Starved};
+    // EMFILE, as accept(2) returns it when the process has no descriptor left.
+    let advice = starved_advice(&Starved::Accept(io::Error::from_raw_os_error(24)), 20000);
+    assert!(
+        advice.starts_with("cannot accept connections: Too many open files"),
+        "{advice}"
+    );
+    assert!(advice.contains("`ulimit -n`"), "{advice}");
+    assert!(advice.contains("--max-connections (now 20000)"), "{advice}");
+    // EAGAIN from clone(2): no thread for the next connection.
+    let advice = starved_advice(&Starved::Thread(io::Error::from_raw_os_error(11)), 64);
+    assert!(
+        advice.starts_with("cannot start a thread for the next connection"),
+        "{advice}"
+    );
+    assert!(advice.contains("vm.max_map_count"), "{advice}");
+}
+
+#[test]
+fn being_starved_is_told_once_a_minute_not_once_per_failure() {
+    use netlessons::serve::{starved_report_due, STARVED_REPORT_INTERVAL};
+    let cases = [
+        (None, true),
+        (Some(Duration::ZERO), false),
+        (Some(Duration::from_millis(10)), false),
+        (
+            Some(STARVED_REPORT_INTERVAL - Duration::from_millis(1)),
+            false,
+        ),
+        (Some(STARVED_REPORT_INTERVAL), true),
+    ];
+    for (since_last, due) in cases {
+        assert_eq!(starved_report_due(since_last), due, "{since_last:?}");
+    }
+}

@@ -529,7 +529,8 @@ VmPeak:\t  123456 kB\nVmRSS:\t   10436 kB\nRssAnon:\t    4000 kB\nThreads:\t1003
 Max processes             192730               192730               processes\n\
 Max open files            1024                 20000                files\n";
         assert_eq!(parse_open_files_limit(limits), Some(1024));
-        let unlimited = "Max open files            unlimited            unlimited            files\n";
+        let unlimited =
+            "Max open files            unlimited            unlimited            files\n";
         assert_eq!(parse_open_files_limit(unlimited), None);
     }
 
