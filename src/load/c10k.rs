@@ -109,8 +109,8 @@ pub struct ProcStatus {
 /// Reads `VmRSS:` and `Threads:` from the text of `/proc/PID/status`:
 ///
 /// ```text
-/// VmRSS:	   10436 kB
-/// Threads:	1003
+/// VmRSS:      10436 kB     (a tab after each colon)
+/// Threads:    1003
 /// ```
 pub fn parse_status(text: &str) -> Option<ProcStatus> {
     let field = |name: &str| {

@@ -205,7 +205,7 @@ impl Handler for SmtpHandler {
         // close with its bytes unread would reset the connection, and the
         // reset can destroy the last reply before the client reads it.
         if ended? == Ended::BySession {
-            linger(&stream);
+            linger(stream);
         }
         Ok(())
     }
