@@ -340,3 +340,19 @@ fn being_starved_is_told_once_a_minute_not_once_per_failure() {
         assert_eq!(starved_report_due(since_last), due, "{since_last:?}");
     }
 }
+
+#[test]
+fn the_cap_fits_the_threads_the_systems_memory_maps_allow() {
+    use netlessons::serve::{fit_max_connections, MAPS_PER_THREAD};
+    // Linux's default vm.max_map_count is 65530: each thread maps its
+    // stack, its guard page, and std's signal stack with its own guard.
+    assert_eq!(MAPS_PER_THREAD, 4);
+    let (cap, said) = fit_max_connections(20000, Some(65530));
+    assert!((15000..16300).contains(&cap), "{cap}");
+    let said = said.expect("a lowered cap is told");
+    assert!(said.contains("vm.max_map_count"), "{said}");
+    assert!(said.contains(&format!("at most {cap} connections")), "{said}");
+    // Under the ceiling, or with no ceiling known, the cap stays as asked.
+    assert_eq!(fit_max_connections(1024, Some(65530)), (1024, None));
+    assert_eq!(fit_max_connections(20000, None), (20000, None));
+}
