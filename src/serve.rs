@@ -80,6 +80,52 @@ const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(10);
 /// it per connection.)
 pub const WORKER_STACK_SIZE: usize = 128 * 1024;
 
+/// How many memory maps each thread costs: its stack and the guard page
+/// below it, and the stack std gives its signal handler (to report a stack
+/// overflow) with its own guard page. A process may have at most
+/// `vm.max_map_count` maps (65530 by default on Linux), so at most about
+/// 16 000 threads. Past that, std cannot map a new thread's signal stack,
+/// and it aborts the whole process: measured with 16 332 threads here.
+pub const MAPS_PER_THREAD: u64 = 4;
+
+/// Maps left for everything else a server maps: its program and libraries,
+/// malloc's arenas, files. A running 06 server has about 100.
+const OTHER_MAPS: u64 = 1000;
+
+/// Lowers a cap of `max_connections` to what `max_map_count` (the
+/// system's `vm.max_map_count`, if known) lets a server make threads for,
+/// counting the idle workers too; with the line that says so.
+pub fn fit_max_connections(
+    max_connections: usize,
+    max_map_count: Option<u64>,
+) -> (usize, Option<String>) {
+    let Some(maps) = max_map_count else {
+        return (max_connections, None);
+    };
+    let threads = maps.saturating_sub(OTHER_MAPS) / MAPS_PER_THREAD;
+    let ceiling = usize::try_from(threads)
+        .unwrap_or(usize::MAX)
+        .saturating_sub(MAX_IDLE_WORKERS + 2);
+    if max_connections <= ceiling {
+        return (max_connections, None);
+    }
+    let said = format!(
+        "--max-connections {max_connections} is more threads than this system can map \
+(vm.max_map_count {maps}, {MAPS_PER_THREAD} maps a thread): serving at most {ceiling} \
+connections, and the next get the busy reply"
+    );
+    (ceiling, Some(said))
+}
+
+/// The system's `vm.max_map_count`, where there is one (Linux).
+fn max_map_count() -> Option<u64> {
+    std::fs::read_to_string("/proc/sys/vm/max_map_count")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
 /// How often, at most, the server says on stderr that it cannot accept
 /// or cannot make a thread: it fails that way many times a second while
 /// the cause lasts, and one line says all there is to say.
@@ -255,8 +301,18 @@ impl Server {
     }
 
     /// Starts serving on background threads and returns at once.
-    pub fn spawn(self, handler: impl Handler) -> io::Result<ServerHandle> {
+    ///
+    /// A cap higher than the threads the system can map is lowered to fit
+    /// ([`fit_max_connections`]), and stderr told: a client over the cap
+    /// gets the busy reply, where one thread too many would abort the
+    /// process.
+    pub fn spawn(mut self, handler: impl Handler) -> io::Result<ServerHandle> {
         let addr = self.listener.local_addr()?;
+        let (cap, said) = fit_max_connections(self.config.max_connections, max_map_count());
+        if let Some(said) = said {
+            let _ = writeln!(io::stderr().lock(), "{said}");
+        }
+        self.config.max_connections = cap;
         let shared = Arc::new(Shared {
             listener: self.listener,
             handler: Box::new(handler),

@@ -351,7 +351,10 @@ fn the_cap_fits_the_threads_the_systems_memory_maps_allow() {
     assert!((15000..16300).contains(&cap), "{cap}");
     let said = said.expect("a lowered cap is told");
     assert!(said.contains("vm.max_map_count"), "{said}");
-    assert!(said.contains(&format!("at most {cap} connections")), "{said}");
+    assert!(
+        said.contains(&format!("at most {cap} connections")),
+        "{said}"
+    );
     // Under the ceiling, or with no ceiling known, the cap stays as asked.
     assert_eq!(fit_max_connections(1024, Some(65530)), (1024, None));
     assert_eq!(fit_max_connections(20000, None), (20000, None));

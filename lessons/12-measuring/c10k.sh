@@ -21,8 +21,10 @@
 # limit raised to the hard limit and `--max-connections` above the largest
 # count, and runs `12-measuring c10k` from another process: each process
 # may open `ulimit -n` descriptors, and each end of a connection takes one,
-# so the top of the curve is that limit, less a few. Everything it started
-# and wrote is removed when it exits.
+# so the top of the curve is that limit, less a few; or the threads the
+# system can map (vm.max_map_count / 4: about 16 000 with Linux's default
+# 65530), past which the server gives new clients its busy reply (503).
+# Everything it started and wrote is removed when it exits.
 set -euo pipefail
 
 HOLD=${HOLD:-1000,5000,10000,19000}
