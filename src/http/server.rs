@@ -222,8 +222,8 @@ impl<A: App> HttpHandler<A> {
 }
 
 impl<A: App> Handler for HttpHandler<A> {
-    fn handle(&self, stream: TcpStream, peer: SocketAddr) -> io::Result<()> {
-        serve_connection(&stream, peer, &self.app, &self.limits)
+    fn handle(&self, stream: &TcpStream, peer: SocketAddr) -> io::Result<()> {
+        serve_connection(stream, peer, &self.app, &self.limits)
     }
 
     fn busy(&self, stream: &mut TcpStream) -> io::Result<()> {
