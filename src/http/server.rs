@@ -29,6 +29,7 @@ use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The size of the buffer file bodies are copied through. std's `io::copy`
@@ -68,6 +69,16 @@ pub enum Body {
         /// How many bytes to send.
         len: u64,
     },
+    /// `len` bytes from `start` of bytes shared with others (a small file
+    /// kept in memory, [`super::cache`]).
+    Shared {
+        /// All the bytes.
+        bytes: Arc<[u8]>,
+        /// Where to start.
+        start: usize,
+        /// How many bytes to send.
+        len: usize,
+    },
 }
 
 impl Body {
@@ -76,6 +87,7 @@ impl Body {
             Body::Empty => 0,
             Body::Bytes(bytes) => bytes.len() as u64,
             Body::File { len, .. } => *len,
+            Body::Shared { len, .. } => *len as u64,
         }
     }
 }
@@ -514,6 +526,14 @@ fn write_response(
         Body::Empty => Ok(()),
         Body::Bytes(bytes) => {
             out.extend_from_slice(&bytes);
+            Ok(())
+        }
+        Body::Shared { bytes, start, len } => {
+            let part = start
+                .checked_add(len)
+                .and_then(|end| bytes.get(start..end))
+                .ok_or(io::ErrorKind::InvalidInput)?;
+            out.extend_from_slice(part);
             Ok(())
         }
         Body::File {
