@@ -46,10 +46,12 @@
 //! "leader/followers" pattern, and Apache's prefork model with threads.
 //!
 //! The cap on live connections is [`Config::max_connections`]: each live
-//! connection costs a thread and its stack (2 MiB of address space reserved
-//! for a thread std spawns, a few pages of it touched), and past some
-//! thousands of threads a machine spends its time switching between them.
-//! Chapter 12 measures where that is.
+//! connection costs a thread and its stack ([`WORKER_STACK_SIZE`] of
+//! address space, a few pages of it touched) and one file descriptor.
+//! Chapter 12 measures how many a machine holds, and what stops it: the
+//! limit on open files, and the memory maps each thread needs. When the
+//! server cannot accept or cannot make a thread, it says so on stderr,
+//! once a minute at most ([`starved_advice`]).
 
 use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
@@ -68,18 +70,86 @@ pub const MAX_IDLE_WORKERS: usize = 64;
 /// descriptors, memory): long enough for a connection or two to end.
 const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(10);
 
+/// The stack of each connection's thread. A thread std spawns gets 2 MiB
+/// of address space; only the pages a thread touches cost memory, but ten
+/// thousand threads reserve 20 GiB. Measured by running every server's
+/// tests (HTTP, REST, FTP, SMTP, POP3, DNS over TCP, echo) in a debug
+/// build, whose frames are the largest: with 16 KiB the FTP server's
+/// thread overflowed its stack, with 32 KiB every test passed. This is
+/// four times that. (A release build of the HTTP server touches 12 KiB of
+/// it per connection.)
+pub const WORKER_STACK_SIZE: usize = 128 * 1024;
+
+/// How many memory maps each thread costs: its stack and the guard page
+/// below it, and the stack std gives its signal handler (to report a stack
+/// overflow) with its own guard page. A process may have at most
+/// `vm.max_map_count` maps (65530 by default on Linux), so at most about
+/// 16 000 threads. Past that, std cannot map a new thread's signal stack,
+/// and it aborts the whole process: measured with 16 332 threads here.
+pub const MAPS_PER_THREAD: u64 = 4;
+
+/// Maps left for everything else a server maps: its program and libraries,
+/// malloc's arenas, files. A running 06 server has about 100.
+const OTHER_MAPS: u64 = 1000;
+
+/// Lowers a cap of `max_connections` to what `max_map_count` (the
+/// system's `vm.max_map_count`, if known) lets a server make threads for,
+/// counting the idle workers too; with the line that says so.
+pub fn fit_max_connections(
+    max_connections: usize,
+    max_map_count: Option<u64>,
+) -> (usize, Option<String>) {
+    let Some(maps) = max_map_count else {
+        return (max_connections, None);
+    };
+    let threads = maps.saturating_sub(OTHER_MAPS) / MAPS_PER_THREAD;
+    let ceiling = usize::try_from(threads)
+        .unwrap_or(usize::MAX)
+        .saturating_sub(MAX_IDLE_WORKERS + 2);
+    if max_connections <= ceiling {
+        return (max_connections, None);
+    }
+    let said = format!(
+        "--max-connections {max_connections} is more threads than this system can map \
+(vm.max_map_count {maps}, {MAPS_PER_THREAD} maps a thread): serving at most {ceiling} \
+connections, and the next get the busy reply"
+    );
+    (ceiling, Some(said))
+}
+
+/// The system's `vm.max_map_count`, where there is one (Linux).
+fn max_map_count() -> Option<u64> {
+    std::fs::read_to_string("/proc/sys/vm/max_map_count")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// How often, at most, the server says on stderr that it cannot accept
+/// or cannot make a thread: it fails that way many times a second while
+/// the cause lasts, and one line says all there is to say.
+pub const STARVED_REPORT_INTERVAL: Duration = Duration::from_secs(60);
+
 /// How long a "busy" reply may take to write before the connection is
 /// dropped: the worker that writes it should get back to `accept` soon.
 const BUSY_WRITE_TIMEOUT: Duration = Duration::from_millis(100);
 
 /// A protocol's side of a server: what to do with one connection.
 ///
-/// `handle` runs on a worker thread and owns the stream; when it returns,
-/// the connection is closed. An `Err` ends that connection only: the server
-/// goes on.
+/// `handle` runs on a worker thread and borrows the stream; when it
+/// returns, the connection is closed. An `Err` ends that connection only:
+/// the server goes on.
+///
+/// The stream is lent, not given, because the accept loop keeps the one
+/// handle on the socket it needs to close the connection at shutdown; a
+/// second handle (`try_clone`) would cost a second file descriptor for
+/// every connection. std implements `Read` and `Write` for `&TcpStream`,
+/// so a handler reads and writes through the reference as through the
+/// stream itself (`let mut stream = stream;`, or `BufReader::new(stream)`).
 pub trait Handler: Send + Sync + 'static {
     /// Serves one connection until it ends.
-    fn handle(&self, stream: TcpStream, peer: SocketAddr) -> io::Result<()>;
+    fn handle(&self, stream: &TcpStream, peer: SocketAddr) -> io::Result<()>;
 
     /// Tells a client that the server is full, before its connection is
     /// closed: `503 Service Unavailable`, `421 Too many connections`.
@@ -94,9 +164,9 @@ pub trait Handler: Send + Sync + 'static {
 /// Any function from a stream to a result is a handler with no busy reply.
 impl<F> Handler for F
 where
-    F: Fn(TcpStream, SocketAddr) -> io::Result<()> + Send + Sync + 'static,
+    F: Fn(&TcpStream, SocketAddr) -> io::Result<()> + Send + Sync + 'static,
 {
-    fn handle(&self, stream: TcpStream, peer: SocketAddr) -> io::Result<()> {
+    fn handle(&self, stream: &TcpStream, peer: SocketAddr) -> io::Result<()> {
         self(stream, peer)
     }
 }
@@ -115,6 +185,8 @@ pub struct Config {
     /// How long [`ServerHandle::shutdown`] lets live connections finish
     /// before it closes them.
     pub shutdown_grace: Duration,
+    /// The stack size of each connection's thread ([`WORKER_STACK_SIZE`]).
+    pub stack_size: usize,
     /// Told of every connection whose handler failed or panicked
     /// ([`report_to_stderr`] unless set; tests that fail connections on
     /// purpose may pass [`report_nothing`]).
@@ -122,7 +194,8 @@ pub struct Config {
 }
 
 impl Default for Config {
-    /// 1024 connections, 30 s to read or write, 5 s of grace at shutdown.
+    /// 1024 connections, 30 s to read or write, 5 s of grace at shutdown,
+    /// [`WORKER_STACK_SIZE`] of stack a connection.
     ///
     /// 1024 threads fit in the memory of any machine this runs on and are
     /// more than a few cores can keep busy; 30 s is how long a
@@ -134,6 +207,7 @@ impl Default for Config {
             read_timeout: Duration::from_secs(30),
             write_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(5),
+            stack_size: WORKER_STACK_SIZE,
             report: report_to_stderr,
         }
     }
@@ -227,8 +301,18 @@ impl Server {
     }
 
     /// Starts serving on background threads and returns at once.
-    pub fn spawn(self, handler: impl Handler) -> io::Result<ServerHandle> {
+    ///
+    /// A cap higher than the threads the system can map is lowered to fit
+    /// ([`fit_max_connections`]), and stderr told: a client over the cap
+    /// gets the busy reply, where one thread too many would abort the
+    /// process.
+    pub fn spawn(mut self, handler: impl Handler) -> io::Result<ServerHandle> {
         let addr = self.listener.local_addr()?;
+        let (cap, said) = fit_max_connections(self.config.max_connections, max_map_count());
+        if let Some(said) = said {
+            let _ = writeln!(io::stderr().lock(), "{said}");
+        }
+        self.config.max_connections = cap;
         let shared = Arc::new(Shared {
             listener: self.listener,
             handler: Box::new(handler),
@@ -238,6 +322,7 @@ impl Server {
             live: AtomicUsize::new(0),
             exited: AtomicUsize::new(0),
             workers: Mutex::new(Vec::new()),
+            last_starved: Mutex::new(None),
             changed: Condvar::new(),
             changed_lock: Mutex::new(()),
         });
@@ -348,17 +433,25 @@ struct Shared {
     exited: AtomicUsize,
     /// Every worker that may still be running.
     workers: Mutex<Vec<Worker>>,
+    /// When the server last said it was starved (see [`starved_advice`]).
+    last_starved: Mutex<Option<Instant>>,
     /// Signalled, while stopping, when a connection ends or a worker exits.
     changed: Condvar,
     changed_lock: Mutex<()>,
 }
 
-/// A worker thread, and a handle on the connection it serves (to close it
+/// A worker thread, and a share of the connection it serves (to close it
 /// at shutdown).
 struct Worker {
     thread: JoinHandle<()>,
-    connection: Arc<Mutex<Option<TcpStream>>>,
+    connection: Slot,
 }
+
+/// Where a worker puts the connection it serves, so that `stop` can shut
+/// it down. The worker and the slot share one `TcpStream` (one file
+/// descriptor); the socket is closed when the worker, done, has taken it
+/// out of the slot and dropped its own share.
+type Slot = Arc<Mutex<Option<Arc<TcpStream>>>>;
 
 impl std::fmt::Debug for Shared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -396,7 +489,7 @@ impl Shared {
 /// Starts a worker, counted as idle from the start so that nobody else
 /// spawns one for the same gap.
 fn spawn_worker(shared: &Arc<Shared>) -> io::Result<()> {
-    let connection = Arc::new(Mutex::new(None));
+    let connection: Slot = Arc::new(Mutex::new(None));
     let worker_shared = Arc::clone(shared);
     let slot = Arc::clone(&connection);
     if !count_as_idle(shared) {
@@ -404,6 +497,7 @@ fn spawn_worker(shared: &Arc<Shared>) -> io::Result<()> {
     }
     let spawned = thread::Builder::new()
         .name("connection".into())
+        .stack_size(shared.config.stack_size)
         .spawn(move || worker(&worker_shared, &slot));
     match spawned {
         Ok(thread) => {
@@ -422,7 +516,7 @@ fn spawn_worker(shared: &Arc<Shared>) -> io::Result<()> {
 // ANCHOR: worker
 /// A worker: accept a connection, serve it, and again, until there are
 /// enough idle workers without it or the server stops.
-fn worker(shared: &Arc<Shared>, slot: &Mutex<Option<TcpStream>>) {
+fn worker(shared: &Arc<Shared>, slot: &Mutex<Option<Arc<TcpStream>>>) {
     loop {
         let accepted = shared.listener.accept();
         let was_idle = shared.idle.fetch_sub(1, Ordering::SeqCst);
@@ -436,12 +530,18 @@ fn worker(shared: &Arc<Shared>, slot: &Mutex<Option<TcpStream>>) {
                 // the next client while we serve this one. (If no thread can
                 // be made, this client is served, and we accept again after.)
                 if was_idle == 1 {
-                    let _ = spawn_worker(shared);
+                    if let Err(error) = spawn_worker(shared) {
+                        tell_starved(shared, &Starved::Thread(error));
+                    }
                 }
-                match admit(shared, slot, &stream) {
+                match admit(shared, &stream) {
                     true => {
-                        serve(shared, stream, peer);
+                        let stream = Arc::new(stream);
+                        *lock(slot) = Some(Arc::clone(&stream));
+                        serve(shared, &stream, peer);
+                        // Out of the slot, and dropped: the socket closes.
                         *lock(slot) = None;
+                        drop(stream);
                         shared.live.fetch_sub(1, Ordering::SeqCst);
                         shared.notify_change();
                         forget_exited_workers(shared);
@@ -449,7 +549,7 @@ fn worker(shared: &Arc<Shared>, slot: &Mutex<Option<TcpStream>>) {
                     false => refuse(shared, stream),
                 }
             }
-            Err(error) => pause_after(&error),
+            Err(error) => pause_after(shared, error),
         }
         // Enough others wait already: this thread is not needed.
         if shared.idle.load(Ordering::SeqCst) >= MAX_IDLE_WORKERS {
@@ -502,7 +602,7 @@ fn count_as_idle(shared: &Shared) -> bool {
 // ANCHOR: admit
 /// Counts a new connection in, with its timeouts set; `false` if the
 /// server is full (or the connection is already gone).
-fn admit(shared: &Shared, slot: &Mutex<Option<TcpStream>>, stream: &TcpStream) -> bool {
+fn admit(shared: &Shared, stream: &TcpStream) -> bool {
     let config = &shared.config;
     if shared.live.fetch_add(1, Ordering::SeqCst) >= config.max_connections {
         shared.live.fetch_sub(1, Ordering::SeqCst);
@@ -510,17 +610,10 @@ fn admit(shared: &Shared, slot: &Mutex<Option<TcpStream>>, stream: &TcpStream) -
     }
     let ready = stream.set_read_timeout(Some(config.read_timeout)).is_ok()
         && stream.set_write_timeout(Some(config.write_timeout)).is_ok();
-    // A second handle on the socket, kept to close it at shutdown.
-    match stream.try_clone() {
-        Ok(handle) if ready => {
-            *lock(slot) = Some(handle);
-            true
-        }
-        _ => {
-            shared.live.fetch_sub(1, Ordering::SeqCst);
-            false
-        }
+    if !ready {
+        shared.live.fetch_sub(1, Ordering::SeqCst);
     }
+    ready
 }
 
 /// Tells a client over the cap that the server is busy, then closes.
@@ -537,7 +630,7 @@ fn refuse(shared: &Shared, mut stream: TcpStream) {
 /// Runs the handler. A handler that fails or panics ends its own
 /// connection, never the server: the panic is caught here, and the failure
 /// reported.
-fn serve(shared: &Shared, stream: TcpStream, peer: SocketAddr) {
+fn serve(shared: &Shared, stream: &TcpStream, peer: SocketAddr) {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         shared.handler.handle(stream, peer)
     }));
@@ -564,15 +657,80 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 
 /// After `accept` fails: a connection reset before we took it is nothing;
 /// anything else (out of file descriptors, out of memory) will not go away
-/// at once, so pause rather than spin.
-fn pause_after(error: &io::Error) {
+/// at once, so say so and pause rather than spin.
+fn pause_after(shared: &Shared, error: io::Error) {
     if !matches!(
         error.kind(),
         io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset
     ) {
+        tell_starved(shared, &Starved::Accept(error));
         thread::sleep(ACCEPT_ERROR_PAUSE);
     }
 }
+
+// ANCHOR: starved
+/// What keeps a server from taking more connections, though it is under
+/// its cap: the clients wait in the listen queue, and time out there.
+#[derive(Debug)]
+pub enum Starved {
+    /// `accept` failed: out of file descriptors (`EMFILE`, `ENFILE`) or
+    /// of memory.
+    Accept(io::Error),
+    /// No thread could be made for the next connection: out of memory,
+    /// of the system's thread limit, or of memory maps (each thread maps
+    /// its stack and guard pages; `vm.max_map_count`).
+    Thread(io::Error),
+}
+
+/// The line the server prints when it is [`Starved`], with what to do:
+///
+/// ```text
+/// cannot accept connections: Too many open files (os error 24); each connection
+/// takes a file descriptor: raise the limit (`ulimit -n`, in the shell that starts
+/// the server) or lower --max-connections (now 20000) to fit under it; clients
+/// wait meanwhile
+/// ```
+pub fn starved_advice(starved: &Starved, max_connections: usize) -> String {
+    match starved {
+        Starved::Accept(error) if matches!(error.raw_os_error(), Some(23 | 24)) => format!(
+            "cannot accept connections: {error}; each connection takes a file descriptor: \
+raise the limit (`ulimit -n`, in the shell that starts the server) or lower \
+--max-connections (now {max_connections}) to fit under it; clients wait meanwhile"
+        ),
+        Starved::Accept(error) => {
+            format!("cannot accept connections: {error}; clients wait until a connection ends")
+        }
+        Starved::Thread(error) => format!(
+            "cannot start a thread for the next connection: {error}; each connection takes \
+a thread: lower --max-connections (now {max_connections}), or raise the system's limits \
+(memory, `ulimit -u`, vm.max_map_count); clients wait until a connection ends"
+        ),
+    }
+}
+
+/// Whether to say it again, `since_last` after it was last said (`None`:
+/// never said yet).
+pub fn starved_report_due(since_last: Option<Duration>) -> bool {
+    since_last.is_none_or(|since| since >= STARVED_REPORT_INTERVAL)
+}
+
+/// Prints [`starved_advice`] on stderr, at most once per
+/// [`STARVED_REPORT_INTERVAL`].
+fn tell_starved(shared: &Shared, starved: &Starved) {
+    let now = Instant::now();
+    let mut last = lock(&shared.last_starved);
+    if starved_report_due(last.map(|last| now.saturating_duration_since(last))) {
+        *last = Some(now);
+        drop(last);
+        let mut stderr = io::stderr().lock();
+        let _ = writeln!(
+            stderr,
+            "{}",
+            starved_advice(starved, shared.config.max_connections)
+        );
+    }
+}
+// ANCHOR_END: starved
 
 /// Where to connect (or send a datagram) to wake a server's blocked
 /// thread: a wildcard address such as 0.0.0.0 is not something one can

@@ -1327,3 +1327,70 @@ fn a_load_run_against_a_closed_port_exits_1_and_says_why() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_server_out_of_file_descriptors_says_so_once_with_what_to_do() {
+    use std::io::{BufRead, Read};
+    use std::process::Stdio;
+    let root = tempfile::tempdir().unwrap();
+    // A limit of 32 open files: the server runs out after some 25 clients.
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n 32 && exec \"$0\" serve --port 0 --root \"$1\"")
+        .arg(example("06-http-server"))
+        .arg(root.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("sh starts the example");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let addr = line
+        .trim_end()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_string();
+    // Connections complete in the listen queue whether or not the server
+    // can accept them: the clients past its limit wait there.
+    let clients: Vec<std::net::TcpStream> = (0..60)
+        .map(|_| std::net::TcpStream::connect(&addr).unwrap())
+        .collect();
+    // Its stderr is read on a thread, so that a server that says nothing
+    // fails the test in 10 s instead of hanging it.
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut said = String::new();
+        let _ = stderr.read_line(&mut said);
+        let _ = tx.send(said);
+        let mut rest = String::new();
+        let _ = stderr.read_to_string(&mut rest);
+        rest
+    });
+    let said = rx.recv_timeout(std::time::Duration::from_secs(10));
+    let Ok(said) = said else {
+        let _ = child.kill();
+        panic!("the server said nothing on stderr about running out of file descriptors");
+    };
+    assert!(
+        said.starts_with("cannot accept connections: Too many open files"),
+        "{said}"
+    );
+    assert!(said.contains("ulimit -n"), "{said}");
+    assert!(said.contains("--max-connections (now 1024)"), "{said}");
+    // One more client waits in vain for a while, as the server keeps
+    // failing to accept; the server says nothing more in that time.
+    let late = std::net::TcpStream::connect(&addr).unwrap();
+    late.set_read_timeout(Some(std::time::Duration::from_millis(300)))
+        .unwrap();
+    assert!(
+        (&late).read(&mut [0; 1]).is_err(),
+        "the late client is not served"
+    );
+    child.kill().unwrap();
+    let rest = reader.join().unwrap();
+    let _ = child.wait();
+    assert!(!rest.contains("cannot accept"), "said again: {rest}");
+    drop(clients);
+}

@@ -799,3 +799,75 @@ fn http_1_0_with_transfer_encoding_is_answered_then_closed() {
     assert_eq!(conn.response(Method::Post).0.status, 405);
     assert!(conn.is_closed());
 }
+
+#[test]
+fn a_file_rewritten_at_once_is_served_new() {
+    // Two versions of the same size, written within one tick of the file
+    // system's clock, can carry the same times: a server that kept the
+    // first in memory could not tell them apart.
+    let (root, _outside) = site();
+    let server = server(root.path());
+    let mut conn = Conn::open(server.local_addr());
+    let path = root.path().join("fresh.txt");
+    for version in ["first\n", "other\n", "third\n"] {
+        fs::write(&path, version).unwrap();
+        let (head, body) = conn.get("/fresh.txt");
+        assert_eq!((head.status, body.as_slice()), (200, version.as_bytes()));
+    }
+}
+
+#[test]
+fn a_settled_file_changed_on_disk_is_served_new() {
+    // A small file unchanged for a second is kept in memory; every way of
+    // changing it must still show. The wait is for the file to age, not
+    // for the server.
+    let (root, _outside) = site();
+    let path = root.path().join("kept.txt");
+    fs::write(&path, "version 1\n").unwrap();
+    std::thread::sleep(netlessons::http::cache::SETTLE + Duration::from_millis(100));
+    let server = server(root.path());
+    let mut conn = Conn::open(server.local_addr());
+    for _ in 0..2 {
+        assert_eq!(conn.get("/kept.txt").1, b"version 1\n");
+    }
+    let etag = conn
+        .get("/kept.txt")
+        .0
+        .headers
+        .get("etag")
+        .unwrap()
+        .to_string();
+    // What the kept bytes answer: a range, a HEAD, a conditional GET.
+    conn.send(b"GET /kept.txt HTTP/1.1\r\nHost: t\r\nRange: bytes=2-4\r\n\r\n");
+    let (head, body) = conn.response(Method::Get);
+    assert_eq!((head.status, body.as_slice()), (206, b"rsi".as_slice()));
+    conn.send(b"HEAD /kept.txt HTTP/1.1\r\nHost: t\r\n\r\n");
+    let (head, body) = conn.response(Method::Head);
+    assert_eq!(head.headers.get("content-length"), Some("10"));
+    assert!(body.is_empty());
+    conn.send(
+        format!("GET /kept.txt HTTP/1.1\r\nHost: t\r\nIf-None-Match: {etag}\r\n\r\n").as_bytes(),
+    );
+    assert_eq!(conn.response(Method::Get).0.status, 304);
+    // Written in place, same size, same modification time: the change
+    // time still moves.
+    let modified = fs::metadata(&path).unwrap().modified().unwrap();
+    fs::write(&path, "version 2\n").unwrap();
+    fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    assert_eq!(conn.get("/kept.txt").1, b"version 2\n");
+    // Replaced by another file (a new inode), as a deployment does.
+    let new = root.path().join("kept.new");
+    fs::write(&new, "version 3\n").unwrap();
+    fs::rename(&new, &path).unwrap();
+    assert_eq!(conn.get("/kept.txt").1, b"version 3\n");
+    // Cut short, then gone.
+    fs::write(&path, "v4\n").unwrap();
+    assert_eq!(conn.get("/kept.txt").1, b"v4\n");
+    fs::remove_file(&path).unwrap();
+    assert_eq!(conn.get("/kept.txt").0.status, 404);
+}

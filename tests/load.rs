@@ -213,7 +213,7 @@ fn a_port_nobody_listens_on_ends_the_run_at_once_with_an_error() {
 
 /// A server that takes every connection and never says a word.
 fn silent_server() -> ServerHandle {
-    spawn(|mut stream: TcpStream, _| {
+    spawn(|mut stream: &TcpStream, _| {
         let mut sink = [0u8; 1024];
         while stream.read(&mut sink)? > 0 {}
         Ok(())
@@ -252,7 +252,7 @@ fn an_endless_http_body_ends_as_a_timeout_not_a_growing_client() {
     let _serial = one_at_a_time();
     // A response of a terabyte that never ends: the client reads it into
     // its one buffer, and gives up at the request's deadline.
-    let server = spawn(|mut stream: TcpStream, _| {
+    let server = spawn(|mut stream: &TcpStream, _| {
         let mut request = [0u8; 1024];
         let _ = stream.read(&mut request)?;
         stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000000000\r\n\r\n")?;
@@ -288,7 +288,7 @@ fn an_endless_http_body_ends_as_a_timeout_not_a_growing_client() {
 /// quarter of a second after the connection opens: a garbage collection,
 /// a page fault, a full disk queue.
 fn stalling_echo() -> ServerHandle {
-    spawn(|mut stream: TcpStream, _| {
+    spawn(|mut stream: &TcpStream, _| {
         stream.set_nodelay(true)?;
         let opened = Instant::now();
         let mut stalled = false;
@@ -381,7 +381,7 @@ fn an_endless_http_head_is_refused_at_the_parsers_limit() {
     let _serial = one_at_a_time();
     // A header field that never ends: the client stops at the largest head
     // the crate's parser takes, not when its memory runs out.
-    let server = spawn(|mut stream: TcpStream, _| {
+    let server = spawn(|mut stream: &TcpStream, _| {
         let mut request = [0u8; 1024];
         let _ = stream.read(&mut request)?;
         stream.write_all(b"HTTP/1.1 200 OK\r\nX-Endless: ")?;
@@ -404,7 +404,7 @@ fn an_endless_http_head_is_refused_at_the_parsers_limit() {
 /// A server that answers every request on a connection with `response`,
 /// and closes after the first one when `close`.
 fn scripted_http(response: &'static [u8], close: bool) -> ServerHandle {
-    spawn(move |mut stream: TcpStream, _| {
+    spawn(move |mut stream: &TcpStream, _| {
         let mut head = Vec::new();
         let mut byte = [0u8; 1];
         loop {

@@ -139,11 +139,11 @@ fn a_client_that_vanishes_mid_message_does_not_disturb_the_others() {
 struct Fragile;
 
 impl Handler for Fragile {
-    fn handle(&self, stream: TcpStream, _peer: SocketAddr) -> io::Result<()> {
+    fn handle(&self, mut stream: &TcpStream, _peer: SocketAddr) -> io::Result<()> {
         let mut byte = [0];
-        (&stream).read_exact(&mut byte)?;
+        stream.read_exact(&mut byte)?;
         assert_ne!(byte[0], b'!', "the handler met a '!'");
-        (&stream).write_all(&byte)
+        stream.write_all(&byte)
     }
 }
 
@@ -248,7 +248,7 @@ fn report_about(peer: SocketAddr) -> Option<String> {
 /// Connects to a server whose every connection fails as `handler` does,
 /// and returns what its reporter was told about that connection.
 fn report_of_one_connection(
-    handler: impl Fn(TcpStream, SocketAddr) -> io::Result<()> + Send + Sync + 'static,
+    handler: impl Fn(&TcpStream, SocketAddr) -> io::Result<()> + Send + Sync + 'static,
 ) -> Option<String> {
     let config = Config {
         report: remember,
@@ -301,4 +301,61 @@ fn a_client_that_went_away_is_not_a_failure_to_report() {
     for kind in [TimedOut, PermissionDenied, InvalidData, Other] {
         assert!(!is_ordinary_ending(&kind.into()), "{kind:?}");
     }
+}
+
+#[test]
+fn running_out_of_file_descriptors_is_told_with_what_to_do() {
+    use netlessons::serve::{starved_advice, Starved};
+    // EMFILE, as accept(2) returns it when the process has no descriptor left.
+    let advice = starved_advice(&Starved::Accept(io::Error::from_raw_os_error(24)), 20000);
+    assert!(
+        advice.starts_with("cannot accept connections: Too many open files"),
+        "{advice}"
+    );
+    assert!(advice.contains("`ulimit -n`"), "{advice}");
+    assert!(advice.contains("--max-connections (now 20000)"), "{advice}");
+    // EAGAIN from clone(2): no thread for the next connection.
+    let advice = starved_advice(&Starved::Thread(io::Error::from_raw_os_error(11)), 64);
+    assert!(
+        advice.starts_with("cannot start a thread for the next connection"),
+        "{advice}"
+    );
+    assert!(advice.contains("vm.max_map_count"), "{advice}");
+}
+
+#[test]
+fn being_starved_is_told_once_a_minute_not_once_per_failure() {
+    use netlessons::serve::{starved_report_due, STARVED_REPORT_INTERVAL};
+    let cases = [
+        (None, true),
+        (Some(Duration::ZERO), false),
+        (Some(Duration::from_millis(10)), false),
+        (
+            Some(STARVED_REPORT_INTERVAL - Duration::from_millis(1)),
+            false,
+        ),
+        (Some(STARVED_REPORT_INTERVAL), true),
+    ];
+    for (since_last, due) in cases {
+        assert_eq!(starved_report_due(since_last), due, "{since_last:?}");
+    }
+}
+
+#[test]
+fn the_cap_fits_the_threads_the_systems_memory_maps_allow() {
+    use netlessons::serve::{fit_max_connections, MAPS_PER_THREAD};
+    // Linux's default vm.max_map_count is 65530: each thread maps its
+    // stack, its guard page, and std's signal stack with its own guard.
+    assert_eq!(MAPS_PER_THREAD, 4);
+    let (cap, said) = fit_max_connections(20000, Some(65530));
+    assert!((15000..16300).contains(&cap), "{cap}");
+    let said = said.expect("a lowered cap is told");
+    assert!(said.contains("vm.max_map_count"), "{said}");
+    assert!(
+        said.contains(&format!("at most {cap} connections")),
+        "{said}"
+    );
+    // Under the ceiling, or with no ceiling known, the cap stays as asked.
+    assert_eq!(fit_max_connections(1024, Some(65530)), (1024, None));
+    assert_eq!(fit_max_connections(20000, None), (20000, None));
 }

@@ -40,7 +40,12 @@ usage: 12-measuring
            RETR PATH, a data connection each time, on a kept control one
        12-measuring dns HOST:PORT --name NAME [--type T] [OPTIONS]
            one UDP query for NAME's records of type T (default A)
-options:
+       12-measuring c10k URL --pid PID [--hold N[,N...]] [--probes P]
+           hold N keep-alive connections to the HTTP server at URL, each
+           served once (default 1000,5000,10000), for each N in turn; show
+           the server's memory and threads (from /proc/PID/status) and the
+           latency of P new clients (default 200) while they are held
+options of every command but c10k:
        --connections N[,N...]  connections at once (default 16); several
                                counts run one after the other
        --seconds S             how long to measure (default 10; 0.5 will do)
@@ -63,6 +68,9 @@ const MAX_CONNECTIONS: usize = 10_000;
 
 fn main() -> ExitCode {
     example_main("12-measuring", USAGE, &["close"], |command, args| {
+        if command == "c10k" {
+            return netlessons::load::c10k::c10k_command(args);
+        }
         let target = target(command, args)?;
         measure(target.as_ref(), args)
     })

@@ -337,8 +337,8 @@ struct TcpHandler {
 }
 
 impl Handler for TcpHandler {
-    fn handle(&self, stream: TcpStream, _peer: SocketAddr) -> io::Result<()> {
-        match self.serve_connection(&stream) {
+    fn handle(&self, stream: &TcpStream, _peer: SocketAddr) -> io::Result<()> {
+        match self.serve_connection(stream) {
             // The client went, or stayed silent past a timeout: both are
             // how a DNS connection ends, not failures of the server.
             Err(error) if is_timeout(&error) => Ok(()),

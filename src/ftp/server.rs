@@ -229,13 +229,13 @@ impl FtpHandler {
 }
 
 impl Handler for FtpHandler {
-    fn handle(&self, stream: TcpStream, peer: SocketAddr) -> io::Result<()> {
+    fn handle(&self, stream: &TcpStream, peer: SocketAddr) -> io::Result<()> {
         let local = stream.local_addr()?;
         stream.set_read_timeout(Some(IDLE_TIMEOUT))?;
         let mut session = FtpSession::new(self.users.clone(), peer, local);
         let mut connection = Connection {
             handler: self,
-            control: stream.try_clone()?,
+            control: stream,
             peer,
             local,
             listener: None,
@@ -247,12 +247,12 @@ impl Handler for FtpHandler {
         };
         match &self.transcript {
             Some(transcript) => {
-                let tee = transcript.tee(&stream, Side::Server);
+                let tee = transcript.tee(stream, Side::Server);
                 drive(&mut session, tee, limits, |session, action, lines| {
                     connection.act(session, action, lines)
                 })?
             }
-            None => drive(&mut session, &stream, limits, |session, action, lines| {
+            None => drive(&mut session, stream, limits, |session, action, lines| {
                 connection.act(session, action, lines)
             })?,
         };
@@ -268,8 +268,8 @@ impl Handler for FtpHandler {
 /// One control connection's I/O state.
 struct Connection<'a> {
     handler: &'a FtpHandler,
-    /// A clone of the control socket, to look for ABOR during a transfer.
-    control: TcpStream,
+    /// The control socket, to look for ABOR during a transfer.
+    control: &'a TcpStream,
     peer: SocketAddr,
     local: SocketAddr,
     /// The listener of the last PASV or EPSV, until its transfer.
@@ -472,7 +472,7 @@ impl Connection<'_> {
             DataConnection::Passive => {
                 let listener = self.listener.take().ok_or(Failure::DataConnection)?;
                 accept_from(&listener, self.peer.ip(), timeout, &|| {
-                    control_closed(&self.control)
+                    control_closed(self.control)
                 })?
             }
         };

@@ -179,7 +179,7 @@ impl<'a, R: Read> BodyReader<'a, R> {
             return Ok(body); // most requests: nothing to read, nothing to allocate
         }
         self.limit_chunks(u64::try_from(limit).unwrap_or(u64::MAX));
-        let mut piece = [0; 16 * 1024];
+        let mut piece = piece_buffer();
         loop {
             let n = self.read_piece(&mut piece)?;
             if n == 0 {
@@ -196,7 +196,7 @@ impl<'a, R: Read> BodyReader<'a, R> {
     /// can be read; refuses to go on past `limit` bytes.
     pub fn drain(&mut self, limit: u64) -> Result<(), ReadError> {
         self.limit_chunks(limit);
-        let mut piece = [0; 16 * 1024];
+        let mut piece = piece_buffer();
         let mut total = 0u64;
         loop {
             let n = self.read_piece(&mut piece)?;
@@ -285,6 +285,16 @@ impl<'a, R: Read> BodyReader<'a, R> {
             }
         }
     }
+}
+
+/// The buffer a body is read through, 16 KiB, on the heap and only while
+/// a body is read. On the stack it would cost every connection's thread
+/// 16 KiB of memory, body or not: a function's frame is reserved when the
+/// function is entered, and Rust touches each page of a frame larger than
+/// a page as it enters (a "stack probe", so that an overflow always meets
+/// the guard page), and a touched page of stack stays resident.
+fn piece_buffer() -> Vec<u8> {
+    vec![0; 16 * 1024]
 }
 
 impl<R: Read> Read for BodyReader<'_, R> {

@@ -14,7 +14,12 @@
 //!    fails (`If-Match`, `If-Unmodified-Since`; [`super::conditional`]),
 //!    `206` or `416` for a `Range`, else `200`; the body is streamed from
 //!    the file by the server. Every answer about a file carries its `ETag`.
+//!
+//! Small files that have not changed for a second are kept in memory
+//! ([`super::cache`]), and served from there for as long as the `lstat` of
+//! step 2 shows them unchanged.
 
+use super::cache::FileCache;
 use super::conditional::{evaluate, file_etag, Condition, Validators};
 use super::date::format_http_date;
 use super::head::Method;
@@ -27,6 +32,7 @@ use crate::url::{percent_encode, Component};
 use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Serves the files under one directory.
@@ -34,6 +40,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub struct StaticFiles {
     /// The root, with every symbolic link in it resolved.
     root: PathBuf,
+    /// Small files kept in memory, shared by every connection.
+    cache: Arc<FileCache>,
 }
 
 impl StaticFiles {
@@ -46,7 +54,10 @@ impl StaticFiles {
                 format!("{} is not a directory", root.display()),
             ));
         }
-        Ok(StaticFiles { root })
+        Ok(StaticFiles {
+            root,
+            cache: Arc::new(FileCache::new()),
+        })
     }
 }
 
@@ -72,6 +83,15 @@ impl App for StaticFiles {
             Err(response) => return response,
         };
         let real = located.path;
+        // A small file kept in memory, unchanged since: the lstat of the
+        // walk is all it takes (no link on the way, so it is the file's own).
+        if let (Some(metadata), false, false) =
+            (&located.metadata, located.through_link, path.trailing_slash)
+        {
+            if let Some(bytes) = self.cache.get(&real, metadata) {
+                return serve_file(Source::Kept(bytes), metadata, file_name(&real), request);
+            }
+        }
         // Only regular files and directories are served: opening anything
         // else (a named pipe, a device) can block the thread or worse.
         let kind = match (located.metadata, located.through_link) {
@@ -86,7 +106,7 @@ impl App for StaticFiles {
         }
         // One open and one fstat tell a file from a directory; the open
         // file is what gets served, so nothing can swap it in between.
-        let (file, metadata) = match File::open(&real).and_then(|f| Ok((f.metadata()?, f))) {
+        let (mut file, metadata) = match File::open(&real).and_then(|f| Ok((f.metadata()?, f))) {
             Ok((metadata, file)) => (file, metadata),
             Err(_) => return Response::error(403, "not readable"),
         };
@@ -112,13 +132,23 @@ impl App for StaticFiles {
             index.push("index.html".into());
             if let Ok(found) = locate(&self.root, &index) {
                 if let Ok((file, metadata)) = open_regular(&found.path) {
-                    return serve_file(file, &metadata, "index.html", request);
+                    return serve_file(Source::Open(file), &metadata, "index.html", request);
                 }
             }
             return list_directory(&real, head.target.split('?').next().unwrap_or("/"));
         }
-        let name = real.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        serve_file(file, &metadata, name, request)
+        let source = match located.through_link {
+            true => Source::Open(file),
+            false => match self
+                .cache
+                .load(&real, &mut file, &metadata, SystemTime::now())
+            {
+                Ok(Some(bytes)) => Source::Kept(bytes),
+                Ok(None) => Source::Open(file),
+                Err(_) => return Response::error(403, "not readable"),
+            },
+        };
+        serve_file(source, &metadata, file_name(&real), request)
     }
 }
 
@@ -191,10 +221,23 @@ fn encode_path(segments: &[String]) -> String {
 }
 // ANCHOR_END: locate
 
+/// The last part of a path, as text ("" if it is not UTF-8).
+fn file_name(path: &Path) -> &str {
+    path.file_name().and_then(|n| n.to_str()).unwrap_or("")
+}
+
+/// Where a file's bytes come from.
+enum Source {
+    /// The file, open at its start.
+    Open(File),
+    /// The whole file, kept in memory.
+    Kept(Arc<[u8]>),
+}
+
 // ANCHOR: serve_file
 /// Answers with a file: 304, 412, 206, 416 or 200, the body left open
-/// for the server to stream.
-fn serve_file(file: File, metadata: &fs::Metadata, name: &str, request: &Request) -> Response {
+/// for the server to stream (or shared with the cache).
+fn serve_file(source: Source, metadata: &fs::Metadata, name: &str, request: &Request) -> Response {
     let len = metadata.len();
     let now = SystemTime::now();
     let exact = metadata.modified().ok();
@@ -237,10 +280,18 @@ fn serve_file(file: File, metadata: &fs::Metadata, name: &str, request: &Request
                 .header("Content-Range", format!("bytes */{len}"));
         }
     };
-    response.body = Body::File {
-        file,
-        start,
-        len: count,
+    response.body = match source {
+        Source::Open(file) => Body::File {
+            file,
+            start,
+            len: count,
+        },
+        // A kept file is at most 64 KiB: its offsets fit in a usize.
+        Source::Kept(bytes) => Body::Shared {
+            bytes,
+            start: start as usize,
+            len: count as usize,
+        },
     };
     response
 }

@@ -36,9 +36,11 @@
 //!
 //! and the I/O parts: [`conn`] reads heads and bodies from a connection;
 //! [`client`] is the HTTP client of chapter 05; [`server`] answers requests
-//! on a connection, and [`files`] is the static file server of chapter 06.
+//! on a connection, and [`files`] is the static file server of chapter 06,
+//! which keeps small files in memory with [`cache`].
 
 pub mod body;
+pub mod cache;
 pub mod chunked;
 pub mod client;
 pub mod conditional;

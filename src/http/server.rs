@@ -29,6 +29,7 @@ use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The size of the buffer file bodies are copied through. std's `io::copy`
@@ -68,6 +69,16 @@ pub enum Body {
         /// How many bytes to send.
         len: u64,
     },
+    /// `len` bytes from `start` of bytes shared with others (a small file
+    /// kept in memory, [`super::cache`]).
+    Shared {
+        /// All the bytes.
+        bytes: Arc<[u8]>,
+        /// Where to start.
+        start: usize,
+        /// How many bytes to send.
+        len: usize,
+    },
 }
 
 impl Body {
@@ -76,6 +87,7 @@ impl Body {
             Body::Empty => 0,
             Body::Bytes(bytes) => bytes.len() as u64,
             Body::File { len, .. } => *len,
+            Body::Shared { len, .. } => *len as u64,
         }
     }
 }
@@ -222,8 +234,8 @@ impl<A: App> HttpHandler<A> {
 }
 
 impl<A: App> Handler for HttpHandler<A> {
-    fn handle(&self, stream: TcpStream, peer: SocketAddr) -> io::Result<()> {
-        serve_connection(&stream, peer, &self.app, &self.limits)
+    fn handle(&self, stream: &TcpStream, peer: SocketAddr) -> io::Result<()> {
+        serve_connection(stream, peer, &self.app, &self.limits)
     }
 
     fn busy(&self, stream: &mut TcpStream) -> io::Result<()> {
@@ -465,9 +477,12 @@ fn stream_write(stream: &TcpStream, out: &mut Vec<u8>, pace: &mut Pace) -> io::R
 
 /// Appends the status line and header fields, adding the fields every
 /// response needs: Date, Server, Content-Length, and Connection: close.
+/// Everything is written straight into `out`, with no string made on the
+/// way: a short response's head is most of the work of answering it.
 fn write_head(out: &mut Vec<u8>, response: &mut Response, close: bool) {
     let status = response.status;
-    out.extend_from_slice(format!("HTTP/1.1 {status} {}\r\n", reason_phrase(status)).as_bytes());
+    // Writing into a Vec cannot fail.
+    let _ = write!(out, "HTTP/1.1 {status} {}\r\n", reason_phrase(status));
     with_date(|date| {
         out.extend_from_slice(b"Date: ");
         out.extend_from_slice(date.as_bytes());
@@ -478,12 +493,16 @@ fn write_head(out: &mut Vec<u8>, response: &mut Response, close: bool) {
     // would describe the body not sent, so we leave it out there too.
     if !matches!(status, 100..=199 | 204 | 304) && response.headers.get("content-length").is_none()
     {
-        out.extend_from_slice(format!("Content-Length: {}\r\n", response.body.len()).as_bytes());
+        let _ = write!(out, "Content-Length: {}\r\n", response.body.len());
     }
     if close {
         response.headers.set("Connection", "close");
     }
-    out.extend_from_slice(response.headers.to_string().as_bytes());
+    for (name, value) in response.headers.iter() {
+        for part in [name.as_bytes(), b": ", value.as_bytes(), b"\r\n"] {
+            out.extend_from_slice(part);
+        }
+    }
     out.extend_from_slice(b"\r\n");
 }
 
@@ -507,6 +526,14 @@ fn write_response(
         Body::Empty => Ok(()),
         Body::Bytes(bytes) => {
             out.extend_from_slice(&bytes);
+            Ok(())
+        }
+        Body::Shared { bytes, start, len } => {
+            let part = start
+                .checked_add(len)
+                .and_then(|end| bytes.get(start..end))
+                .ok_or(io::ErrorKind::InvalidInput)?;
+            out.extend_from_slice(part);
             Ok(())
         }
         Body::File {
@@ -566,4 +593,54 @@ fn with_date(f: impl FnOnce(&str)) {
         }
         f(&cache.1);
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The head as it goes out, with the Date field's value replaced by
+    /// `DATE` (it changes every second).
+    fn head_of(mut response: Response, close: bool) -> String {
+        let mut out = Vec::new();
+        write_head(&mut out, &mut response, close);
+        let text = String::from_utf8(out).unwrap();
+        let start = text.find("Date: ").unwrap() + "Date: ".len();
+        let end = start + text[start..].find("\r\n").unwrap();
+        format!("{}DATE{}", &text[..start], &text[end..])
+    }
+
+    #[test]
+    fn a_head_has_the_status_line_the_fields_the_server_adds_and_the_apps() {
+        let table = [
+            (
+                Response::with_body(200, "text/plain", "hello"),
+                false,
+                "HTTP/1.1 200 OK\r\nDate: DATE\r\nServer: netlessons\r\n\
+                 Content-Length: 5\r\nContent-Type: text/plain\r\n\r\n",
+            ),
+            (
+                Response::error(404, "no such file"),
+                true,
+                "HTTP/1.1 404 Not Found\r\nDate: DATE\r\nServer: netlessons\r\n\
+                 Content-Length: 28\r\nContent-Type: text/plain; charset=utf-8\r\n\
+                 Connection: close\r\n\r\n",
+            ),
+            // RFC 9110 §8.6: no Content-Length on a 304 or a 204.
+            (
+                Response::empty(304).header("ETag", "\"1-2\""),
+                false,
+                "HTTP/1.1 304 Not Modified\r\nDate: DATE\r\nServer: netlessons\r\n\
+                 ETag: \"1-2\"\r\n\r\n",
+            ),
+            (
+                Response::empty(204),
+                false,
+                "HTTP/1.1 204 No Content\r\nDate: DATE\r\nServer: netlessons\r\n\r\n",
+            ),
+        ];
+        for (response, close, expected) in table {
+            assert_eq!(head_of(response, close), expected);
+        }
+    }
 }

@@ -5,6 +5,7 @@
 //! it reports is a count per second and a latency [`histogram`]: the
 //! median, the tail (p99, p99.9) and the worst.
 
+pub mod c10k;
 pub mod drivers;
 pub mod histogram;
 pub mod report;

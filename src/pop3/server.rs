@@ -131,7 +131,7 @@ impl Pop3Handler {
 }
 
 impl Handler for Pop3Handler {
-    fn handle(&self, stream: TcpStream, _peer: SocketAddr) -> io::Result<()> {
+    fn handle(&self, stream: &TcpStream, _peer: SocketAddr) -> io::Result<()> {
         stream.set_read_timeout(Some(IDLE_TIMEOUT))?;
         // A message leaves in three writes (its status line, its lines,
         // its end marker), and each must go at once: with Nagle's
@@ -142,7 +142,7 @@ impl Handler for Pop3Handler {
         let mut session = Pop3Session::new(self.accounts.clone());
         let mut connection = Connection {
             handler: self,
-            socket: &stream,
+            socket: stream,
             lock: None,
             paths: HashMap::new(),
             opened: None,
@@ -155,12 +155,12 @@ impl Handler for Pop3Handler {
         };
         match &self.transcript {
             Some(transcript) => {
-                let tee = transcript.tee(&stream, Side::Server);
+                let tee = transcript.tee(stream, Side::Server);
                 drive(&mut session, tee, limits, |session, action, lines| {
                     connection.act(session, action, lines)
                 })?
             }
-            None => drive(&mut session, &stream, limits, |session, action, lines| {
+            None => drive(&mut session, stream, limits, |session, action, lines| {
                 connection.act(session, action, lines)
             })?,
         };

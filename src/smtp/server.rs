@@ -178,7 +178,7 @@ impl SmtpHandler {
 }
 
 impl Handler for SmtpHandler {
-    fn handle(&self, stream: TcpStream, peer: SocketAddr) -> io::Result<()> {
+    fn handle(&self, stream: &TcpStream, peer: SocketAddr) -> io::Result<()> {
         stream.set_read_timeout(Some(self.idle_timeout))?;
         // Replies are small and each must leave at once: with Nagle's
         // algorithm, the second reply to a pipelined batch would wait for
@@ -189,7 +189,7 @@ impl Handler for SmtpHandler {
             max_line_len: MAX_LINE_LEN,
             endings: Endings::Crlf,
         };
-        let wire = Wire::new(&stream, self.idle_timeout);
+        let wire = Wire::new(stream, self.idle_timeout);
         let ended = match &self.transcript {
             Some(transcript) => {
                 let tee = transcript.tee(wire, Side::Server);
@@ -205,7 +205,7 @@ impl Handler for SmtpHandler {
         // close with its bytes unread would reset the connection, and the
         // reset can destroy the last reply before the client reads it.
         if ended? == Ended::BySession {
-            linger(&stream);
+            linger(stream);
         }
         Ok(())
     }

@@ -87,14 +87,14 @@ pub struct EchoHandler {
 }
 
 impl Handler for EchoHandler {
-    fn handle(&self, stream: TcpStream, _peer: SocketAddr) -> io::Result<()> {
+    fn handle(&self, stream: &TcpStream, _peer: SocketAddr) -> io::Result<()> {
         // Replies are small and the client waits for each: send them at
         // once instead of letting Nagle's algorithm hold them back.
         stream.set_nodelay(true)?;
-        let writer = SaysWhyItTimedOut(&stream);
+        let writer = SaysWhyItTimedOut(stream);
         match self.framing {
-            Framing::Lines => echo_lines(EndOnTimeout(LineDeadline::new(&stream)?), writer)?,
-            framing => echo(framing, EndOnTimeout(&stream), writer)?,
+            Framing::Lines => echo_lines(EndOnTimeout(LineDeadline::new(stream)?), writer)?,
+            framing => echo(framing, EndOnTimeout(stream), writer)?,
         }
         // We are done writing: tell the client with a FIN (end-of-file on
         // its side) rather than leaving it to wait for more.

@@ -60,7 +60,7 @@ const NOT_FOUND: &[u8] = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
 // ANCHOR_END: script
 
 /// The scripted peer: answers each request on the connection from the script.
-fn scripted_peer(stream: TcpStream, _peer: SocketAddr) -> io::Result<()> {
+fn scripted_peer(stream: &TcpStream, _peer: SocketAddr) -> io::Result<()> {
     let mut conn = RecvBuf::new(stream, RECV_BUFFER_LEN);
     while let Some(head) = read_head(&mut conn, parse_request_head)? {
         // Read past the request's body (the form), to reach the next request.
