@@ -70,6 +70,7 @@ pub const MAX_IDLE_WORKERS: usize = 64;
 /// descriptors, memory): long enough for a connection or two to end.
 const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(10);
 
+// ANCHOR: stack
 /// The stack of each connection's thread. A thread std spawns gets 2 MiB
 /// of address space; only the pages a thread touches cost memory, but ten
 /// thousand threads reserve 20 GiB. Measured by running every server's
@@ -87,6 +88,7 @@ pub const WORKER_STACK_SIZE: usize = 128 * 1024;
 /// 16 000 threads. Past that, std cannot map a new thread's signal stack,
 /// and it aborts the whole process: measured with 16 332 threads here.
 pub const MAPS_PER_THREAD: u64 = 4;
+// ANCHOR_END: stack
 
 /// Maps left for everything else a server maps: its program and libraries,
 /// malloc's arenas, files. A running 06 server has about 100.
