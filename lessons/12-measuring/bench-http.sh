@@ -105,7 +105,7 @@ echo "crate: $crate_addr   nginx: $nginx_addr   $(nproc) cores"
 echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION, GET /4k.bin, $RUNS run(s) per server and mode"
 echo
 bench_table '%-11s %6s %13.0f %13.0f %12.2f\n' mode run "crate req/s" "nginx req/s" crate/nginx
-nginx_name=$(nginx -v 2>&1 | sed 's|.*nginx/|nginx |')
+nginx_name="nginx $(bench_version nginx)"
 for mode in keep-alive close; do
   headers=()
   [ "$mode" = close ] && headers=(-H 'Connection: close')

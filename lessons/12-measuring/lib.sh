@@ -248,21 +248,27 @@ bench_start_listening() {
 # whether it answers (default: it accepts TCP connections). Sets
 # bench_pid and bench_port.
 bench_start_on_free_port() {
-  local name=$1 start=$2 ready=${3:-bench_wait_for_port} attempt port
-  for ((attempt = 0; attempt < 10; attempt++)); do
-    port=$((20000 + RANDOM % 40000))
-    "$start" "$port"
+  local free_name=$1 free_start=$2 free_ready=${3:-bench_wait_for_port} free_try free_port
+  for ((free_try = 0; free_try < 10; free_try++)); do
+    free_port=$((20000 + RANDOM % 40000))
+    "$free_start" "$free_port"
     bench_pid=$!
     bench_track "$bench_pid"
-    if "$ready" "$port" && kill -0 "$bench_pid" 2>/dev/null; then
-      bench_port=$port
+    if "$free_ready" "$free_port" && kill -0 "$bench_pid" 2>/dev/null; then
+      bench_port=$free_port
       return 0
     fi
     bench_stop "$bench_pid"
   done
-  echo "$name did not start:" >&2
-  cat "$tmp/$name.log" >&2 2>/dev/null || true
+  echo "$free_name did not start:" >&2
+  cat "$tmp/$free_name.log" >&2 2>/dev/null || true
   exit 1
+}
+
+# bench_version PACKAGE: prints the upstream version of an installed
+# Debian package (2.3.19.1 of 1:2.3.19.1+dfsg1-2.1), or nothing.
+bench_version() {
+  dpkg-query -W -f '${Version}' "$1" 2>/dev/null | sed -E 's/^[0-9]+://; s/[-+~].*//' || true
 }
 
 # bench_median NUMBER...: prints the median.
@@ -298,35 +304,38 @@ bench_table() {
 # the other's leftovers (a warm cache, a busy core). Sets bench_ours,
 # bench_theirs and bench_ratio to the medians, for bench_result.
 bench_pair() {
-  local ours=$1 theirs=$2 label=("${@:3}") run mine other ratio
-  local mines=() others=() ratios=() mine_fields=() other_fields=()
-  for ((run = 1; run <= RUNS; run++)); do
-    if [ "$bench_alternate" = yes ] && ! ((run % 2)); then
-      other=$("$theirs" "$run")
-      mine=$("$ours" "$run")
+  # The measures see the script's variables: the names here are the
+  # pair's own, so as to hide none of them.
+  local pair_ours=$1 pair_theirs=$2 pair_label=("${@:3}") pair_run pair_ratio pair_line1 pair_line2
+  local pair_mine=() pair_other=() pair_mines=() pair_others=() pair_ratios=() pair_row i
+  for ((pair_run = 1; pair_run <= RUNS; pair_run++)); do
+    if [ "$bench_alternate" = yes ] && ! ((pair_run % 2)); then
+      pair_line2=$("$pair_theirs" "$pair_run")
+      pair_line1=$("$pair_ours" "$pair_run")
     else
-      mine=$("$ours" "$run")
-      other=$("$theirs" "$run")
+      pair_line1=$("$pair_ours" "$pair_run")
+      pair_line2=$("$pair_theirs" "$pair_run")
     fi
-    read -r -a mine_fields <<<"$mine"
-    read -r -a other_fields <<<"$other"
-    ratio=$(bench_ratio "${mine_fields[0]}" "${other_fields[0]}")
-    mines+=("${mine_fields[0]}")
-    others+=("${other_fields[0]}")
-    ratios+=("$ratio")
+    read -r -a pair_mine <<<"$pair_line1"
+    read -r -a pair_other <<<"$pair_line2"
+    pair_ratio=$(bench_ratio "${pair_mine[0]}" "${pair_other[0]}")
+    pair_mines+=("${pair_mine[0]}")
+    pair_others+=("${pair_other[0]}")
+    pair_ratios+=("$pair_ratio")
     # shellcheck disable=SC2059 # the format is the table's
-    printf "$bench_format" "${label[@]}" "$run" "${mine_fields[@]}" "${other_fields[@]}" "$ratio"
+    printf "$bench_format" "${pair_label[@]}" "$pair_run" "${pair_mine[@]}" "${pair_other[@]}" \
+      "$pair_ratio"
   done
-  bench_ours=$(bench_median "${mines[@]}")
-  bench_theirs=$(bench_median "${others[@]}")
-  bench_ratio=$(bench_median "${ratios[@]}")
+  bench_ours=$(bench_median "${pair_mines[@]}")
+  bench_theirs=$(bench_median "${pair_others[@]}")
+  bench_ratio=$(bench_median "${pair_ratios[@]}")
   # The median row: the extra columns left blank.
-  local row=("${label[@]}" median "$bench_ours") i
-  for ((i = 1; i < ${#mine_fields[@]}; i++)); do row+=(""); done
-  row+=("$bench_theirs")
-  for ((i = 1; i < ${#other_fields[@]}; i++)); do row+=(""); done
+  pair_row=("${pair_label[@]}" median "$bench_ours")
+  for ((i = 1; i < ${#pair_mine[@]}; i++)); do pair_row+=(""); done
+  pair_row+=("$bench_theirs")
+  for ((i = 1; i < ${#pair_other[@]}; i++)); do pair_row+=(""); done
   # shellcheck disable=SC2059 # the format is the table's
-  printf "$bench_format" "${row[@]}" "$bench_ratio"
+  printf "$bench_format" "${pair_row[@]}" "$bench_ratio"
 }
 
 # bench_result SERVER REFERENCE MEASURE UNIT TARGET: keeps the last
