@@ -36,7 +36,7 @@
 # numbers. The crate's server makes an upload durable (fsync) before its
 # 226, and vsftpd does not: the upload figures include that difference.
 set -euo pipefail
-# shellcheck source=lessons/12-measuring/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 bench_init bench-ftp.sh
 

@@ -25,7 +25,7 @@
 # either can do on its own machine; run it on an otherwise idle machine,
 # and compare ratios rather than raw numbers.
 set -euo pipefail
-# shellcheck source=lessons/12-measuring/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 bench_init bench-http.sh
 

@@ -174,8 +174,8 @@ bench_build() {
     return 0
   fi
   if ! grep -q "^name = \"$1\"\$" Cargo.toml; then
-    echo "there is no example $1 in Cargo.toml yet: its chapter is not written" >&2
-    [ -z "$override" ] || echo "($override names another server to measure meanwhile)" >&2
+    # One line: bench-all.sh shows a failed script's last.
+    echo "there is no example $1 in Cargo.toml yet: its chapter is not written${override:+ ($override names another command to use meanwhile)}" >&2
     exit 1
   fi
   echo "building $1 (release)..." >&2
