@@ -106,6 +106,12 @@ pub const CHAPTERS: &[Chapter] = &[
         title: "pop3: a server over those Maildirs, and a client that fetches",
         demo: crate::pop3::demo,
     },
+    Chapter {
+        number: "12",
+        slug: "measuring",
+        title: "measuring: a load generator, latency histograms, coordinated omission",
+        demo: crate::load::demo,
+    },
 ];
 
 /// The chapter whose number (`"2"`, `"02"`) or name (`"tcp"`, `"02-tcp"`) is `wanted`.

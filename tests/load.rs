@@ -1,0 +1,347 @@
+//! The load generator of chapter 12 against the crate's own servers, each
+//! on a port the system picked, for a fraction of a second.
+
+use netlessons::accounts::Accounts;
+use netlessons::dns::{DnsServer, Name, RecordType, Zone};
+use netlessons::ftp::server::FtpHandler;
+use netlessons::ftp::session::Users;
+use netlessons::http::files::StaticFiles;
+use netlessons::http::server::HttpHandler;
+use netlessons::load::drivers::{
+    DnsTarget, EchoTarget, FtpTarget, HttpTarget, Pop3Target, SmtpTarget,
+};
+use netlessons::load::report::Summary;
+use netlessons::load::run::{run, LoadError, RunConfig, Target};
+use netlessons::load::schedule::Pacing;
+use netlessons::maildir::Maildir;
+use netlessons::pop3::server::Pop3Handler;
+use netlessons::serve::{Server, ServerHandle};
+use netlessons::smtp::server::SmtpHandler;
+use netlessons::tcp::echo::EchoHandler;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+
+const TIMEOUT: Duration = Duration::from_secs(2);
+
+/// A short closed-loop run: no warm-up, 0.3 s.
+fn short(connections: usize) -> RunConfig {
+    RunConfig {
+        connections,
+        warmup: Duration::ZERO,
+        duration: Duration::from_millis(300),
+        pacing: Pacing::Closed,
+    }
+}
+
+/// Runs `target` briefly and checks that it worked: answers, no error.
+fn runs_cleanly(target: &dyn Target, connections: usize) -> Summary {
+    let summary = run(target, &short(connections)).expect("the run starts");
+    assert!(summary.requests > 0, "{}", summary.report());
+    assert_eq!(summary.errors, 0, "{}", summary.report());
+    assert_eq!(summary.latencies.count(), summary.requests);
+    let report = summary.report();
+    for line in [
+        "requests/s: ",
+        "errors: 0\n",
+        "p50: ",
+        "p90: ",
+        "p99: ",
+        "p99.9: ",
+        "max: ",
+    ] {
+        assert!(report.contains(line), "{line:?} missing from\n{report}");
+    }
+    summary
+}
+
+fn spawn(handler: impl netlessons::serve::Handler) -> ServerHandle {
+    Server::bind("127.0.0.1:0").unwrap().spawn(handler).unwrap()
+}
+
+#[test]
+fn http_keep_alive_gets_every_answer() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(root.path().join("4k.bin"), vec![7u8; 4096]).unwrap();
+    let server = spawn(HttpHandler::new(StaticFiles::new(root.path()).unwrap()));
+    let url = format!("http://{}/4k.bin", server.local_addr());
+    runs_cleanly(&HttpTarget::new(&url, false).unwrap(), 4);
+}
+
+#[test]
+fn http_with_a_connection_per_request_gets_every_answer() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(root.path().join("4k.bin"), vec![7u8; 4096]).unwrap();
+    let server = spawn(HttpHandler::new(StaticFiles::new(root.path()).unwrap()));
+    let url = format!("http://{}/4k.bin", server.local_addr());
+    runs_cleanly(&HttpTarget::new(&url, true).unwrap(), 2);
+}
+
+#[test]
+fn an_http_error_status_counts_as_an_error() {
+    let root = tempfile::tempdir().unwrap();
+    let server = spawn(HttpHandler::new(StaticFiles::new(root.path()).unwrap()));
+    let url = format!("http://{}/missing", server.local_addr());
+    let summary = run(&HttpTarget::new(&url, false).unwrap(), &short(1)).unwrap();
+    assert_eq!(summary.requests, 0);
+    assert!(summary.errors > 0);
+    assert_eq!(
+        summary.first_error.as_deref(),
+        Some("refused: 404 Not Found")
+    );
+}
+
+#[test]
+fn tcp_echo_gets_every_byte_back() {
+    let server = spawn(EchoHandler::default());
+    let target = EchoTarget::new(&server.local_addr().to_string(), 64, TIMEOUT).unwrap();
+    runs_cleanly(&target, 4);
+}
+
+#[test]
+fn smtp_sends_one_message_a_request() {
+    let root = tempfile::tempdir().unwrap();
+    let handler = SmtpHandler::new("example.test", root.path(), ["alice"])
+        .unwrap()
+        .discard();
+    let server = spawn(handler);
+    let target = SmtpTarget::new(
+        &server.local_addr().to_string(),
+        "load@client.test".parse().unwrap(),
+        "alice@example.test".parse().unwrap(),
+        1024,
+        TIMEOUT,
+    )
+    .unwrap();
+    runs_cleanly(&target, 2);
+}
+
+#[test]
+fn pop3_retrieves_a_message_a_request() {
+    let root = tempfile::tempdir().unwrap();
+    let maildir = Maildir::create(root.path().join("alice")).unwrap();
+    maildir
+        .deliver(&b"Subject: one\r\n\r\nhello\r\n"[..])
+        .unwrap();
+    maildir
+        .deliver(&b"Subject: two\r\n\r\nagain\r\n"[..])
+        .unwrap();
+    let accounts = Accounts::new().with_user("alice", "secret");
+    let server = spawn(Pop3Handler::new(root.path(), accounts));
+    let url = format!("pop3://alice:secret@{}/", server.local_addr());
+    // One connection: a maildrop is one session's at a time (RFC 1939 §8).
+    runs_cleanly(&Pop3Target::new(&url, TIMEOUT).unwrap(), 1);
+}
+
+#[test]
+fn ftp_retrieves_the_file_a_request() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(root.path().join("file.bin"), vec![1u8; 10_000]).unwrap();
+    let users = Users::new().with_user("alice", "secret");
+    let server = spawn(FtpHandler::new(root.path(), users).unwrap());
+    let url = format!("ftp://alice:secret@{}/file.bin", server.local_addr());
+    runs_cleanly(&FtpTarget::new(&url, TIMEOUT).unwrap(), 2);
+}
+
+#[test]
+fn dns_gets_an_answer_a_query() {
+    let text = std::fs::read_to_string("lessons/04-dns/example.test.zone").unwrap();
+    let zone = Zone::parse("example.test.zone", &text, None).unwrap();
+    let server = DnsServer::bind("127.0.0.1:0", zone)
+        .unwrap()
+        .spawn()
+        .unwrap();
+    let name = Name::from_text("www.example.test.").unwrap();
+    let target = DnsTarget::new(
+        &server.local_addr().to_string(),
+        name,
+        RecordType::A,
+        TIMEOUT,
+    )
+    .unwrap();
+    runs_cleanly(&target, 2);
+}
+
+#[test]
+fn a_port_nobody_listens_on_ends_the_run_at_once_with_an_error() {
+    let addr = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    // The listener is gone: connections to its port are refused.
+    let target = HttpTarget::new(&format!("http://{addr}/"), false).unwrap();
+    let config = RunConfig {
+        duration: Duration::from_secs(10),
+        ..short(4)
+    };
+    let started = Instant::now();
+    let error = run(&target, &config).unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(matches!(error, LoadError::Connect { .. }), "{error:?}");
+    assert!(
+        error
+            .to_string()
+            .starts_with(&format!("cannot connect to {addr}: ")),
+        "{error}"
+    );
+}
+
+/// A server that takes every connection and never says a word.
+fn silent_server() -> ServerHandle {
+    spawn(|mut stream: TcpStream, _| {
+        let mut sink = [0u8; 1024];
+        while stream.read(&mut sink)? > 0 {}
+        Ok(())
+    })
+}
+
+#[test]
+fn a_server_that_never_answers_gives_timeouts_and_the_run_ends_on_time() {
+    let server = silent_server();
+    let timeout = Duration::from_millis(200);
+    let target = EchoTarget::new(&server.local_addr().to_string(), 64, timeout).unwrap();
+    let config = RunConfig {
+        duration: Duration::from_millis(500),
+        ..short(2)
+    };
+    let started = Instant::now();
+    let summary = run(&target, &config).unwrap();
+    // The run's time, and one timeout more at most for a request under way.
+    assert!(
+        started.elapsed() < Duration::from_millis(500) + timeout * 2,
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(summary.requests, 0);
+    assert!(summary.errors >= 2, "{}", summary.report());
+    assert_eq!(
+        summary.first_error.as_deref(),
+        Some("no answer within the timeout")
+    );
+}
+
+#[test]
+fn an_endless_http_body_ends_as_a_timeout_not_a_growing_client() {
+    // A response of a terabyte that never ends: the client reads it into
+    // its one buffer, and gives up at the request's deadline.
+    let server = spawn(|mut stream: TcpStream, _| {
+        let mut request = [0u8; 1024];
+        let _ = stream.read(&mut request)?;
+        stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000000000\r\n\r\n")?;
+        let chunk = [b'x'; 16 * 1024];
+        loop {
+            stream.write_all(&chunk)?;
+        }
+    });
+    let url = format!("http://{}/", server.local_addr());
+    let target = HttpTarget::new(&url, false)
+        .unwrap()
+        .with_timeout(Duration::from_millis(200));
+    let started = Instant::now();
+    let summary = run(&target, &short(1)).unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(summary.requests, 0);
+    assert!(summary.errors >= 1);
+    assert_eq!(
+        summary.first_error.as_deref(),
+        Some("no answer within the timeout")
+    );
+}
+
+/// An echo server of 64-byte requests that stalls once, for 200 ms, a
+/// quarter of a second after the connection opens: a garbage collection,
+/// a page fault, a full disk queue.
+fn stalling_echo() -> ServerHandle {
+    spawn(|mut stream: TcpStream, _| {
+        stream.set_nodelay(true)?;
+        let opened = Instant::now();
+        let mut stalled = false;
+        let mut request = [0u8; 64];
+        loop {
+            if stream.read_exact(&mut request).is_err() {
+                return Ok(());
+            }
+            if !stalled && opened.elapsed() > Duration::from_millis(250) {
+                stalled = true;
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            stream.write_all(&request)?;
+        }
+    })
+}
+
+#[test]
+fn an_open_loop_sees_a_stall_that_a_closed_loop_hides() {
+    let config = RunConfig {
+        connections: 1,
+        warmup: Duration::ZERO,
+        duration: Duration::from_millis(800),
+        pacing: Pacing::Closed,
+    };
+    // Closed loop: while the server stalls, the client waits and sends
+    // nothing; one request of thousands is slow, and p99 does not see it.
+    let server = stalling_echo();
+    let target = EchoTarget::new(&server.local_addr().to_string(), 64, TIMEOUT).unwrap();
+    let closed = run(&target, &config).unwrap();
+    assert!(
+        closed.latencies.max() >= Duration::from_millis(190),
+        "{}",
+        closed.report()
+    );
+    assert!(
+        closed.latencies.percentile(99.0) < Duration::from_millis(50),
+        "{}",
+        closed.report()
+    );
+
+    // Open loop at 200/s: the 40 requests due during the stall each wait
+    // for it, and their latencies, counted from when each was due, say so.
+    let server = stalling_echo();
+    let target = EchoTarget::new(&server.local_addr().to_string(), 64, TIMEOUT).unwrap();
+    let open = run(
+        &target,
+        &RunConfig {
+            pacing: Pacing::Open { rate: 200.0 },
+            ..config
+        },
+    )
+    .unwrap();
+    assert_eq!(open.errors, 0, "{}", open.report());
+    assert!(
+        open.latencies.percentile(99.0) >= Duration::from_millis(150),
+        "{}",
+        open.report()
+    );
+    assert!(
+        open.latencies.percentile(90.0) >= Duration::from_millis(50),
+        "{}",
+        open.report()
+    );
+}
+
+#[test]
+fn an_open_loop_sends_at_its_rate() {
+    let server = spawn(EchoHandler::default());
+    let target = EchoTarget::new(&server.local_addr().to_string(), 64, TIMEOUT).unwrap();
+    let config = RunConfig {
+        connections: 4,
+        warmup: Duration::ZERO,
+        duration: Duration::from_millis(500),
+        pacing: Pacing::Open { rate: 400.0 },
+    };
+    let summary = run(&target, &config).unwrap();
+    // 400/s for half a second: 200 requests due, all of them sent.
+    assert!(
+        (190..=201).contains(&summary.requests),
+        "{}",
+        summary.report()
+    );
+}
