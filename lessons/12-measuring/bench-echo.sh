@@ -43,8 +43,9 @@
 # cat for each connection, so every request also crosses two pipes and
 # wakes a second process, and each connection costs a fork and an exec:
 # on two cores it answered about half as many requests a second as PIPE
-# did (26 000 and 34 000 against 61 000 and 60 000, with 64 connections). That measures cat, not an echo server; SOCAT_ECHO=EXEC:cat
-# shows it. And backlog=128, the queue of connections not yet accepted
+# did (26 000 and 34 000 against 61 000 and 60 000, 64 connections).
+# That measures cat, not an echo server; SOCAT_ECHO=EXEC:cat shows it.
+# And backlog=128, the queue of connections not yet accepted
 # that the crate's listener has (`ss -ltn` shows it): socat's default
 # of 5 dropped some of the 64 connections opened at once, which came
 # back a second later, and a run's max latency was 1.8 s instead of 8 ms.
