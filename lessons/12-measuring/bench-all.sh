@@ -14,7 +14,8 @@
 #   QUICK=1  a smoke run, to see that every script works: one run each,
 #            with short durations and small sizes (a minute or two in all)
 #   ONLY     the scripts to run, by the word after bench- (default: echo
-#            dns http ftp smtp pop3, the order of the chapters)
+#            dns http ftp smtp pop3, the order of the chapters, then any
+#            other bench-*.sh beside this one)
 #
 # Other variables reach the scripts as they are (DURATION, SIZE_MIB,
 # MESSAGES...: see each script), and win over QUICK's.
@@ -35,7 +36,14 @@ QUICK=${QUICK:-}
 bench_init bench-all.sh
 here=lessons/12-measuring
 
-read -r -a names <<<"${ONLY:-echo dns http ftp smtp pop3}"
+# The scripts in the order of their chapters, then any other bench-*.sh.
+names=(echo dns http ftp smtp pop3)
+for script in "$here"/bench-*.sh; do
+  name=${script##*/bench-}
+  name=${name%.sh}
+  [[ $name == all || " ${names[*]} " == *" $name "* ]] || names+=("$name")
+done
+[ -z "${ONLY:-}" ] || read -r -a names <<<"$ONLY"
 for name in "${names[@]}"; do
   if ! [ -f "$here/bench-$name.sh" ]; then
     echo "there is no $here/bench-$name.sh (ONLY names scripts by the word after bench-)" >&2
