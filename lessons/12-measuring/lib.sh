@@ -95,15 +95,18 @@ bench_need() {
   else
     command -v "$1" >/dev/null && return 0
   fi
-  bench_missing_apt+=("$2")
+  bench_missing "$2"
+}
+
+# bench_missing PACKAGE: adds it to what apt-get must install, once.
+bench_missing() {
+  [[ " ${bench_missing_apt[*]} " == *" $1 "* ]] || bench_missing_apt+=("$1")
 }
 
 # bench_need_python MODULE PACKAGE: python3 must import MODULE, which
 # `pip install PACKAGE` brings.
 bench_need_python() {
-  if ! command -v python3 >/dev/null; then
-    bench_missing_apt+=(python3)
-  fi
+  command -v python3 >/dev/null || bench_missing python3
   python3 -c "import $1" 2>/dev/null || bench_missing_pip+=("$2")
 }
 
@@ -175,7 +178,8 @@ bench_build() {
   fi
   if ! grep -q "^name = \"$1\"\$" Cargo.toml; then
     # One line: bench-all.sh shows a failed script's last.
-    echo "there is no example $1 in Cargo.toml yet: its chapter is not written${override:+ ($override names another command to use meanwhile)}" >&2
+    echo "there is no example $1 in Cargo.toml yet: its chapter is not written" \
+      "${override:+($override names another command to use meanwhile)}" >&2
     exit 1
   fi
   echo "building $1 (release)..." >&2
