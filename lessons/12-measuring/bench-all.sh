@@ -27,7 +27,7 @@
 # their result rows (RESULTS=FILE). A script that fails is a row that
 # says so, and the others still run. Last, on stdout, one markdown table
 # of every result, the machine it ran on, the load average before and
-# after, and how long it all took. It exits with 1 if any script failed.
+# after, and how long it all took (installs included). It exits with 1 if any script failed.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -35,6 +35,7 @@ QUICK=${QUICK:-}
 [ -n "$QUICK" ] && RUNS=${RUNS:-1}
 bench_init bench-all.sh
 here=lessons/12-measuring
+started=$(date +%s)
 
 # The scripts in the order of their chapters, then any other bench-*.sh.
 names=(echo dns http ftp smtp pop3)
@@ -89,7 +90,6 @@ memory=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 machine="$(nproc) cores, ${cpu:-an unknown processor}, $memory, Linux $(uname -r)"
 load_average() { cut -d' ' -f1-3 /proc/loadavg; }
 load_before=$(load_average)
-started=$(date +%s)
 
 # Seconds as minutes and seconds: 754 is "12 min 34 s".
 minutes() {
@@ -143,8 +143,10 @@ for row in "${rows[@]}"; do
     echo "| $server | FAILED: $reference | | | | | | no |"
     continue
   fi
+  # Met or not as the ratio shown says, two decimals.
+  ratio=$(printf '%.2f' "$ratio")
   met=$(awk -v r="$ratio" -v t="$target" 'BEGIN { print (r + 0 >= t + 0) ? "yes" : "no" }')
-  printf '| %s | %s | %s | %s %s | %s %s | %.2f | ≥ %s | %s |\n' "$server" "$reference" \
+  printf '| %s | %s | %s | %s %s | %s %s | %s | ≥ %s | %s |\n' "$server" "$reference" \
     "$measure" "$(figure "$ours")" "$unit" "$(figure "$theirs")" "$unit" "$ratio" "$target" "$met"
 done
 echo
