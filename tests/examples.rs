@@ -1238,3 +1238,92 @@ fn the_dns_examples_usage_errors_exit_2_with_the_usage() {
         assert!(stderr.contains("\nusage: 04-dns"), "{args:?}: {stderr}");
     }
 }
+
+/// The chapter 06 server on a free port, serving a 4 KiB `4k.bin`.
+fn http_server_of_4k() -> (tempfile::TempDir, netlessons::serve::ServerHandle) {
+    use netlessons::http::{files::StaticFiles, server::HttpHandler};
+    let root = tempfile::tempdir().unwrap();
+    fs::write(root.path().join("4k.bin"), vec![b'x'; 4096]).unwrap();
+    let files = StaticFiles::new(root.path()).unwrap();
+    let server = netlessons::serve::Server::bind("127.0.0.1:0")
+        .unwrap()
+        .spawn(HttpHandler::new(files))
+        .unwrap();
+    (root, server)
+}
+
+#[test]
+fn a_load_run_prints_the_lines_scripts_read_and_its_charts() {
+    let (root, server) = http_server_of_4k();
+    let url = format!("http://{}/4k.bin", server.local_addr());
+    let svg = root.path().join("run.svg");
+    let args = [
+        "http",
+        &url,
+        "--connections",
+        "1,2",
+        "--seconds",
+        "0.2",
+        "--warmup",
+        "0",
+    ];
+    let output = run(
+        "12-measuring",
+        &[&args[..], &["--svg", svg.to_str().unwrap()]].concat(),
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    // One report per connection count, each with every line of the contract.
+    let rates: Vec<f64> = stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("requests/s: "))
+        .map(|rate| rate.parse().unwrap())
+        .collect();
+    assert_eq!(rates.len(), 2, "{stdout}");
+    assert!(rates.iter().all(|&rate| rate > 0.0), "{stdout}");
+    assert_eq!(stdout.matches("\nerrors: 0\n").count(), 2, "{stdout}");
+    for label in ["p50: ", "p90: ", "p99: ", "p99.9: ", "max: "] {
+        assert_eq!(
+            stdout.matches(&format!("\n{label}")).count(),
+            2,
+            "{label}{stdout}"
+        );
+    }
+    for chart in ["run.svg", "run-throughput.svg"] {
+        let text = fs::read_to_string(root.path().join(chart)).unwrap();
+        assert!(text.contains("<svg"), "{chart}: {text}");
+    }
+}
+
+#[test]
+fn a_load_run_with_a_wrong_option_exits_2() {
+    let table: [&[&str]; 6] = [
+        &["http", "http://127.0.0.1:1/", "--connections", "0"],
+        &["http", "http://127.0.0.1:1/", "--rate", "fast"],
+        &["http", "http://127.0.0.1:1/", "--seconds", "-1"],
+        &["http", "ftp://127.0.0.1:1/"],
+        &["tcp", "127.0.0.1:1", "--close"],
+        &["dns", "127.0.0.1:1"],
+    ];
+    for args in table {
+        let output = run("12-measuring", args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(output.stderr.starts_with(b"12-measuring: "), "{args:?}");
+    }
+}
+
+#[test]
+fn a_load_run_against_a_closed_port_exits_1_and_says_why() {
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let url = format!("http://{addr}/");
+    let output = run("12-measuring", &["http", &url, "--seconds", "10"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with(&format!("12-measuring: cannot connect to {addr}: ")),
+        "{stderr}"
+    );
+}

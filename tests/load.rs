@@ -345,3 +345,27 @@ fn an_open_loop_sends_at_its_rate() {
         summary.report()
     );
 }
+
+#[test]
+fn an_endless_http_head_is_refused_at_the_parsers_limit() {
+    // A header field that never ends: the client stops at the largest head
+    // the crate's parser takes, not when its memory runs out.
+    let server = spawn(|mut stream: TcpStream, _| {
+        let mut request = [0u8; 1024];
+        let _ = stream.read(&mut request)?;
+        stream.write_all(b"HTTP/1.1 200 OK\r\nX-Endless: ")?;
+        let chunk = [b'a'; 16 * 1024];
+        loop {
+            stream.write_all(&chunk)?;
+        }
+    });
+    let url = format!("http://{}/", server.local_addr());
+    let summary = run(&HttpTarget::new(&url, false).unwrap(), &short(1)).unwrap();
+    assert_eq!(summary.requests, 0);
+    assert!(summary.errors >= 1);
+    let error = summary.first_error.unwrap();
+    assert!(
+        error.starts_with("unexpected answer: ") && error.contains("too large"),
+        "{error}"
+    );
+}

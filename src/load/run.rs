@@ -45,6 +45,11 @@ pub const FIRST_RETRY_PAUSE: Duration = Duration::from_millis(10);
 /// comes back is used again within a tenth of a second.
 pub const MAX_RETRY_PAUSE: Duration = Duration::from_millis(100);
 
+/// The stack of each connection's thread: 256 KiB, an eighth of Rust's
+/// default, since a session keeps its buffers on the heap; ten thousand
+/// connections then reserve 2.5 GiB of address space, not 20 GiB.
+pub const THREAD_STACK_LEN: usize = 256 * 1024;
+
 /// The default time a request may take, all of it, before it counts as an
 /// error: far above any latency worth measuring, and short enough that a
 /// run ends soon after its time.
@@ -169,11 +174,12 @@ impl Tally {
     }
 }
 
-/// What all threads share: whether any connection ever opened, and when
-/// the run started.
+/// What all threads share: when the run started, whether any connection
+/// ever opened, and whether the run must stop early.
 struct Shared {
     start: Instant,
     connected: AtomicBool,
+    stop: AtomicBool,
 }
 
 // ANCHOR: run
@@ -184,19 +190,43 @@ pub fn run(target: &dyn Target, config: &RunConfig) -> Result<Summary, LoadError
     let shared = Shared {
         start: Instant::now(),
         connected: AtomicBool::new(false),
+        stop: AtomicBool::new(false),
     };
+    let mut cannot_spawn = None;
     let tallies: Vec<Tally> = thread::scope(|scope| {
-        let threads: Vec<_> = (0..connections)
-            .map(|index| {
-                let shared = &shared;
-                scope.spawn(move || connection_loop(target, config, index, shared))
-            })
-            .collect();
+        let mut threads = Vec::with_capacity(connections);
+        for index in 0..connections {
+            let shared = &shared;
+            let spawned = thread::Builder::new()
+                .name(format!("load-{index}"))
+                .stack_size(THREAD_STACK_LEN)
+                .spawn_scoped(scope, move || {
+                    connection_loop(target, config, index, shared)
+                });
+            match spawned {
+                Ok(thread) => threads.push(thread),
+                Err(error) => {
+                    // Out of threads or memory: stop those started, and say so.
+                    shared.stop.store(true, Ordering::Relaxed);
+                    cannot_spawn = Some(LoadError::Io(io::Error::new(
+                        error.kind(),
+                        format!(
+                            "cannot start the thread of connection {} of {connections}: {error}",
+                            index + 1
+                        ),
+                    )));
+                    break;
+                }
+            }
+        }
         threads
             .into_iter()
             .map(|thread| thread.join().unwrap_or_else(|_| panicked()))
             .collect()
     });
+    if let Some(error) = cannot_spawn {
+        return Err(error);
+    }
     let mut summary = Summary {
         target: target.describe(),
         connections,
@@ -242,6 +272,7 @@ fn connection_loop(
     let warm_end = config.warmup;
     let end = config.warmup.saturating_add(config.duration);
     let now = || shared.start.elapsed();
+    let stopped = || shared.stop.load(Ordering::Relaxed);
     let mut schedule = match config.pacing {
         Pacing::Open { rate } => Some(Schedule::new(rate, config.connections.max(1), index)),
         Pacing::Closed => None,
@@ -250,7 +281,7 @@ fn connection_loop(
     // Failures in a row, of opening or of requests: the pause grows with them.
     let mut failures: u32 = 0;
     let mut failed_connects: u32 = 0;
-    'connections: while now() < end {
+    'connections: while now() < end && !stopped() {
         if failures > 0 {
             let pause = retry_pause(failures).min(end.saturating_sub(now()));
             thread::sleep(pause);
@@ -288,7 +319,7 @@ fn connection_loop(
                 }
                 None => now(),
             };
-            if due >= end {
+            if due >= end || stopped() {
                 break 'connections;
             }
             let result = session.request();

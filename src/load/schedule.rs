@@ -76,7 +76,7 @@ impl Schedule {
 pub fn due_at(index: u64, rate: f64) -> Duration {
     // A rate that is not a positive number would give no schedule at all:
     // such a request is due at once (the command line refuses such rates).
-    if !(rate > 0.0) {
+    if rate.is_nan() || rate <= 0.0 {
         return Duration::ZERO;
     }
     Duration::try_from_secs_f64(index as f64 / rate).unwrap_or(Duration::MAX)

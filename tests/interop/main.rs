@@ -19,6 +19,7 @@ mod pop3_server;
 mod rest;
 mod smtp_client;
 mod smtp_server;
+mod svg;
 mod tcp;
 mod udp;
 
