@@ -14,8 +14,9 @@
 #   QUICK=1  a smoke run, to see that every script works: one run each,
 #            with short durations and small sizes (a minute or two in all)
 #   ONLY     the scripts to run, by the word after bench- (default: echo
-#            dns http ftp smtp pop3, the order of the chapters, then any
-#            other bench-*.sh beside this one)
+#            dns http ftp smtp pop3, the order of the chapters); any
+#            bench-*.sh that sources lib.sh and ends with bench_results
+#            may be named
 #
 # Other variables reach the scripts as they are (DURATION, SIZE_MIB,
 # MESSAGES...: see each script), and win over QUICK's.
@@ -37,14 +38,9 @@ bench_init bench-all.sh
 here=lessons/12-measuring
 started=$(date +%s)
 
-# The scripts in the order of their chapters, then any other bench-*.sh.
-names=(echo dns http ftp smtp pop3)
-for script in "$here"/bench-*.sh; do
-  name=${script##*/bench-}
-  name=${name%.sh}
-  [[ $name == all || " ${names[*]} " == *" $name "* ]] || names+=("$name")
-done
-[ -z "${ONLY:-}" ] || read -r -a names <<<"$ONLY"
+# The crate's servers against their references, in the order of the
+# chapters.
+read -r -a names <<<"${ONLY:-echo dns http ftp smtp pop3}"
 for name in "${names[@]}"; do
   if ! [ -f "$here/bench-$name.sh" ]; then
     echo "there is no $here/bench-$name.sh (ONLY names scripts by the word after bench-)" >&2
