@@ -35,64 +35,33 @@
 # by a full socket buffer). The table shows each run's queries a second
 # (dnsperf's own figure), the queries lost, how busy each server's
 # process kept the CPU (its user and system time over the run's time:
-# 100% is one core), and the median of the ratios crate/dnsmasq.
-# Everything it started and wrote is removed when it exits.
+# 100% is one core), and the median of the ratios crate/dnsmasq, then
+# the result rows of lib.sh. Everything it started and wrote is removed
+# when it exits.
 #
 # Needs dnsperf, dnsmasq and dig (Debian: apt-get install dnsperf
-# dnsmasq-base bind9-dnsutils; the script installs them with apt-get if
-# it can). dnsperf, the two servers and the machine share the same cores,
+# dnsmasq-base bind9-dnsutils; the script installs them as root). dnsperf, the two servers and the machine share the same cores,
 # so the numbers say how the servers compare here, not what either can do
 # on its own machine; run it on an otherwise idle machine, and compare
 # ratios rather than raw numbers.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+bench_init bench-dns.sh
 
-RUNS=${RUNS:-3}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-10}
 CLIENTS=${CLIENTS:-8}
 OUTSTANDING=${OUTSTANDING:-100}
+bench_whole_numbers SECONDS_PER_RUN CLIENTS OUTSTANDING
 
-cd "$(dirname "$0")/../.."
+bench_need dnsperf dnsperf
+bench_need dnsmasq dnsmasq-base
+bench_need dig bind9-dnsutils
+bench_require
 
-# dnsmasq lives in /usr/sbin, which is not on every user's PATH.
-PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
-for knob in RUNS SECONDS_PER_RUN CLIENTS OUTSTANDING; do
-  if ! [[ ${!knob} =~ ^[1-9][0-9]*$ ]]; then
-    echo "$knob must be a whole number, not '${!knob}'" >&2
-    exit 2
-  fi
-done
-
-missing=()
-command -v dnsperf >/dev/null || missing+=(dnsperf)
-command -v dnsmasq >/dev/null || missing+=(dnsmasq-base)
-command -v dig >/dev/null || missing+=(bind9-dnsutils)
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "installing ${missing[*]}..." >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null ||
-    { echo "bench-dns.sh needs ${missing[*]}: apt-get install ${missing[*]}" >&2; exit 1; }
-fi
-
-if [ -n "${DNS_SERVER_CMD:-}" ]; then
-  read -r -a server_cmd <<<"$DNS_SERVER_CMD"
-else
-  echo "building 04-dns (release)..." >&2
-  cargo build --quiet --release --example 04-dns
-  server_cmd=("${CARGO_TARGET_DIR:-target}/release/examples/04-dns")
-fi
+bench_build 04-dns DNS_SERVER_CMD
+server_cmd=("${bench_cmd[@]}")
 zone_file=lessons/04-dns/example.test.zone
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench-dns.XXXXXX")
-crate_pid=
-dnsmasq_pid=
-cleanup() {
-  for pid in $crate_pid $dnsmasq_pid; do
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # The questions, as dnsperf reads them: a name and a type a line.
 cat >"$tmp/queries" <<'EOF'
@@ -119,24 +88,9 @@ ns1.example.test A: 192.0.2.53
 ns2.example.test A: 198.51.100.53
 EOF
 
-# The crate's server picks a free port itself and says which.
-"${server_cmd[@]}" serve --zone "$zone_file" --port 0 >"$tmp/crate.out" 2>"$tmp/crate.err" &
-crate_pid=$!
-crate_port=
-for ((tries = 0; tries < 200; tries++)); do
-  line=$(head -n 1 "$tmp/crate.out")
-  if [[ $line == "listening on "* ]]; then
-    crate_port=${line##*:}
-    break
-  fi
-  kill -0 "$crate_pid" 2>/dev/null || break
-  sleep 0.05
-done
-if [ -z "$crate_port" ]; then
-  echo "the crate's DNS server did not start:" >&2
-  cat "$tmp/crate.err" >&2
-  exit 1
-fi
+bench_start_listening 04-dns "${server_cmd[@]}" serve --zone "$zone_file" --port 0
+crate_pid=$bench_pid
+crate_port=${bench_addr##*:}
 
 # Whether a server answers on 127.0.0.1:$1, trying for up to 10 s.
 wait_for_dns() {
@@ -150,15 +104,13 @@ wait_for_dns() {
   return 1
 }
 
-# dnsmasq cannot pick a free port: try random ones until one binds. As
-# root it insists on a user to become once it has its port.
-as_user=()
-[ "$(id -u)" = 0 ] && as_user=(--user=nobody)
-dnsmasq_port=
-for ((attempt = 0; attempt < 10; attempt++)); do
-  port=$((20000 + RANDOM % 40000))
+# dnsmasq on port $1. As root it insists on a user to become once it has
+# its port.
+start_dnsmasq() {
+  local as_user=()
+  [ "$(id -u)" = 0 ] && as_user=(--user=nobody)
   dnsmasq --no-daemon --no-resolv --no-hosts --pid-file= "${as_user[@]}" \
-    --port="$port" --listen-address=127.0.0.1 --bind-interfaces \
+    --port="$1" --listen-address=127.0.0.1 --bind-interfaces \
     --local=/example.test/ \
     --host-record=www.example.test,192.0.2.80,2001:db8::80 \
     --host-record=mail.example.test,192.0.2.25 \
@@ -168,20 +120,10 @@ for ((attempt = 0; attempt < 10; attempt++)); do
     --txt-record=example.test,"v=spf1 mx -all" \
     --cname=web.example.test,www.example.test \
     >"$tmp/dnsmasq.log" 2>&1 &
-  dnsmasq_pid=$!
-  if wait_for_dns "$port" && kill -0 "$dnsmasq_pid" 2>/dev/null; then
-    dnsmasq_port=$port
-    break
-  fi
-  kill "$dnsmasq_pid" 2>/dev/null || true
-  wait "$dnsmasq_pid" 2>/dev/null || true
-  dnsmasq_pid=
-done
-if [ -z "$dnsmasq_port" ]; then
-  echo "dnsmasq did not start:" >&2
-  cat "$tmp/dnsmasq.log" >&2
-  exit 1
-fi
+}
+bench_start_on_free_port dnsmasq start_dnsmasq wait_for_dns
+dnsmasq_pid=$bench_pid
+dnsmasq_port=$bench_port
 
 # Every question to a server on port $1, each answer on one line as the
 # expected file has it.
@@ -244,14 +186,10 @@ measure() {
     exit 1
   fi
   awk -v q="$qps" -v l="$lost" -v t="$((after - before))" -v hz="$(getconf CLK_TCK)" -v s="$runtime" \
-    'BEGIN { printf "%.0f %d %.0f\n", q, l, 100 * t / hz / s }'
+    'BEGIN { printf "%.0f %d %.0f%%\n", q, l, 100 * t / hz / s }'
 }
-
-# The median of the numbers given as arguments.
-median() {
-  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-    END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+crate_run() { measure crate "$crate_port" "$crate_pid" "$SECONDS_PER_RUN"; }
+dnsmasq_run() { measure dnsmasq "$dnsmasq_port" "$dnsmasq_pid" "$SECONDS_PER_RUN"; }
 
 echo "warming up..." >&2
 measure crate "$crate_port" "$crate_pid" 2 >/dev/null
@@ -260,26 +198,10 @@ measure dnsmasq "$dnsmasq_port" "$dnsmasq_pid" 2 >/dev/null
 echo "crate: 127.0.0.1:$crate_port   dnsmasq $(dnsmasq --version | awk 'NR == 1 { print $3 }'): 127.0.0.1:$dnsmasq_port   $(nproc) cores"
 echo "dnsperf -c $CLIENTS -q $OUTSTANDING -l $SECONDS_PER_RUN, $(wc -l <"$tmp/queries") questions in turn, $RUNS run(s) per server"
 echo
-printf '%4s %12s %6s %5s %12s %6s %5s %9s\n' run "crate q/s" lost cpu "dnsmasq q/s" lost cpu crate/dnsmasq
-crates=()
-dnsmasqs=()
-ratios=()
-for ((run = 1; run <= RUNS; run++)); do
-  # Each server goes first in every other run, so that neither always
-  # follows the other's leftovers (a warm cache, a busy core).
-  if ((run % 2)); then
-    read -r crate crate_lost crate_cpu < <(measure crate "$crate_port" "$crate_pid" "$SECONDS_PER_RUN")
-    read -r other other_lost other_cpu < <(measure dnsmasq "$dnsmasq_port" "$dnsmasq_pid" "$SECONDS_PER_RUN")
-  else
-    read -r other other_lost other_cpu < <(measure dnsmasq "$dnsmasq_port" "$dnsmasq_pid" "$SECONDS_PER_RUN")
-    read -r crate crate_lost crate_cpu < <(measure crate "$crate_port" "$crate_pid" "$SECONDS_PER_RUN")
-  fi
-  ratio=$(awk -v a="$crate" -v b="$other" 'BEGIN { printf "%.2f", a / b }')
-  crates+=("$crate")
-  dnsmasqs+=("$other")
-  ratios+=("$ratio")
-  printf '%4s %12s %6s %4s%% %12s %6s %4s%% %9s\n' "$run" "$crate" "$crate_lost" "$crate_cpu" \
-    "$other" "$other_lost" "$other_cpu" "$ratio"
-done
-printf '%4s %12.0f %6s %5s %12.0f %6s %5s %9.2f\n' median "$(median "${crates[@]}")" "" "" \
-  "$(median "${dnsmasqs[@]}")" "" "" "$(median "${ratios[@]}")"
+bench_table '%4s %12.0f %6s %5s %12.0f %6s %5s %9.2f\n' \
+  run "crate q/s" lost cpu "dnsmasq q/s" lost cpu crate/dnsmasq
+bench_alternate=yes
+bench_pair crate_run dnsmasq_run
+bench_result "04 dns" "dnsmasq $(bench_version dnsmasq-base)" \
+  "UDP queries, dnsperf -c $CLIENTS -q $OUTSTANDING" q/s 1.0
+bench_results

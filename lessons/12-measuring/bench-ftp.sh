@@ -21,77 +21,40 @@
 # it into `up/`), it runs curl in passive mode against each server in
 # turn, RUNS times, checks the SHA-256 of what arrived, and prints each
 # run's MB/s (curl's own average, 10^6 bytes a second) and the median
-# ratio crate/vsftpd. The download is written to a file in the same
+# ratio crate/vsftpd, then the result rows of lib.sh. The download is written to a file in the same
 # folder, as the upload is by the servers, so that it can be checked.
 # A download from each server comes first, uncounted, to warm up. Each
 # transfer starts after a `sync`, so that no run pays for writing
 # back what the one before it left. Everything it started and wrote is
 # removed when it exits.
 #
-# Needs curl, sha256sum and vsftpd (Debian: apt-get install curl vsftpd),
-# and root, which vsftpd insists on. The client, the two servers and the
+# Needs curl, sha256sum and vsftpd (Debian: apt-get install curl vsftpd;
+# the script installs what is missing), and root, which vsftpd insists on. The client, the two servers and the
 # machine share the same cores and the same disk, so the numbers say how
 # the servers compare here, not what either can do on its own machine; run
 # it on an otherwise idle machine, and compare ratios rather than raw
 # numbers. The crate's server makes an upload durable (fsync) before its
 # 226, and vsftpd does not: the upload figures include that difference.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+bench_init bench-ftp.sh
 
-RUNS=${RUNS:-3}
 SIZE_MIB=${SIZE_MIB:-1024}
+bench_whole_numbers SIZE_MIB
 
-cd "$(dirname "$0")/../.."
+bench_need curl curl
+bench_need vsftpd vsftpd
+bench_need sha256sum coreutils
+bench_require
+bench_require_root "vsftpd will not start otherwise"
 
-# vsftpd lives in /usr/sbin, which is not on every user's PATH.
-PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
-missing=()
-command -v curl >/dev/null || missing+=(curl)
-command -v vsftpd >/dev/null || missing+=(vsftpd)
-command -v sha256sum >/dev/null || missing+=(coreutils)
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "bench-ftp.sh needs ${missing[*]}: apt-get install ${missing[*]}" >&2
-  exit 1
-fi
-if [ "$(id -u)" != 0 ]; then
-  echo "bench-ftp.sh must run as root: vsftpd will not start otherwise" >&2
-  exit 1
-fi
-for knob in RUNS SIZE_MIB; do
-  if ! [[ ${!knob} =~ ^[1-9][0-9]*$ ]]; then
-    echo "$knob must be a whole number, not '${!knob}'" >&2
-    exit 2
-  fi
-done
-
-if [ -n "${FTP_SERVER_CMD:-}" ]; then
-  read -r -a server_cmd <<<"$FTP_SERVER_CMD"
-else
-  if ! grep -q '^name = "09-ftp-server"$' Cargo.toml; then
-    echo "chapter 09's example is not built yet: there is no 09-ftp-server in Cargo.toml" >&2
-    echo "(FTP_SERVER_CMD names another server to measure meanwhile)" >&2
-    exit 1
-  fi
-  echo "building 09-ftp-server (release)..." >&2
-  cargo build --quiet --release --example 09-ftp-server
-  server_cmd=("${CARGO_TARGET_DIR:-target}/release/examples/09-ftp-server")
-fi
+bench_build 09-ftp-server FTP_SERVER_CMD
+server_cmd=("${bench_cmd[@]}")
 
 # vsftpd drops to this user for anonymous sessions.
 ftp_user=ftp
 id "$ftp_user" >/dev/null 2>&1 || ftp_user=nobody
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench-ftp.XXXXXX")
-crate_pid=
-vsftpd_pid=
-cleanup() {
-  for pid in $crate_pid $vsftpd_pid; do
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # One root for both servers, so that both read and write the same
 # file system. vsftpd refuses a root its anonymous user may write to:
@@ -104,49 +67,19 @@ head -c "$((SIZE_MIB * 1024 * 1024))" /dev/urandom >"$tmp/root/big.bin"
 chmod 644 "$tmp/root/big.bin"
 want=$(sha256sum <"$tmp/root/big.bin" | cut -d' ' -f1)
 
-# Waits until something accepts connections on 127.0.0.1:$1, for up to 10 s.
-wait_for_port() {
-  local tries
-  for ((tries = 0; tries < 200; tries++)); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
-      return 0
-    fi
-    sleep 0.05
-  done
-  return 1
-}
+bench_start_listening 09-ftp-server "${server_cmd[@]}" serve --root "$tmp/root" --port 0 \
+  --user alice:secret
+crate_addr=$bench_addr
 
-# The crate's server picks a free port itself and says which.
-"${server_cmd[@]}" serve --root "$tmp/root" --port 0 --user alice:secret \
-  >"$tmp/crate.out" 2>"$tmp/crate.err" &
-crate_pid=$!
-crate_addr=
-for ((tries = 0; tries < 200; tries++)); do
-  line=$(head -n 1 "$tmp/crate.out")
-  if [[ $line == "listening on "* ]]; then
-    crate_addr=${line#listening on }
-    break
-  fi
-  kill -0 "$crate_pid" 2>/dev/null || break
-  sleep 0.05
-done
-if [ -z "$crate_addr" ]; then
-  echo "the crate's FTP server did not start:" >&2
-  cat "$tmp/crate.err" >&2
-  exit 1
-fi
-
-# vsftpd cannot pick a free port: try random ones until one binds. The
-# sandboxes it sets up by default (seccomp, namespaces) fail in many
-# containers, and are no part of what is measured.
-vsftpd_addr=
-for ((attempt = 0; attempt < 10; attempt++)); do
-  port=$((20000 + RANDOM % 40000))
+# vsftpd on port $1. The sandboxes it sets up by default (seccomp,
+# namespaces) fail in many containers, and are no part of what is
+# measured.
+start_vsftpd() {
   cat >"$tmp/vsftpd/vsftpd.conf" <<EOF
 listen=YES
 listen_ipv6=NO
 listen_address=127.0.0.1
-listen_port=$port
+listen_port=$1
 background=NO
 anonymous_enable=YES
 local_enable=NO
@@ -159,8 +92,8 @@ anon_umask=022
 pasv_enable=YES
 port_enable=NO
 pasv_address=127.0.0.1
-pasv_min_port=$((port + 1))
-pasv_max_port=$((port + 50))
+pasv_min_port=$(($1 + 1))
+pasv_max_port=$(($1 + 50))
 secure_chroot_dir=$tmp/vsftpd/empty
 xferlog_enable=NO
 use_sendfile=YES
@@ -168,21 +101,10 @@ seccomp_sandbox=NO
 isolate=NO
 isolate_network=NO
 EOF
-  vsftpd "$tmp/vsftpd/vsftpd.conf" >"$tmp/vsftpd/out.log" 2>&1 &
-  vsftpd_pid=$!
-  if wait_for_port "$port" && kill -0 "$vsftpd_pid" 2>/dev/null; then
-    vsftpd_addr=127.0.0.1:$port
-    break
-  fi
-  kill "$vsftpd_pid" 2>/dev/null || true
-  wait "$vsftpd_pid" 2>/dev/null || true
-  vsftpd_pid=
-done
-if [ -z "$vsftpd_addr" ]; then
-  echo "vsftpd did not start:" >&2
-  cat "$tmp/vsftpd/out.log" >&2
-  exit 1
-fi
+  vsftpd "$tmp/vsftpd/vsftpd.conf" >"$tmp/vsftpd.log" 2>&1 &
+}
+bench_start_on_free_port vsftpd start_vsftpd
+vsftpd_addr=127.0.0.1:$bench_port
 
 # One transfer: prints its MB/s, after checking what arrived.
 # measure NAME URL_BASE get|put
@@ -209,12 +131,8 @@ measure() {
   fi
   awk -v s="$speed" 'BEGIN { printf "%.1f", s / 1e6 }'
 }
-
-# The median of the numbers given as arguments.
-median() {
-  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-    END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+crate_run() { measure "crate, $direction, run $1" "ftp://alice:secret@$crate_addr" "$way"; }
+vsftpd_run() { measure "vsftpd, $direction, run $1" "ftp://anonymous:@$vsftpd_addr" "$way"; }
 
 # One download from each server that is not counted: the first transfer
 # after the file was written was the slowest, whichever server made it.
@@ -225,22 +143,12 @@ measure "vsftpd, warm-up" "ftp://anonymous:@$vsftpd_addr" get >/dev/null
 echo "crate: $crate_addr   vsftpd: $vsftpd_addr   $(nproc) cores"
 echo "curl, passive mode, a $SIZE_MIB MiB file, $RUNS run(s) per server and direction"
 echo
-printf '%-9s %6s %12s %12s %13s\n' direction run "crate MB/s" "vsftpd MB/s" crate/vsftpd
+bench_table '%-9s %6s %12.1f %12.1f %13.2f\n' direction run "crate MB/s" "vsftpd MB/s" crate/vsftpd
+vsftpd_name="vsftpd $(bench_version vsftpd)"
 for way in get put; do
   direction=download
   [ "$way" = put ] && direction=upload
-  ratios=()
-  crates=()
-  vsftpds=()
-  for ((run = 1; run <= RUNS; run++)); do
-    crate=$(measure "crate, $direction, run $run" "ftp://alice:secret@$crate_addr" "$way")
-    vsftpd=$(measure "vsftpd, $direction, run $run" "ftp://anonymous:@$vsftpd_addr" "$way")
-    ratio=$(awk -v a="$crate" -v b="$vsftpd" 'BEGIN { printf "%.2f", a / b }')
-    crates+=("$crate")
-    vsftpds+=("$vsftpd")
-    ratios+=("$ratio")
-    printf '%-9s %6s %12.1f %12.1f %13s\n' "$direction" "$run" "$crate" "$vsftpd" "$ratio"
-  done
-  printf '%-9s %6s %12.1f %12.1f %13.2f\n' "$direction" median \
-    "$(median "${crates[@]}")" "$(median "${vsftpds[@]}")" "$(median "${ratios[@]}")"
+  bench_pair crate_run vsftpd_run "$direction"
+  bench_result "09 ftp-server" "$vsftpd_name" "$direction of $SIZE_MIB MiB, curl" MB/s 1.0
 done
+bench_results

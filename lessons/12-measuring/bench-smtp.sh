@@ -26,71 +26,34 @@
 # Each run gets a server started afresh, and an empty Maildir that is
 # counted afterwards: it must hold exactly MESSAGES messages. The figure
 # is messages a second, from smtp-source's start to its end; the table
-# shows each run and the median of the ratios crate/other. Everything it
-# started and wrote is removed when it exits.
+# shows each run and the median of the ratios crate/other, then the
+# result rows of lib.sh. Everything it started and wrote is removed when
+# it exits.
 #
-# Needs smtp-source and smtp-sink (Debian: apt-get install postfix; the
-# script installs it with apt-get if it can), and python3 with aiosmtpd
-# (pip install aiosmtpd; the script tries that too). smtp-source, the
+# Needs smtp-source and smtp-sink (Debian: apt-get install postfix), and
+# python3 with aiosmtpd (pip install aiosmtpd); as root the script
+# installs what is missing. smtp-source, the
 # servers and the machine share the same cores and the same disk, so the
 # numbers say how the servers compare here, not what either can do on its
 # own machine; run it on an otherwise idle machine, and compare ratios
 # rather than raw numbers.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+bench_init bench-smtp.sh
 
-RUNS=${RUNS:-3}
 MESSAGES=${MESSAGES:-20000}
 SESSIONS=${SESSIONS:-8}
 SIZE=${SIZE:-1024}
+bench_whole_numbers MESSAGES SESSIONS SIZE
 
-cd "$(dirname "$0")/../.."
+bench_need smtp-source postfix
+bench_need smtp-sink postfix
+bench_need_python aiosmtpd aiosmtpd
+bench_require
 
-# smtp-source and smtp-sink live in /usr/sbin, not on every user's PATH.
-PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
-for knob in RUNS MESSAGES SESSIONS SIZE; do
-  if ! [[ ${!knob} =~ ^[1-9][0-9]*$ ]]; then
-    echo "$knob must be a whole number, not '${!knob}'" >&2
-    exit 2
-  fi
-done
-
-if ! command -v smtp-source >/dev/null || ! command -v smtp-sink >/dev/null; then
-  echo "installing postfix, for smtp-source and smtp-sink..." >&2
-  # Postfix asks how it should deliver mail: it is only wanted for its
-  # test programs, so the answer is "no configuration".
-  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections 2>/dev/null || true
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q postfix >/dev/null ||
-    { echo "bench-smtp.sh needs smtp-source and smtp-sink: apt-get install postfix" >&2; exit 1; }
-fi
-if ! command -v python3 >/dev/null; then
-  echo "bench-smtp.sh needs python3: apt-get install python3" >&2
-  exit 1
-fi
-if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
-  echo "installing aiosmtpd..." >&2
-  python3 -m pip install -q aiosmtpd 2>/dev/null ||
-    python3 -m pip install -q --break-system-packages aiosmtpd ||
-    { echo "bench-smtp.sh needs aiosmtpd: pip install aiosmtpd" >&2; exit 1; }
-fi
-
-echo "building 10-smtp (release)..." >&2
-cargo build --quiet --release --example 10-smtp
-server_bin=${CARGO_TARGET_DIR:-target}/release/examples/10-smtp
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench-smtp.XXXXXX")
-server_pid=
-cleanup() {
-  stop_server
-  # A run is measured in a subshell, $(measure ...): the server it had
-  # started when it failed is known by its file alone.
-  if [ -f "$tmp/server.pid" ]; then
-    server_pid=$(cat "$tmp/server.pid")
-    stop_server
-  fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_build 10-smtp
+server_cmd=("${bench_cmd[@]}")
 
 # aiosmtpd, on a port of the system's choosing, storing into the Maildir
 # given; it says where it listens as the crate's server does.
@@ -116,91 +79,42 @@ async def main(maildir):
 asyncio.run(main(sys.argv[1]))
 EOF
 
-stop_server() {
-  if [ -n "$server_pid" ]; then
-    kill "$server_pid" 2>/dev/null || true
-    # Not a child of this shell if it was started in a subshell: then
-    # `wait` returns at once, and the loop waits for it to go.
-    wait "$server_pid" 2>/dev/null || true
-    while kill -0 "$server_pid" 2>/dev/null; do sleep 0.05; done
-    server_pid=
-    rm -f "$tmp/server.pid"
-  fi
-}
-
-# Starts a server that prints `listening on ADDR` first, and sets
-# server_pid and server_addr. start_listening COMMAND...
-start_listening() {
-  # The last server's line must not be taken for this one's.
-  rm -f "$tmp/server.out"
-  "$@" >"$tmp/server.out" 2>"$tmp/server.err" &
-  server_pid=$!
-  echo "$server_pid" >"$tmp/server.pid"
-  server_addr=
-  local tries line
-  for ((tries = 0; tries < 200; tries++)); do
-    line=$(head -n 1 "$tmp/server.out" 2>/dev/null || true)
-    if [[ $line == "listening on "* ]]; then
-      server_addr=${line#listening on }
-      return 0
-    fi
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  echo "$1 did not start:" >&2
-  cat "$tmp/server.err" >&2
-  exit 1
-}
-
-# smtp-sink cannot pick a free port: try random ones until one binds.
+# smtp-sink on port $1. As root, it insists on a user to become once it
+# has its port.
 start_sink() {
-  local attempt port tries as_user=()
-  # As root, smtp-sink insists on a user to become once it has its port.
+  local as_user=()
   [ "$(id -u)" = 0 ] && as_user=(-u nobody)
-  for ((attempt = 0; attempt < 10; attempt++)); do
-    port=$((20000 + RANDOM % 40000))
-    smtp-sink "${as_user[@]}" "127.0.0.1:$port" 256 >"$tmp/server.out" 2>"$tmp/server.err" &
-    server_pid=$!
-    echo "$server_pid" >"$tmp/server.pid"
-    for ((tries = 0; tries < 200; tries++)); do
-      kill -0 "$server_pid" 2>/dev/null || break
-      if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-        server_addr=127.0.0.1:$port
-        return 0
-      fi
-      sleep 0.05
-    done
-    stop_server
-  done
-  echo "smtp-sink did not start:" >&2
-  cat "$tmp/server.err" >&2
-  exit 1
+  smtp-sink "${as_user[@]}" "127.0.0.1:$1" 256 >"$tmp/smtp-sink.log" 2>&1 &
 }
 
-# start SERVER MAILDIR: crate and aiosmtpd store into MAILDIR.
+# start SERVER MAILDIR: starts SERVER (crate and aiosmtpd store into
+# MAILDIR) and sets bench_pid and server_addr.
 start() {
   case $1 in
     crate)
       # The crate's server makes DIR/alice itself, at the first message.
-      start_listening "$server_bin" serve --domain example.test \
+      bench_start_listening 10-smtp "${server_cmd[@]}" serve --domain example.test \
         --maildir-root "$2" --user alice:secret --port 0
       ;;
     crate-discard)
-      start_listening "$server_bin" serve --domain example.test \
+      bench_start_listening 10-smtp "${server_cmd[@]}" serve --domain example.test \
         --maildir-root "$2" --user alice:secret --discard --port 0
       ;;
     aiosmtpd)
       mkdir -p "$2/alice/tmp" "$2/alice/new" "$2/alice/cur"
-      start_listening python3 "$tmp/aiosmtpd-maildir.py" "$2/alice"
+      bench_start_listening aiosmtpd python3 "$tmp/aiosmtpd-maildir.py" "$2/alice"
       ;;
     smtp-sink)
-      start_sink
+      bench_start_on_free_port smtp-sink start_sink
+      bench_addr=127.0.0.1:$bench_port
       ;;
   esac
+  server_addr=$bench_addr
 }
 
-# One run against SERVER: prints its messages a second, after checking
-# that a durable run left exactly MESSAGES messages in the Maildir.
+# One run against SERVER, started afresh: prints its messages a second,
+# after checking that a durable run left exactly MESSAGES messages in
+# the Maildir. measure SERVER RUN
 measure() {
   local name=$1 run=$2 dir="$tmp/mail-$1-$2" start end count
   # A Maildir of its own, kept until the end: ext4 without a journal
@@ -219,7 +133,7 @@ measure() {
     exit 1
   fi
   end=$(date +%s.%N)
-  stop_server
+  bench_stop "$bench_pid"
   case $name in
     crate | aiosmtpd)
       count=$(find "$dir/alice/new" -type f | wc -l)
@@ -231,36 +145,22 @@ measure() {
   esac
   awk -v n="$MESSAGES" -v s="$start" -v e="$end" 'BEGIN { printf "%.0f", n / (e - s) }'
 }
-
-# The median of the numbers given as arguments.
-median() {
-  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-    END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+ours_run() { measure "$ours" "$1"; }
+theirs_run() { measure "$theirs" "$1"; }
 
 echo "smtp-source -d -s $SESSIONS -m $MESSAGES -l $SIZE, $RUNS run(s) per server, $(nproc) cores"
 echo
-printf '%-8s %6s %14s %14s %9s\n' mode run "crate msg/s" "other msg/s" crate/other
-for mode in durable discard; do
-  case $mode in
-    durable) ours=crate theirs=aiosmtpd ;;
-    discard) ours=crate-discard theirs=smtp-sink ;;
-  esac
-  crates=()
-  others=()
-  ratios=()
-  for ((run = 1; run <= RUNS; run++)); do
-    crate=$(measure "$ours" "$run")
-    other=$(measure "$theirs" "$run")
-    ratio=$(awk -v a="$crate" -v b="$other" 'BEGIN { printf "%.2f", a / b }')
-    crates+=("$crate")
-    others+=("$other")
-    ratios+=("$ratio")
-    printf '%-8s %6s %14s %14s %9s\n' "$mode" "$run" "$crate" "$other" "$ratio"
-  done
-  printf '%-8s %6s %14.0f %14.0f %9.2f\n' "$mode" median \
-    "$(median "${crates[@]}")" "$(median "${others[@]}")" "$(median "${ratios[@]}")"
-done
+bench_table '%-8s %6s %14.0f %14.0f %9.2f\n' mode run "crate msg/s" "other msg/s" crate/other
+aiosmtpd_name="aiosmtpd $(python3 -c 'import aiosmtpd; print(aiosmtpd.__version__)')"
+sink_name="smtp-sink (postfix $(bench_version postfix))"
+load="$MESSAGES messages of $SIZE bytes, $SESSIONS sessions"
+ours=crate theirs=aiosmtpd
+bench_pair ours_run theirs_run durable
+bench_result "10 smtp" "$aiosmtpd_name" "durable: $load" msg/s 5.0
+ours=crate-discard theirs=smtp-sink
+bench_pair ours_run theirs_run discard
+bench_result "10 smtp, --discard" "$sink_name" "discard: $load" msg/s 1.0
 echo
 echo "durable: the crate's server (fsync, rename, fsync) against aiosmtpd's Maildir handler"
 echo "discard: the crate's server with --discard against smtp-sink"
+bench_results
