@@ -156,6 +156,31 @@ fn pop3_retrieves_a_message_a_request() {
 }
 
 #[test]
+fn pop3_with_n_in_the_url_logs_each_connection_in_to_a_maildrop_of_its_own() {
+    let _serial = one_at_a_time();
+    let root = tempfile::tempdir().unwrap();
+    let mut accounts = Accounts::new();
+    for n in 1..=8 {
+        let maildir = Maildir::create(root.path().join(format!("user{n}"))).unwrap();
+        maildir
+            .deliver(&b"Subject: one\r\n\r\nhello\r\n"[..])
+            .unwrap();
+        accounts = accounts.with_user(format!("user{n}"), format!("secret{n}"));
+    }
+    let server = spawn(Pop3Handler::new(root.path(), accounts));
+    // Eight connections on one maildrop would get -ERR [IN-USE] but for
+    // the first (RFC 1939 §8, RFC 2449 §8.1.1): `{n}` gives each its own.
+    let url = format!("pop3://user{{n}}:secret{{n}}@{}/", server.local_addr());
+    let target = Pop3Target::new(&url, TIMEOUT).unwrap();
+    assert!(
+        target.describe().contains("user{n}"),
+        "{}",
+        target.describe()
+    );
+    runs_cleanly(&target, 8);
+}
+
+#[test]
 fn ftp_retrieves_the_file_a_request() {
     let _serial = one_at_a_time();
     let root = tempfile::tempdir().unwrap();
