@@ -759,11 +759,13 @@ impl Target for DnsTarget {
         };
         let socket = UdpSocket::bind((local, 0))?;
         socket.set_write_timeout(Some(self.timeout))?;
+        socket.set_read_timeout(Some(self.timeout))?;
         Ok(Box::new(DnsSession {
             socket,
             target: self.clone(),
             id: random_id(),
             buf: vec![0; DNS_BUFFER_LEN],
+            read_timeout: self.timeout,
         }))
     }
 }
@@ -775,6 +777,21 @@ struct DnsSession {
     /// to a query that timed out is not taken for the answer to this one.
     id: u16,
     buf: Vec<u8>,
+    /// The socket's read timeout now. It is set only when a wait needs
+    /// another: setting it for every query was a third system call beside
+    /// the send and the receive.
+    read_timeout: Duration,
+}
+
+impl DnsSession {
+    /// Makes the next receive wait at most `wait`.
+    fn wait_at_most(&mut self, wait: Duration) -> io::Result<()> {
+        if wait != self.read_timeout {
+            self.socket.set_read_timeout(Some(wait))?;
+            self.read_timeout = wait;
+        }
+        Ok(())
+    }
 }
 
 impl Session for DnsSession {
@@ -790,22 +807,27 @@ impl Session for DnsSession {
         let bytes = query
             .emit()
             .map_err(|error| LoadError::Protocol(error.to_string()))?;
-        let deadline = Instant::now() + target.timeout;
-        self.socket.send_to(&bytes, target.server)?;
+        let (server, timeout) = (target.server, target.timeout);
+        let deadline = Instant::now() + timeout;
+        self.socket.send_to(&bytes, server)?;
+        // The first wait is the whole timeout, which the socket usually has
+        // already; only a wait after a stray datagram is shorter.
+        let mut wait = timeout;
         loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
+            if wait.is_zero() {
                 return Err(LoadError::TimedOut);
             }
-            self.socket.set_read_timeout(Some(left))?;
-            let (len, from) = match self.socket.recv_from(&mut self.buf) {
+            self.wait_at_most(wait)?;
+            let received = self.socket.recv_from(&mut self.buf);
+            wait = deadline.saturating_duration_since(Instant::now());
+            let (len, from) = match received {
                 Ok(received) => received,
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
                 Err(error) => return Err(error.into()),
             };
             // Not the answer to this query (a late one, or not from the
             // server): wait on, within this request's time.
-            let Ok(reply) = check_reply(&query, target.server, from, &self.buf[..len]) else {
+            let Ok(reply) = check_reply(&query, server, from, &self.buf[..len]) else {
                 continue;
             };
             return match reply.header.rcode {
