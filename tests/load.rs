@@ -19,8 +19,9 @@ use netlessons::serve::{Server, ServerHandle};
 use netlessons::smtp::server::SmtpHandler;
 use netlessons::tcp::echo::EchoHandler;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::thread;
 use std::time::{Duration, Instant};
 
 const TIMEOUT: Duration = Duration::from_secs(2);
@@ -209,6 +210,37 @@ fn dns_gets_an_answer_a_query() {
     )
     .unwrap();
     runs_cleanly(&target, 2);
+}
+
+#[test]
+fn dns_waits_on_past_a_stray_datagram_for_its_answer() {
+    let _serial = one_at_a_time();
+    let text = std::fs::read_to_string("lessons/04-dns/example.test.zone").unwrap();
+    let zone = Zone::parse("example.test.zone", &text, None).unwrap();
+    let server = DnsServer::bind("127.0.0.1:0", zone)
+        .unwrap()
+        .spawn()
+        .unwrap();
+    // In front of the server: each query first gets a datagram that is no
+    // answer at all, then the server's answer.
+    let front = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let front_addr = front.local_addr().unwrap();
+    // The relay ends once the run has been quiet for a timeout.
+    front.set_read_timeout(Some(TIMEOUT)).unwrap();
+    let back = UdpSocket::bind("127.0.0.1:0").unwrap();
+    back.connect(server.local_addr()).unwrap();
+    thread::spawn(move || {
+        let mut buf = [0u8; 512];
+        while let Ok((len, client)) = front.recv_from(&mut buf) {
+            let _ = front.send_to(b"not an answer", client);
+            let _ = back.send(&buf[..len]);
+            let Ok(len) = back.recv(&mut buf) else { return };
+            let _ = front.send_to(&buf[..len], client);
+        }
+    });
+    let name = Name::from_text("www.example.test.").unwrap();
+    let target = DnsTarget::new(&front_addr.to_string(), name, RecordType::A, TIMEOUT).unwrap();
+    runs_cleanly(&target, 1);
 }
 
 #[test]
