@@ -19,8 +19,9 @@ use netlessons::serve::{Server, ServerHandle};
 use netlessons::smtp::server::SmtpHandler;
 use netlessons::tcp::echo::EchoHandler;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::thread;
 use std::time::{Duration, Instant};
 
 const TIMEOUT: Duration = Duration::from_secs(2);
@@ -156,6 +157,31 @@ fn pop3_retrieves_a_message_a_request() {
 }
 
 #[test]
+fn pop3_with_n_in_the_url_logs_each_connection_in_to_a_maildrop_of_its_own() {
+    let _serial = one_at_a_time();
+    let root = tempfile::tempdir().unwrap();
+    let mut accounts = Accounts::new();
+    for n in 1..=8 {
+        let maildir = Maildir::create(root.path().join(format!("user{n}"))).unwrap();
+        maildir
+            .deliver(&b"Subject: one\r\n\r\nhello\r\n"[..])
+            .unwrap();
+        accounts = accounts.with_user(format!("user{n}"), format!("secret{n}"));
+    }
+    let server = spawn(Pop3Handler::new(root.path(), accounts));
+    // Eight connections on one maildrop would get -ERR [IN-USE] but for
+    // the first (RFC 1939 §8, RFC 2449 §8.1.1): `{n}` gives each its own.
+    let url = format!("pop3://user{{n}}:secret{{n}}@{}/", server.local_addr());
+    let target = Pop3Target::new(&url, TIMEOUT).unwrap();
+    assert!(
+        target.describe().contains("user{n}"),
+        "{}",
+        target.describe()
+    );
+    runs_cleanly(&target, 8);
+}
+
+#[test]
 fn ftp_retrieves_the_file_a_request() {
     let _serial = one_at_a_time();
     let root = tempfile::tempdir().unwrap();
@@ -184,6 +210,37 @@ fn dns_gets_an_answer_a_query() {
     )
     .unwrap();
     runs_cleanly(&target, 2);
+}
+
+#[test]
+fn dns_waits_on_past_a_stray_datagram_for_its_answer() {
+    let _serial = one_at_a_time();
+    let text = std::fs::read_to_string("lessons/04-dns/example.test.zone").unwrap();
+    let zone = Zone::parse("example.test.zone", &text, None).unwrap();
+    let server = DnsServer::bind("127.0.0.1:0", zone)
+        .unwrap()
+        .spawn()
+        .unwrap();
+    // In front of the server: each query first gets a datagram that is no
+    // answer at all, then the server's answer.
+    let front = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let front_addr = front.local_addr().unwrap();
+    // The relay ends once the run has been quiet for a timeout.
+    front.set_read_timeout(Some(TIMEOUT)).unwrap();
+    let back = UdpSocket::bind("127.0.0.1:0").unwrap();
+    back.connect(server.local_addr()).unwrap();
+    thread::spawn(move || {
+        let mut buf = [0u8; 512];
+        while let Ok((len, client)) = front.recv_from(&mut buf) {
+            let _ = front.send_to(b"not an answer", client);
+            let _ = back.send(&buf[..len]);
+            let Ok(len) = back.recv(&mut buf) else { return };
+            let _ = front.send_to(&buf[..len], client);
+        }
+    });
+    let name = Name::from_text("www.example.test.").unwrap();
+    let target = DnsTarget::new(&front_addr.to_string(), name, RecordType::A, TIMEOUT).unwrap();
+    runs_cleanly(&target, 1);
 }
 
 #[test]

@@ -34,8 +34,10 @@ usage: 12-measuring
            send one message of about BYTES (default 1024) a request, from A
            (default load@localhost) to A (default alice@example.test)
        12-measuring pop3 pop3://USER:PASS@HOST:PORT/ [OPTIONS]
-           RETR each message of the maildrop in turn (a maildrop is one
-           session's at a time: more connections need more users)
+           RETR each message of the maildrop in turn; a maildrop is one
+           session's at a time, so for more connections write {n} in USER
+           (and PASS): pop3://user{n}:pass{n}@HOST/ logs connection 1 in
+           as user1, connection 2 as user2...
        12-measuring ftp ftp://USER:PASS@HOST:PORT/PATH [OPTIONS]
            RETR PATH, a data connection each time, on a kept control one
        12-measuring dns HOST:PORT --name NAME [--type T] [OPTIONS]

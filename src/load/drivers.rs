@@ -33,8 +33,10 @@ use crate::smtp::client::{Options as SmtpOptions, SmtpClient, SmtpError};
 use crate::smtp::message::Message as MailMessage;
 use crate::url::{LoginUrl, Url};
 use crate::wire::Status;
+use std::collections::BTreeSet;
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, ToSocketAddrs, UdpSocket};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// The buffer an HTTP response is read into, head and body, reused for
@@ -511,9 +513,18 @@ fn login(
     ))
 }
 
+/// What a login URL's user name and password may hold to give each
+/// connection a login of its own: its number, from 1.
+pub const CONNECTION_NUMBER: &str = "{n}";
+
 /// One `RETR` a request, of each message of the maildrop in turn, over a
-/// kept session. (A POP3 server gives a maildrop to one session at a time,
-/// RFC 1939 §8: more connections than one need a user each.)
+/// kept session.
+///
+/// A POP3 server gives a maildrop to one session at a time (RFC 1939 §8):
+/// a second connection with the same login gets `-ERR [IN-USE]`. For more
+/// connections than one, write [`CONNECTION_NUMBER`] in the user name (and
+/// the password, if they differ too): `pop3://user{n}:secret{n}@host/`
+/// with eight connections logs in as `user1` to `user8`.
 #[derive(Debug, Clone)]
 pub struct Pop3Target {
     url: String,
@@ -521,19 +532,65 @@ pub struct Pop3Target {
     user: String,
     password: String,
     timeout: Duration,
+    numbers: Numbers,
 }
 
 impl Pop3Target {
-    /// The target for `pop3://USER:PASS@HOST:PORT/`.
+    /// The target for `pop3://USER:PASS@HOST:PORT/`, where USER and PASS
+    /// may hold [`CONNECTION_NUMBER`].
     pub fn new(url: &str, timeout: Duration) -> Result<Pop3Target, LoadError> {
-        let (addr, user, password, _) = login(url, "pop3")?;
+        // `{` and `}` may not appear raw in a URL's userinfo (RFC 3986
+        // §3.2.1); percent-encoded they come out of the parse as written.
+        let encoded = url.replace(CONNECTION_NUMBER, "%7Bn%7D");
+        let (addr, user, password, _) = login(&encoded, "pop3")?;
         Ok(Pop3Target {
             url: format!("pop3://{user}:****@{addr}/"),
             addr,
             user,
             password,
             timeout,
+            numbers: Numbers::default(),
         })
+    }
+}
+
+/// The connection numbers in use, for [`CONNECTION_NUMBER`]. Each session
+/// holds the smallest number free, so that connection k logs in as user k,
+/// and one opened again after a failure takes back the number (and the
+/// maildrop) that the failed one gave up.
+#[derive(Debug, Clone, Default)]
+struct Numbers(Arc<Mutex<BTreeSet<usize>>>);
+
+impl Numbers {
+    fn take(&self) -> Number {
+        let mut used = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        // Of the first len + 1 numbers, at least one is free.
+        let n = (1..=used.len() + 1)
+            .find(|n| !used.contains(n))
+            .unwrap_or(used.len() + 1);
+        used.insert(n);
+        Number {
+            n,
+            numbers: self.clone(),
+        }
+    }
+}
+
+/// A connection number, given back when the session that holds it ends.
+#[derive(Debug)]
+struct Number {
+    n: usize,
+    numbers: Numbers,
+}
+
+impl Drop for Number {
+    fn drop(&mut self) {
+        let mut used = self
+            .numbers
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        used.remove(&self.n);
     }
 }
 
@@ -547,10 +604,12 @@ impl Target for Pop3Target {
             timeout: self.timeout,
             ..Pop3Options::default()
         };
+        let number = self.numbers.take();
+        let n = number.n.to_string();
+        let user = self.user.replace(CONNECTION_NUMBER, &n);
+        let password = self.password.replace(CONNECTION_NUMBER, &n);
         let mut client = Pop3Client::connect(self.addr, options).map_err(pop3_error)?;
-        client
-            .login(&self.user, &self.password)
-            .map_err(pop3_error)?;
+        client.login(&user, &password).map_err(pop3_error)?;
         let messages: Vec<_> = client
             .list()
             .map_err(pop3_error)?
@@ -567,6 +626,7 @@ impl Target for Pop3Target {
             messages,
             next: 0,
             timeout: self.timeout,
+            _number: number,
         }))
     }
 }
@@ -576,6 +636,8 @@ struct Pop3Session {
     messages: Vec<crate::pop3::command::MessageNumber>,
     next: usize,
     timeout: Duration,
+    /// Held while the session lives: its login's maildrop is taken.
+    _number: Number,
 }
 
 impl Session for Pop3Session {
@@ -697,11 +759,13 @@ impl Target for DnsTarget {
         };
         let socket = UdpSocket::bind((local, 0))?;
         socket.set_write_timeout(Some(self.timeout))?;
+        socket.set_read_timeout(Some(self.timeout))?;
         Ok(Box::new(DnsSession {
             socket,
             target: self.clone(),
             id: random_id(),
             buf: vec![0; DNS_BUFFER_LEN],
+            read_timeout: self.timeout,
         }))
     }
 }
@@ -713,6 +777,21 @@ struct DnsSession {
     /// to a query that timed out is not taken for the answer to this one.
     id: u16,
     buf: Vec<u8>,
+    /// The socket's read timeout now. It is set only when a wait needs
+    /// another: setting it for every query was a third system call beside
+    /// the send and the receive.
+    read_timeout: Duration,
+}
+
+impl DnsSession {
+    /// Makes the next receive wait at most `wait`.
+    fn wait_at_most(&mut self, wait: Duration) -> io::Result<()> {
+        if wait != self.read_timeout {
+            self.socket.set_read_timeout(Some(wait))?;
+            self.read_timeout = wait;
+        }
+        Ok(())
+    }
 }
 
 impl Session for DnsSession {
@@ -728,22 +807,27 @@ impl Session for DnsSession {
         let bytes = query
             .emit()
             .map_err(|error| LoadError::Protocol(error.to_string()))?;
-        let deadline = Instant::now() + target.timeout;
-        self.socket.send_to(&bytes, target.server)?;
+        let (server, timeout) = (target.server, target.timeout);
+        let deadline = Instant::now() + timeout;
+        self.socket.send_to(&bytes, server)?;
+        // The first wait is the whole timeout, which the socket usually has
+        // already; only a wait after a stray datagram is shorter.
+        let mut wait = timeout;
         loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
+            if wait.is_zero() {
                 return Err(LoadError::TimedOut);
             }
-            self.socket.set_read_timeout(Some(left))?;
-            let (len, from) = match self.socket.recv_from(&mut self.buf) {
+            self.wait_at_most(wait)?;
+            let received = self.socket.recv_from(&mut self.buf);
+            wait = deadline.saturating_duration_since(Instant::now());
+            let (len, from) = match received {
                 Ok(received) => received,
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
                 Err(error) => return Err(error.into()),
             };
             // Not the answer to this query (a late one, or not from the
             // server): wait on, within this request's time.
-            let Ok(reply) = check_reply(&query, target.server, from, &self.buf[..len]) else {
+            let Ok(reply) = check_reply(&query, server, from, &self.buf[..len]) else {
                 continue;
             };
             return match reply.header.rcode {
