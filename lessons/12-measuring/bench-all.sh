@@ -12,11 +12,12 @@
 #   RUNS     how many times each server is measured, in every script
 #            (default 3; 1 with QUICK=1)
 #   QUICK=1  a smoke run, to see that every script works: one run each,
-#            with short durations and small sizes (a minute or two in all)
+#            with short durations and small sizes (a few minutes in all,
+#            half of it building the release examples)
 #   ONLY     the scripts to run, by the word after bench- (default: echo
-#            dns http ftp smtp pop3, the order of the chapters); any
-#            bench-*.sh that sources lib.sh and ends with bench_results
-#            may be named
+#            dns http ftp smtp pop3 loadgen, the order of the chapters);
+#            any bench-*.sh that sources lib.sh and ends with
+#            bench_results may be named
 #
 # Other variables reach the scripts as they are (DURATION, SIZE_MIB,
 # MESSAGES...: see each script), and win over QUICK's.
@@ -39,8 +40,8 @@ here=lessons/12-measuring
 started=$(date +%s)
 
 # The crate's servers against their references, in the order of the
-# chapters.
-read -r -a names <<<"${ONLY:-echo dns http ftp smtp pop3}"
+# chapters, and last chapter 12's load generator against wrk.
+read -r -a names <<<"${ONLY:-echo dns http ftp smtp pop3 loadgen}"
 for name in "${names[@]}"; do
   if ! [ -f "$here/bench-$name.sh" ]; then
     echo "there is no $here/bench-$name.sh (ONLY names scripts by the word after bench-)" >&2
@@ -56,6 +57,7 @@ declare -A quick=(
   [ftp]="SIZE_MIB=64"
   [smtp]="MESSAGES=1000"
   [pop3]="MESSAGES=1000"
+  [loadgen]="SECONDS_PER_RUN=2"
 )
 
 # Everything every script lacks, installed at once.

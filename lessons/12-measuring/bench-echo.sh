@@ -86,25 +86,11 @@ bench_start_on_free_port socat start_socat
 socat_addr=127.0.0.1:$bench_port
 
 # One run of the load against NAME at ADDR: prints its requests a second
-# and its p99. Errors make it no fair number: say so on stderr.
+# and its p99.
 # measure NAME ADDR
 measure() {
-  local name=$1 addr=$2 out rate p99 errors first
-  out=$("${load_cmd[@]}" tcp "$addr" --connections "$CONNECTIONS" \
-    --seconds "$SECONDS_PER_RUN" --size "$SIZE")
-  rate=$(awk '/^requests\/s: / { print $2 }' <<<"$out")
-  p99=$(awk '/^p99: / { $1 = ""; gsub(/ /, ""); print }' <<<"$out")
-  errors=$(awk '/^errors: / { print $2 }' <<<"$out")
-  first=$(awk '/^first error: / { sub(/^first error: /, ""); print }' <<<"$out")
-  if [ -z "$rate" ]; then
-    echo "$name: no requests/s in the load generator's report:" >&2
-    echo "$out" >&2
-    return 1
-  fi
-  if [ "${errors:-0}" != 0 ]; then
-    echo "warning: $name: $errors errors${first:+, the first: $first}" >&2
-  fi
-  echo "$rate ${p99:-?}"
+  bench_load "$1" "${load_cmd[@]}" tcp "$2" --connections "$CONNECTIONS" \
+    --seconds "$SECONDS_PER_RUN" --size "$SIZE"
 }
 crate_run() { measure "crate, run $1" "$crate_addr"; }
 socat_run() { measure "socat, run $1" "$socat_addr"; }

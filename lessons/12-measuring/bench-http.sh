@@ -41,8 +41,8 @@ bench_require
 bench_build 06-http-server
 server_cmd=("${bench_cmd[@]}")
 
-mkdir "$tmp/site" "$tmp/nginx"
-head -c 4096 /dev/urandom >"$tmp/site/4k.bin"
+bench_write_site "$tmp/site"
+mkdir "$tmp/nginx"
 
 bench_start_listening 06-http-server "${server_cmd[@]}" serve --root "$tmp/site" --port 0
 crate_addr=$bench_addr
@@ -82,21 +82,12 @@ EOF
 bench_start_on_free_port nginx start_nginx
 nginx_addr=127.0.0.1:$bench_port
 
-# One wrk run: prints the requests per second. A run with errors or
-# non-2xx answers is not a fair number: say so on stderr.
+# One wrk run against the server at ADDR: prints the requests per second.
+# measure NAME ADDR [WRK_ARG...]
 measure() {
   local name=$1 addr=$2
   shift 2
-  local out
-  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" "$@" "http://$addr/4k.bin")
-  if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
-    echo "warning: $name: $(grep -E 'Non-2xx|Socket errors' <<<"$out" | tr -s ' ')" >&2
-  fi
-  awk '/^Requests\/sec:/ { print $2; found = 1 } END { exit !found }' <<<"$out" || {
-    echo "no Requests/sec in wrk's output for $name:" >&2
-    echo "$out" >&2
-    return 1
-  }
+  bench_wrk "$name" -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" "$@" "http://$addr/4k.bin"
 }
 crate_run() { measure "crate, $mode, run $1" "$crate_addr" "${headers[@]}"; }
 nginx_run() { measure "nginx, $mode, run $1" "$nginx_addr" "${headers[@]}"; }

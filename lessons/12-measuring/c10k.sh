@@ -26,11 +26,12 @@
 # 65530), past which the server gives new clients its busy reply (503).
 # Everything it started and wrote is removed when it exits.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+bench_init c10k.sh
 
 HOLD=${HOLD:-1000,5000,10000,19000}
 MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX-}
-
-cd "$(dirname "$0")/../.."
 
 if ! [[ $HOLD =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]]; then
   echo "HOLD must be counts separated by commas, as in 1000,5000,10000, not '$HOLD'" >&2
@@ -46,51 +47,23 @@ if [ "$hard" != unlimited ] && [ "$largest" -gt $((hard - 16)) ]; then
   echo "      (one descriptor each, and a few of its own); the curve stops before" >&2
 fi
 
-echo "building 06-http-server and 12-measuring (release)..." >&2
-cargo build --quiet --release --example 06-http-server --example 12-measuring
-bin=${CARGO_TARGET_DIR:-target}/release/examples
+bench_build 06-http-server
+server_cmd=("${bench_cmd[@]}")
+bench_build 12-measuring
+load_cmd=("${bench_cmd[@]}")
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/c10k.XXXXXX")
-server_pid=
-cleanup() {
-  if [ -n "$server_pid" ]; then
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_write_site "$tmp/site"
+server_env=()
+[ -z "$MALLOC_ARENA_MAX" ] || server_env+=("MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX")
+# `env` execs the server, so bench_pid is the server's own, for --pid.
+bench_start_listening 06-http-server env "${server_env[@]}" "${server_cmd[@]}" serve \
+  --root "$tmp/site" --port 0 --max-connections $((largest + 1000))
 
-mkdir "$tmp/site"
-head -c 4096 /dev/urandom >"$tmp/site/4k.bin"
-
-# The server picks a free port itself and says which.
-env ${MALLOC_ARENA_MAX:+MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX} \
-  "$bin/06-http-server" serve --root "$tmp/site" --port 0 \
-  --max-connections $((largest + 1000)) >"$tmp/server.out" 2>"$tmp/server.err" &
-server_pid=$!
-addr=
-for ((tries = 0; tries < 200; tries++)); do
-  line=$(head -n 1 "$tmp/server.out")
-  if [[ $line == "listening on "* ]]; then
-    addr=${line#listening on }
-    break
-  fi
-  kill -0 "$server_pid" 2>/dev/null || break
-  sleep 0.05
-done
-if [ -z "$addr" ]; then
-  echo "06-http-server did not start:" >&2
-  cat "$tmp/server.err" >&2
-  exit 1
-fi
-
-echo "06-http-server on $addr (pid $server_pid, MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-unset}, ulimit -n $(ulimit -n))"
+echo "06-http-server on $bench_addr (pid $bench_pid, MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-unset}, ulimit -n $(ulimit -n))"
 start=$SECONDS
-"$bin/12-measuring" c10k "http://$addr/4k.bin" --pid "$server_pid" --hold "$HOLD"
+"${load_cmd[@]}" c10k "http://$bench_addr/4k.bin" --pid "$bench_pid" --hold "$HOLD"
 echo "took $((SECONDS - start)) s"
-if [ -s "$tmp/server.err" ]; then
+if [ -s "$tmp/06-http-server.err" ]; then
   echo "the server said:"
-  sort "$tmp/server.err" | uniq -c | sort -rn | head -n 5
+  sort "$tmp/06-http-server.err" | uniq -c | sort -rn | head -n 5
 fi

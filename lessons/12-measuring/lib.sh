@@ -269,6 +269,54 @@ bench_start_on_free_port() {
   exit 1
 }
 
+# bench_write_site DIR: makes DIR with one file for chapter 06's server
+# to serve, 4k.bin, of 4096 random bytes (a small static file: the
+# server's own cost per request, not the disk's).
+bench_write_site() {
+  mkdir "$1"
+  head -c 4096 /dev/urandom >"$1/4k.bin"
+}
+
+# bench_wrk NAME ARG...: one run of `wrk ARG...`; prints its requests a
+# second. A run with socket errors or non-2xx answers is not a fair
+# number: it says so on stderr, naming the run NAME.
+bench_wrk() {
+  local name=$1 out
+  shift
+  out=$(wrk "$@")
+  if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
+    echo "warning: $name: $(grep -E 'Non-2xx|Socket errors' <<<"$out" | tr -s ' ')" >&2
+  fi
+  awk '/^Requests\/sec:/ { print $2; found = 1 } END { exit !found }' <<<"$out" || {
+    echo "no Requests/sec in wrk's output for $name:" >&2
+    echo "$out" >&2
+    return 1
+  }
+}
+
+# bench_load NAME COMMAND...: one run of the crate's load generator,
+# COMMAND being `12-measuring PROTOCOL ...`; prints its requests a second
+# and its p99, from its report. Errors make it no fair number: it says so
+# on stderr, naming the run NAME.
+bench_load() {
+  local name=$1 out rate p99 errors first
+  shift
+  out=$("$@")
+  rate=$(awk '/^requests\/s: / { print $2 }' <<<"$out")
+  p99=$(awk '/^p99: / { $1 = ""; gsub(/ /, ""); print }' <<<"$out")
+  errors=$(awk '/^errors: / { print $2 }' <<<"$out")
+  first=$(awk '/^first error: / { sub(/^first error: /, ""); print }' <<<"$out")
+  if [ -z "$rate" ]; then
+    echo "$name: no requests/s in the load generator's report:" >&2
+    echo "$out" >&2
+    return 1
+  fi
+  if [ "${errors:-0}" != 0 ]; then
+    echo "warning: $name: $errors errors${first:+, the first: $first}" >&2
+  fi
+  echo "$rate ${p99:-?}"
+}
+
 # bench_version PACKAGE: prints the upstream version of an installed
 # Debian package (2.3.19.1 of 1:2.3.19.1+dfsg1-2.1), or nothing.
 bench_version() {

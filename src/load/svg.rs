@@ -383,20 +383,17 @@ fn cut(name: &str) -> String {
 /// characters with a meaning escaped, and control characters, which XML
 /// 1.0 cannot hold at all (not even escaped), replaced by U+FFFD.
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(' '),
-            c if c.is_control() || c == '\u{fffe}' || c == '\u{ffff}' => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
+    let printable: String = text
+        .chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => ' ',
+            c if c.is_control() || c == '\u{fffe}' || c == '\u{ffff}' => '\u{fffd}',
+            c => c,
+        })
+        .collect();
+    // The five characters with a meaning are escaped as for HTML, whose
+    // escapes XML reads the same.
+    crate::http::index::html_escape(&printable)
 }
 
 /// A coordinate as SVG text: one decimal, and 0 for anything not finite
@@ -702,7 +699,7 @@ mod tests {
     fn legend_names_and_the_title_are_escaped() {
         let run = micros(&[5]);
         let svg = latency_chart(&[("<a & \"b\" 'c'>", &run)]);
-        assert!(svg.contains("&lt;a &amp; &quot;b&quot; &apos;c&apos;&gt; (1 request)"));
+        assert!(svg.contains("&lt;a &amp; &quot;b&quot; &#39;c&#39;&gt; (1 request)"));
         assert!(!svg.contains("<a "));
         let svg = throughput_chart(&[(1, 10.0)], "nginx & <us>");
         assert!(svg.contains("<title>nginx &amp; &lt;us&gt;</title>"));
