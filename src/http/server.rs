@@ -278,12 +278,23 @@ fn serve_connection(
     pool: &BufferPool,
 ) -> io::Result<()> {
     let mut timed = TimedStream::new(stream);
+    // Both learn the socket's own timeouts the first time they need them,
+    // and keep them for the connection's next requests.
+    let mut pace = limits.pace();
     let mut nodelay = false;
     loop {
         let Some((mut buf, mut out)) = await_request(&mut timed, pool)? else {
             return Ok(()); // closed, or idle too long
         };
-        let result = answer_requests(stream, peer, app, limits, &mut buf, &mut out, &mut nodelay);
+        let result = answer_requests(
+            peer,
+            app,
+            limits,
+            &mut buf,
+            &mut out,
+            &mut pace,
+            &mut nodelay,
+        );
         pool.give(buf.into_storage(), out);
         match result? {
             Next::Idle => {}
@@ -416,15 +427,15 @@ impl BufferPool {
 /// none is left in the buffer (the connection is idle) or the connection
 /// must close.
 fn answer_requests(
-    stream: &TcpStream,
     peer: SocketAddr,
     app: &impl App,
     limits: &Limits,
     buf: &mut RecvBuf<&mut TimedStream<'_>>,
     out: &mut Vec<u8>,
+    pace: &mut Pace,
     nodelay: &mut bool,
 ) -> io::Result<Next> {
-    let pace = &mut limits.pace();
+    let stream = buf.get_ref().get_ref();
     loop {
         buf.get_mut()
             .set_deadline(Some(Instant::now() + limits.head_timeout));
