@@ -355,9 +355,9 @@ enum Next {
 /// read or a response to write, so the pairs in use at one moment are as
 /// many as the requests being answered at that moment: a few per core,
 /// more while some wait on a slow client or disk. 64 spare pairs cover a
-/// burst of that many at once, and cost at most 6 MiB (96 KiB each, if
-/// every page of them was written to); a pair given back beyond them is
-/// freed.
+/// burst of that many at once, and cost at most 10 MiB (a 32 KiB receive
+/// buffer and an output buffer of up to 128 KiB each, if every page of
+/// them was written to); a pair given back beyond them is freed.
 pub const MAX_SPARE_BUFFERS: usize = 64;
 
 /// A receive buffer's space, and an output buffer.
