@@ -15,6 +15,9 @@
 //!   their responses written together;
 //! - when to close: `Connection: close`, HTTP/1.0 without keep-alive, or an
 //!   error after which the next request cannot be found.
+//! - memory: a connection borrows its receive and output buffers from a
+//!   [`BufferPool`] only while it has a request to answer, so an idle
+//!   keep-alive connection costs its thread's stack and little else.
 
 use super::body::{request_body, BodyLength};
 use super::conn::{is_timeout, read_head, BodyReader, ReadError, RECV_BUFFER_LEN};
