@@ -7,7 +7,7 @@ use netlessons::http::body::response_body;
 use netlessons::http::conn::{read_head, BodyReader, RECV_BUFFER_LEN};
 use netlessons::http::files::StaticFiles;
 use netlessons::http::head::{parse_response_head, Method, ResponseHead};
-use netlessons::http::server::{HttpHandler, Limits};
+use netlessons::http::server::{BufferPool, HttpHandler, Limits};
 use netlessons::serve::{Config, Server, ServerHandle};
 use netlessons::wire::buffer::RecvBuf;
 use std::fs;
@@ -539,6 +539,96 @@ fn over_the_connection_cap_a_client_gets_503() {
     let (head, _) = Conn::open(server.local_addr()).response(Method::Get);
     assert_eq!(head.status, 503);
     assert_eq!(head.headers.get("retry-after"), Some("1"));
+}
+
+/// Waits until no connection of `pool`'s server holds a buffer pair, and
+/// says whether that came within the test's timeout. A connection gives
+/// its pair back just after it writes its response, so the client may read
+/// the response a moment before.
+fn all_buffers_given_back(pool: &BufferPool) -> bool {
+    let deadline = Instant::now() + TIMEOUT;
+    while pool.lent() > 0 {
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::yield_now();
+    }
+    true
+}
+
+#[test]
+fn idle_connections_hold_no_buffers_and_are_served_again() {
+    let (root, _outside) = site();
+    let handler = HttpHandler::new(StaticFiles::new(root.path()).unwrap());
+    let pool = handler.buffer_pool();
+    let server = Server::bind("127.0.0.1:0").unwrap().spawn(handler).unwrap();
+    let mut conns: Vec<Conn> = (0..5).map(|_| Conn::open(server.local_addr())).collect();
+    for conn in &mut conns {
+        assert_eq!(conn.get("/hello.txt").1, b"hello\n");
+    }
+    // Five connections, each answered and now waiting for its next
+    // request: none of them keeps a receive or an output buffer.
+    assert!(
+        all_buffers_given_back(&pool),
+        "{} pairs still lent",
+        pool.lent()
+    );
+    assert!(pool.spare() >= 1);
+    for conn in &mut conns {
+        assert_eq!(conn.get("/big.bin").1.len(), 1_000_000);
+    }
+    assert!(
+        all_buffers_given_back(&pool),
+        "{} pairs still lent",
+        pool.lent()
+    );
+}
+
+#[test]
+fn a_large_head_after_an_idle_wait_is_read_whole() {
+    // An idle connection reads the first 1 KiB of a request into a small
+    // array before it takes a buffer: a head far longer must still be
+    // read whole, and one past the limit still refused with 431.
+    let (root, _outside) = site();
+    let server = server(root.path());
+    let mut conn = Conn::open(server.local_addr());
+    assert_eq!(conn.get("/hello.txt").1, b"hello\n");
+    let long = "c".repeat(20_000);
+    conn.send(format!("GET /hello.txt HTTP/1.1\r\nHost: t\r\nCookie: {long}\r\n\r\n").as_bytes());
+    let (head, body) = conn.response(Method::Get);
+    assert_eq!((head.status, body.as_slice()), (200, &b"hello\n"[..]));
+    let too_long = "c".repeat(40_000);
+    let request = format!("GET /hello.txt HTTP/1.1\r\nHost: t\r\nCookie: {too_long}\r\n\r\n");
+    assert_eq!(status_of(server.local_addr(), &request), 431);
+}
+
+#[test]
+fn pipelined_requests_are_answered_in_order_in_every_weather() {
+    let (root, _outside) = site();
+    let server = server(root.path());
+    for (name, weather) in Weather::all() {
+        let proxy = ChaosProxy::start(server.local_addr(), weather).unwrap();
+        let mut conn = Conn::open(proxy.addr());
+        assert_eq!(conn.get("/hello.txt").1, b"hello\n", "{name}");
+        conn.send(
+            b"GET /hello.txt HTTP/1.1\r\nHost: t\r\n\r\n\
+              GET /missing HTTP/1.1\r\nHost: t\r\n\r\n\
+              HEAD /site/ HTTP/1.1\r\nHost: t\r\n\r\n\
+              GET /odd/a%20b.txt HTTP/1.1\r\nHost: t\r\n\r\n",
+        );
+        let answers: Vec<(u16, Vec<u8>)> = [Method::Get, Method::Get, Method::Head, Method::Get]
+            .into_iter()
+            .map(|method| {
+                let (head, body) = conn.response(method);
+                (head.status, body)
+            })
+            .collect();
+        assert_eq!(answers[0], (200, b"hello\n".to_vec()), "{name}");
+        assert_eq!(answers[1].0, 404, "{name}");
+        assert_eq!(answers[2], (200, Vec::new()), "{name}");
+        assert_eq!(answers[3], (200, b"spaced\n".to_vec()), "{name}");
+        conn.buf.get_mut().shutdown(Shutdown::Both).unwrap();
+    }
 }
 
 #[test]

@@ -15,6 +15,9 @@
 //!   their responses written together;
 //! - when to close: `Connection: close`, HTTP/1.0 without keep-alive, or an
 //!   error after which the next request cannot be found.
+//! - memory: a connection borrows its receive and output buffers from a
+//!   [`BufferPool`] only while it has a request to answer, so an idle
+//!   keep-alive connection costs its thread's stack and little else.
 
 use super::body::{request_body, BodyLength};
 use super::conn::{is_timeout, read_head, BodyReader, ReadError, RECV_BUFFER_LEN};
@@ -29,7 +32,8 @@ use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The size of the buffer file bodies are copied through. std's `io::copy`
@@ -219,6 +223,7 @@ impl Limits {
 pub struct HttpHandler<A> {
     app: A,
     limits: Limits,
+    buffers: Arc<BufferPool>,
 }
 
 impl<A: App> HttpHandler<A> {
@@ -229,13 +234,23 @@ impl<A: App> HttpHandler<A> {
 
     /// A handler for `app` with the given limits.
     pub fn with_limits(app: A, limits: Limits) -> HttpHandler<A> {
-        HttpHandler { app, limits }
+        HttpHandler {
+            app,
+            limits,
+            buffers: Arc::default(),
+        }
+    }
+
+    /// The buffers this handler's connections share (to see how many are
+    /// in use).
+    pub fn buffer_pool(&self) -> Arc<BufferPool> {
+        Arc::clone(&self.buffers)
     }
 }
 
 impl<A: App> Handler for HttpHandler<A> {
     fn handle(&self, stream: &TcpStream, peer: SocketAddr) -> io::Result<()> {
-        serve_connection(stream, peer, &self.app, &self.limits)
+        serve_connection(stream, peer, &self.app, &self.limits, &self.buffers)
     }
 
     fn busy(&self, stream: &mut TcpStream) -> io::Result<()> {
@@ -251,88 +266,195 @@ impl<A: App> Handler for HttpHandler<A> {
 }
 
 /// Answers requests on one connection until it should close.
+///
+/// An idle connection holds no buffer: it waits for the first bytes of its
+/// next request with none ([`await_request`]), borrows a pair from the
+/// pool to answer what arrived, and gives the pair back once everything
+/// received has been answered. Ten thousand idle keep-alive connections
+/// then cost ten thousand threads' stacks, and the buffers of the few
+/// requests under way (chapter 12 measures it).
 fn serve_connection(
     stream: &TcpStream,
     peer: SocketAddr,
     app: &impl App,
     limits: &Limits,
+    pool: &BufferPool,
 ) -> io::Result<()> {
-    let timed = TimedStream::new(stream);
-    let (storage, mut out) = take_buffers();
-    let mut buf = RecvBuf::with_storage(timed, storage);
-    let result = answer_requests(stream, peer, app, limits, &mut buf, &mut out);
-    keep_buffers(buf.into_storage(), out);
-    result
+    let mut timed = TimedStream::new(stream);
+    // Both learn the socket's own timeouts the first time they need them,
+    // and keep them for the connection's next requests.
+    let mut pace = limits.pace();
+    let mut nodelay = false;
+    loop {
+        let Some((mut buf, mut out)) = await_request(&mut timed, pool)? else {
+            return Ok(()); // closed, or idle too long
+        };
+        let result = answer_requests(
+            peer,
+            app,
+            limits,
+            &mut buf,
+            &mut out,
+            &mut pace,
+            &mut nodelay,
+        );
+        pool.give(buf.into_storage(), out);
+        match result? {
+            Next::Idle => {}
+            Next::Close => return Ok(()),
+        }
+    }
 }
 
-/// Each worker thread keeps the two buffers of its last connection for the
-/// next: allocating (and zeroing) 96 KiB per connection, and giving it back
-/// to the system after, costs more than answering a short request.
-fn take_buffers() -> Buffers {
-    SPARE_BUFFERS
-        .with(|spare| spare.borrow_mut().take())
-        .unwrap_or_else(|| {
+/// How many bytes of a request an idle connection reads before it takes a
+/// buffer: the first read goes into an array this long on the stack, then
+/// into a receive buffer from the pool. Most request heads fit (`curl`'s
+/// are under 100 bytes, a browser's a few hundred without cookies); a
+/// longer one takes one more `recv` for the rest. 1 KiB keeps the frame
+/// that holds it shallower than the frames under `App::respond`, so it
+/// touches no page of stack they do not already touch.
+pub const FIRST_READ_LEN: usize = 1024;
+
+/// Waits, idle, for the first bytes of the next request without holding a
+/// buffer, then borrows a pair from `pool` and puts those bytes in the
+/// receive buffer. `None`: the client closed, or stayed idle past the
+/// socket's read timeout ([`crate::serve::Config::read_timeout`]).
+///
+/// Kept out of line, so that its array is on the stack only while it waits:
+/// inlined, the array would make the caller's frame, and so every frame of
+/// the request path under it, 1 KiB deeper.
+#[inline(never)]
+fn await_request<'t, 's>(
+    timed: &'t mut TimedStream<'s>,
+    pool: &BufferPool,
+) -> io::Result<Option<(RecvBuf<&'t mut TimedStream<'s>>, Vec<u8>)>> {
+    timed.set_deadline(None);
+    let mut first = [0; FIRST_READ_LEN];
+    let n = loop {
+        match timed.read(&mut first) {
+            Ok(0) => return Ok(None),
+            Ok(n) => break n,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) if is_timeout(&error) => return Ok(None),
+            Err(error) => return Err(error),
+        }
+    };
+    let (storage, out) = pool.take();
+    let mut buf = RecvBuf::with_storage(timed, storage);
+    buf.extend_from_slice(&first[..n]);
+    Ok(Some((buf, out)))
+}
+
+/// What a connection does once the requests that arrived are answered.
+enum Next {
+    /// Waits for the next request.
+    Idle,
+    /// Closes.
+    Close,
+}
+
+/// The most buffer pairs a pool keeps for later, once they are given
+/// back. A pair is lent to a connection only while it has a request to
+/// read or a response to write, so the pairs in use at one moment are as
+/// many as the requests being answered at that moment: a few per core,
+/// more while some wait on a slow client or disk. 64 spare pairs cover a
+/// burst of that many at once, and cost at most 10 MiB (a 32 KiB receive
+/// buffer and an output buffer of up to 128 KiB each, if every page of
+/// them was written to); a pair given back beyond them is freed.
+pub const MAX_SPARE_BUFFERS: usize = 64;
+
+/// A receive buffer's space, and an output buffer.
+type Buffers = (Box<[u8]>, Vec<u8>);
+
+/// The buffers a server's connections read requests into and write
+/// responses from, shared by all of them.
+///
+/// A new buffer costs an allocation, and a buffer of zeroes (what a
+/// receive buffer starts as) costs writing every page of it, whereas one
+/// given back can be lent again as it is: its old bytes are overwritten
+/// before they are read. One lock taken and released to lend a pair, and
+/// one to take it back, is far less than either.
+#[derive(Debug, Default)]
+pub struct BufferPool {
+    spare: Mutex<Vec<Buffers>>,
+    lent: AtomicUsize,
+}
+
+impl BufferPool {
+    /// How many buffer pairs connections hold now.
+    pub fn lent(&self) -> usize {
+        self.lent.load(Ordering::Relaxed)
+    }
+
+    /// How many buffer pairs wait, given back, for the next request.
+    pub fn spare(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Lends a pair: a spare one, or a new one.
+    fn take(&self) -> Buffers {
+        self.lent.fetch_add(1, Ordering::Relaxed);
+        let spare = self.lock().pop();
+        spare.unwrap_or_else(|| {
             (
                 vec![0; RECV_BUFFER_LEN].into_boxed_slice(),
                 Vec::with_capacity(FILE_BUFFER_LEN),
             )
         })
-}
+    }
 
-fn keep_buffers(storage: Box<[u8]>, mut out: Vec<u8>) {
-    out.clear();
-    // A response that grew the output buffer far past its usual size is not
-    // worth keeping.
-    if out.capacity() <= 2 * FILE_BUFFER_LEN {
-        SPARE_BUFFERS.with(|spare| *spare.borrow_mut() = Some((storage, out)));
+    /// Takes a lent pair back, to lend again (or frees it, past
+    /// [`MAX_SPARE_BUFFERS`]).
+    fn give(&self, storage: Box<[u8]>, mut out: Vec<u8>) {
+        self.lent.fetch_sub(1, Ordering::Relaxed);
+        out.clear();
+        // A response that grew the output buffer far past its usual size
+        // leaves a buffer not worth keeping.
+        if out.capacity() > 2 * FILE_BUFFER_LEN {
+            return;
+        }
+        let mut spare = self.lock();
+        if spare.len() < MAX_SPARE_BUFFERS {
+            spare.push((storage, out));
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Vec<Buffers>> {
+        // The list stays whole even if a thread panicked holding the lock.
+        self.spare.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
-/// A receive buffer's space, and an output buffer.
-type Buffers = (Box<[u8]>, Vec<u8>);
-
-thread_local! {
-    static SPARE_BUFFERS: RefCell<Option<Buffers>> = const { RefCell::new(None) };
-}
-
 // ANCHOR: answer_requests
-/// The requests of one connection, answered in turn.
+/// The requests that have arrived on a connection, answered in turn, until
+/// none is left in the buffer (the connection is idle) or the connection
+/// must close.
 fn answer_requests(
-    stream: &TcpStream,
     peer: SocketAddr,
     app: &impl App,
     limits: &Limits,
-    buf: &mut RecvBuf<TimedStream<'_>>,
+    buf: &mut RecvBuf<&mut TimedStream<'_>>,
     out: &mut Vec<u8>,
-) -> io::Result<()> {
-    let pace = &mut limits.pace();
-    let mut nodelay = false;
+    pace: &mut Pace,
+    nodelay: &mut bool,
+) -> io::Result<Next> {
+    let stream = buf.get_ref().get_ref();
     loop {
-        // Wait, idle, for the first byte of the next request.
-        buf.get_mut().set_deadline(None);
-        if buf.data().is_empty() {
-            match buf.fill_more() {
-                Ok(0) => break,
-                Ok(_) => {}
-                Err(error) if is_timeout(&error) => break, // idle too long
-                Err(error) => return Err(error),
-            }
-        }
         buf.get_mut()
             .set_deadline(Some(Instant::now() + limits.head_timeout));
         let head = match read_head(buf, parse_request_head) {
             Ok(Some(head)) => head,
-            Ok(None) => break,
-            Err(error) => return fail(stream, out, pace, app, &error),
+            Ok(None) => return stream_write(stream, out, pace).map(|()| Next::Close),
+            Err(error) => return fail(stream, out, pace, app, &error).map(|()| Next::Close),
         };
         if let Err(detail) = check_host(&head) {
-            return refuse(stream, out, pace, app.error(400, detail));
+            return refuse(stream, out, pace, app.error(400, detail)).map(|()| Next::Close);
         }
         buf.get_mut()
             .set_deadline(Some(Instant::now() + limits.body_timeout));
         let body = match read_request_body(buf, &head, limits, out, stream, pace) {
             Ok(body) => body,
-            Err(error) => return fail(stream, out, pace, app, &error),
+            Err(error) => return fail(stream, out, pace, app, &error).map(|()| Next::Close),
         };
         let keep_alive = wants_keep_alive(&head);
         let head_only = head.method == Method::Head;
@@ -344,24 +466,29 @@ fn answer_requests(
         pace.restart(stream)?;
         write_response(stream, out, pace, response, head_only, keep_alive)?;
         if !keep_alive {
-            break;
+            stream_write(stream, out, pace)?;
+            return Ok(Next::Close);
         }
-        if !nodelay {
+        if !*nodelay {
             // The connection stays open for more: from now on a small
             // response must not wait for the client's acknowledgement of
             // the last one (Nagle's algorithm), as nginx does too.
             stream.set_nodelay(true)?;
-            nodelay = true;
+            *nodelay = true;
         }
-        // Write when no request waits behind this one, or when the answers
-        // kept for pipelined requests grow large: a client that pipelines a
-        // thousand requests and reads nothing must not make us keep a
-        // thousand answers.
-        if buf.data().is_empty() || out.len() >= FILE_BUFFER_LEN {
+        // Nothing more has arrived: send what is ready, and go idle.
+        if buf.data().is_empty() {
+            stream_write(stream, out, pace)?;
+            return Ok(Next::Idle);
+        }
+        // Requests wait behind this one (pipelined): their answers join
+        // this one in `out`, unless it grows large: a client that
+        // pipelines a thousand requests and reads nothing must not make
+        // us keep a thousand answers.
+        if out.len() >= FILE_BUFFER_LEN {
             stream_write(stream, out, pace)?;
         }
     }
-    stream_write(stream, out, pace)
 }
 // ANCHOR_END: answer_requests
 

@@ -91,6 +91,22 @@ impl<R: Read> RecvBuf<R> {
         }
     }
 
+    /// Appends bytes that were read from the stream by other means (the
+    /// first bytes of a message, read into a small array while the
+    /// connection held no buffer). Returns how many fit: all of them,
+    /// unless they are more than the free space.
+    pub fn extend_from_slice(&mut self, bytes: &[u8]) -> usize {
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        let n = bytes.len().min(self.buf.len() - self.end);
+        self.buf[self.end..self.end + n].copy_from_slice(&bytes[..n]);
+        self.end += n;
+        n
+    }
+
     /// Drops `amount` bytes from the start of [`data`](Self::data).
     pub fn consume(&mut self, amount: usize) {
         self.start = (self.start + amount).min(self.end);
@@ -163,6 +179,17 @@ mod tests {
         buf.consume(6);
         buf.fill_more().unwrap();
         assert_eq!(buf.data(), b"world");
+    }
+
+    #[test]
+    fn bytes_read_elsewhere_come_before_the_streams() {
+        let mut buf = RecvBuf::with_storage(&b"llo"[..], vec![0; 4].into_boxed_slice());
+        assert_eq!(buf.extend_from_slice(b"he"), 2);
+        buf.fill_more().unwrap();
+        assert_eq!(buf.data(), b"hell");
+        buf.consume(3);
+        assert_eq!(buf.extend_from_slice(b"abcdef"), 3, "only what fits");
+        assert_eq!(buf.data(), b"labc");
     }
 
     #[test]
