@@ -79,6 +79,10 @@ fn main() -> ExitCode {
 /// The target `command` names, from its arguments.
 fn target(command: &str, args: &Args) -> Result<Box<dyn Target>, Box<dyn Error>> {
     let timeout = seconds(args, "timeout", DEFAULT_TIMEOUT)?;
+    if timeout.is_zero() {
+        // A socket cannot be given a timeout of nothing.
+        return Err(UsageError("--timeout: more than zero".into()).into());
+    }
     let only = |extra: &[&str]| {
         let known: Vec<&str> = COMMON.iter().chain(extra).copied().collect();
         args.only(&known)
@@ -204,6 +208,9 @@ fn measure(target: &dyn Target, args: &Args) -> Result<(), Box<dyn Error>> {
         }
         write!(stdout, "{}", summary.report())?;
         stdout.flush()?;
+        if let Some(why) = summary.failure() {
+            return Err(why.into());
+        }
         summaries.push(summary);
     }
     if let Some(file) = args.value("svg") {
