@@ -323,6 +323,7 @@ impl Target for EchoTarget {
             stream: connect(self.addr, self.timeout)?,
             payload: self.payload.clone(),
             back: vec![0; self.payload.len()],
+            timeout: self.timeout,
         }))
     }
 }
@@ -331,12 +332,46 @@ struct EchoSession {
     stream: TcpStream,
     payload: Vec<u8>,
     back: Vec<u8>,
+    /// The longest one echo may take, all of it.
+    timeout: Duration,
 }
 
+/// The most bytes written before their echo is read back. Writing a
+/// large payload whole first would stall: the server's echo fills the
+/// client's receive buffer, the server stops reading, and the client's
+/// write waits for ever. A chunk this size fits in the buffers on both
+/// sides, so every write is read back before the next.
+pub const ECHO_CHUNK_LEN: usize = 64 * 1024;
+
 impl Session for EchoSession {
+    /// The payload out and back, a chunk at a time, all of it within one
+    /// timeout: a server that echoes a byte at a time, each just inside
+    /// the socket's timeout, still ends as a timeout.
     fn request(&mut self) -> Result<(), LoadError> {
-        self.stream.write_all(&self.payload)?;
-        self.stream.read_exact(&mut self.back)?;
+        let deadline = Instant::now() + self.timeout;
+        let total = self.payload.len();
+        let mut echoed = 0;
+        for chunk in self.payload.chunks(ECHO_CHUNK_LEN) {
+            self.stream.write_all(chunk)?;
+            let end = echoed + chunk.len();
+            while echoed < end {
+                match self.stream.read(&mut self.back[echoed..end]) {
+                    Ok(0) => {
+                        return Err(LoadError::Io(io::Error::new(
+                            io::ErrorKind::UnexpectedEof,
+                            format!(
+                                "the server closed the connection after {echoed} of the \
+                                 {total} bytes echoed"
+                            ),
+                        )))
+                    }
+                    Ok(read) => echoed += read,
+                    Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                    Err(error) => return Err(error.into()),
+                }
+                check_deadline(deadline)?;
+            }
+        }
         match self.back == self.payload {
             true => Ok(()),
             false => Err(LoadError::Protocol(
