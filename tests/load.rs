@@ -529,3 +529,16 @@ fn an_echo_cut_short_says_how_much_came_back() {
         Some("the server closed the connection after 10 of the 64 bytes echoed")
     );
 }
+
+#[test]
+fn a_large_echo_is_read_back_while_it_is_written() {
+    let _serial = one_at_a_time();
+    // Far more than the socket buffers of both sides hold: written whole
+    // before reading, the echo would stall both sides until the timeout.
+    let server = spawn(EchoHandler::default());
+    let size = 16 * 1024 * 1024;
+    let target = EchoTarget::new(&server.local_addr().to_string(), size, TIMEOUT).unwrap();
+    let summary = run(&target, &short(1)).unwrap();
+    assert!(summary.requests > 0, "{}", summary.report());
+    assert_eq!(summary.errors, 0, "{}", summary.report());
+}
