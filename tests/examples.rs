@@ -1297,12 +1297,14 @@ fn a_load_run_prints_the_lines_scripts_read_and_its_charts() {
 
 #[test]
 fn a_load_run_with_a_wrong_option_exits_2() {
-    let table: [&[&str]; 8] = [
+    let table: [&[&str]; 9] = [
         &["http", "http://127.0.0.1:1/", "--connections", "0"],
         // A timeout of nothing cannot be set on a socket: a usage error,
         // not a run that fails to connect.
         &["http", "http://127.0.0.1:1/", "--timeout", "0"],
         &["tcp", "127.0.0.1:1", "--timeout", "-0"],
+        // A deadline that far off does not fit in a clock reading.
+        &["tcp", "127.0.0.1:1", "--timeout", "1e19"],
         &["http", "http://127.0.0.1:1/", "--rate", "fast"],
         &["http", "http://127.0.0.1:1/", "--seconds", "-1"],
         &["http", "ftp://127.0.0.1:1/"],
