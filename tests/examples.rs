@@ -1297,8 +1297,14 @@ fn a_load_run_prints_the_lines_scripts_read_and_its_charts() {
 
 #[test]
 fn a_load_run_with_a_wrong_option_exits_2() {
-    let table: [&[&str]; 6] = [
+    let table: [&[&str]; 9] = [
         &["http", "http://127.0.0.1:1/", "--connections", "0"],
+        // A timeout of nothing cannot be set on a socket: a usage error,
+        // not a run that fails to connect.
+        &["http", "http://127.0.0.1:1/", "--timeout", "0"],
+        &["tcp", "127.0.0.1:1", "--timeout", "-0"],
+        // A deadline that far off does not fit in a clock reading.
+        &["tcp", "127.0.0.1:1", "--timeout", "1e19"],
         &["http", "http://127.0.0.1:1/", "--rate", "fast"],
         &["http", "http://127.0.0.1:1/", "--seconds", "-1"],
         &["http", "ftp://127.0.0.1:1/"],
@@ -1325,6 +1331,65 @@ fn a_load_run_against_a_closed_port_exits_1_and_says_why() {
     assert!(
         stderr.starts_with(&format!("12-measuring: cannot connect to {addr}: ")),
         "{stderr}"
+    );
+}
+
+#[test]
+fn a_load_run_where_no_request_succeeds_exits_1_and_says_why() {
+    // Every answer a 404 (nginx's for a wrong path): the report is printed,
+    // and the exit status says the run measured nothing.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                use std::io::{BufRead, BufReader, Write};
+                let mut reader = BufReader::new(&stream);
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
+                    if line == "\r\n" {
+                        let reply = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+                        if (&stream).write_all(reply).is_err() {
+                            return;
+                        }
+                    }
+                    line.clear();
+                }
+            });
+        }
+    });
+    let url = format!("http://{addr}/missing");
+    let args = ["http", &url, "--seconds", "0.2", "--warmup", "0"];
+    let output = run("12-measuring", &args);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("\nrequests: 0\n"), "{stdout}");
+    assert_eq!(
+        stderr,
+        "12-measuring: no request succeeded: refused: 404 Not Found\n"
+    );
+}
+
+#[test]
+fn a_load_run_against_a_silent_server_exits_1_and_says_why() {
+    // Connections open, nothing ever answers, and the timeout is longer
+    // than the run: not one request ends inside it, neither as an answer
+    // nor as an error.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().flatten().collect();
+        drop(held);
+    });
+    let place = addr.to_string();
+    let args = ["tcp", &place, "--seconds", "0.2", "--warmup", "0"];
+    let output = run("12-measuring", &args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr,
+        "12-measuring: no request was answered within the run's 200 ms\n"
     );
 }
 

@@ -526,3 +526,76 @@ fn an_http_answer_longer_than_its_length_is_an_error() {
         Some("unexpected answer: more bytes than the response's length")
     );
 }
+
+/// An echo server that sends each byte back alone, `gap` after the last:
+/// every read of the client is answered within its socket timeout, so only
+/// a deadline on the whole request ends it.
+fn trickling_echo(gap: Duration) -> ServerHandle {
+    spawn(move |mut stream: &TcpStream, _| {
+        let mut byte = [0u8; 1];
+        while stream.read(&mut byte)? > 0 {
+            std::thread::sleep(gap);
+            stream.write_all(&byte)?;
+        }
+        Ok(())
+    })
+}
+
+#[test]
+fn an_echo_that_trickles_back_ends_as_a_timeout_and_the_run_on_time() {
+    let _serial = one_at_a_time();
+    // 64 bytes at one per 200 ms is 12.8 s: each read waits 200 ms, under
+    // the 300 ms timeout, and the whole echo is far past it.
+    let server = trickling_echo(Duration::from_millis(200));
+    let timeout = Duration::from_millis(300);
+    let target = EchoTarget::new(&server.local_addr().to_string(), 64, timeout).unwrap();
+    let config = RunConfig {
+        warmup: Duration::ZERO,
+        duration: Duration::from_millis(500),
+        ..short(1)
+    };
+    let started = Instant::now();
+    let summary = run(&target, &config).unwrap();
+    assert!(
+        started.elapsed() < Duration::from_millis(500) + timeout + SLACK,
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(summary.requests, 0);
+    assert_eq!(
+        summary.first_error.as_deref(),
+        Some("no answer within the timeout")
+    );
+}
+
+#[test]
+fn an_echo_cut_short_says_how_much_came_back() {
+    let _serial = one_at_a_time();
+    // The whole request read, ten bytes of it sent back, and the end.
+    let server = spawn(|mut stream: &TcpStream, _| {
+        let mut request = [0u8; 64];
+        stream.read_exact(&mut request)?;
+        stream.write_all(&request[..10])?;
+        Ok(())
+    });
+    let target = EchoTarget::new(&server.local_addr().to_string(), 64, TIMEOUT).unwrap();
+    let summary = run(&target, &short(1)).unwrap();
+    assert_eq!(summary.requests, 0);
+    assert_eq!(
+        summary.first_error.as_deref(),
+        Some("the server closed the connection after 10 of the 64 bytes echoed")
+    );
+}
+
+#[test]
+fn a_large_echo_is_read_back_while_it_is_written() {
+    let _serial = one_at_a_time();
+    // Far more than the socket buffers of both sides hold: written whole
+    // before reading, the echo would stall both sides until the timeout.
+    let server = spawn(EchoHandler::default());
+    let size = 16 * 1024 * 1024;
+    let target = EchoTarget::new(&server.local_addr().to_string(), size, TIMEOUT).unwrap();
+    let summary = run(&target, &short(1)).unwrap();
+    assert!(summary.requests > 0, "{}", summary.report());
+    assert_eq!(summary.errors, 0, "{}", summary.report());
+}

@@ -12,7 +12,7 @@ use netlessons::load::drivers::{
     DnsTarget, EchoTarget, FtpTarget, HttpTarget, Pop3Target, SmtpTarget,
 };
 use netlessons::load::report::Summary;
-use netlessons::load::run::{run, LoadError, RunConfig, Target, DEFAULT_TIMEOUT};
+use netlessons::load::run::{run, LoadError, RunConfig, Target, DEFAULT_TIMEOUT, MAX_TIMEOUT};
 use netlessons::load::schedule::Pacing;
 use netlessons::load::svg::{latency_chart, throughput_chart};
 use netlessons::smtp::address::Mailbox;
@@ -81,6 +81,14 @@ fn main() -> ExitCode {
 /// The target `command` names, from its arguments.
 fn target(command: &str, args: &Args) -> Result<Box<dyn Target>, Box<dyn Error>> {
     let timeout = seconds(args, "timeout", DEFAULT_TIMEOUT)?;
+    if timeout.is_zero() || timeout > MAX_TIMEOUT {
+        // A socket cannot be given a timeout of nothing.
+        let why = format!(
+            "--timeout: more than zero, at most {}",
+            MAX_TIMEOUT.as_secs()
+        );
+        return Err(UsageError(why).into());
+    }
     let only = |extra: &[&str]| {
         let known: Vec<&str> = COMMON.iter().chain(extra).copied().collect();
         args.only(&known)
@@ -206,6 +214,9 @@ fn measure(target: &dyn Target, args: &Args) -> Result<(), Box<dyn Error>> {
         }
         write!(stdout, "{}", summary.report())?;
         stdout.flush()?;
+        if let Some(why) = summary.failure() {
+            return Err(why.into());
+        }
         summaries.push(summary);
     }
     if let Some(file) = args.value("svg") {

@@ -325,6 +325,7 @@ impl Target for EchoTarget {
             stream: connect(self.addr, self.timeout)?,
             payload: self.payload.clone(),
             back: vec![0; self.payload.len()],
+            timeout: self.timeout,
         }))
     }
 }
@@ -333,12 +334,55 @@ struct EchoSession {
     stream: TcpStream,
     payload: Vec<u8>,
     back: Vec<u8>,
+    /// The longest one echo may take, all of it.
+    timeout: Duration,
 }
 
+/// How many bytes are written at a time.
+pub const ECHO_CHUNK_LEN: usize = 16 * 1024;
+
+/// The most bytes on their way, written and not yet echoed. Writing a
+/// large payload whole before reading would stall: the echo fills the
+/// client's receive buffer, the server stops reading, and the client's
+/// write waits for ever. 128 KiB fits in the socket buffers of the two
+/// sides at their smallest on Linux. Nor does the client wait for each
+/// chunk's echo before writing the next: the echo's last short segment
+/// may sit 40 ms in the server's Nagle buffer waiting for a delayed
+/// ACK, once a chunk; with the window, only once a request.
+pub const ECHO_WINDOW: usize = 128 * 1024;
+
 impl Session for EchoSession {
+    /// The payload out and back, all of it within one timeout: a server
+    /// that echoes a byte at a time, each just inside the socket's
+    /// timeout, still ends as a timeout.
     fn request(&mut self) -> Result<(), LoadError> {
-        self.stream.write_all(&self.payload)?;
-        self.stream.read_exact(&mut self.back)?;
+        let deadline = Instant::now() + self.timeout;
+        let total = self.payload.len();
+        let (mut written, mut echoed) = (0, 0);
+        while echoed < total {
+            let chunk_end = (written + ECHO_CHUNK_LEN).min(total);
+            if written < total && chunk_end - echoed <= ECHO_WINDOW {
+                self.stream.write_all(&self.payload[written..chunk_end])?;
+                written = chunk_end;
+                check_deadline(deadline)?;
+                continue;
+            }
+            match self.stream.read(&mut self.back[echoed..written]) {
+                Ok(0) => {
+                    return Err(LoadError::Io(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        format!(
+                            "the server closed the connection after {echoed} of the \
+                             {total} bytes echoed"
+                        ),
+                    )))
+                }
+                Ok(read) => echoed += read,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(error.into()),
+            }
+            check_deadline(deadline)?;
+        }
         match self.back == self.payload {
             true => Ok(()),
             false => Err(LoadError::Protocol(

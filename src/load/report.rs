@@ -63,6 +63,25 @@ impl Summary {
         }
     }
 
+    /// Why the run measured nothing, if it did not: not one request
+    /// succeeded inside the measured time. A report of zeros is not a
+    /// figure, and a script must not take it for one: the command exits 1
+    /// with this sentence.
+    pub fn failure(&self) -> Option<String> {
+        if self.requests > 0 {
+            return None;
+        }
+        Some(match &self.first_error {
+            Some(error) => format!("no request succeeded: {error}"),
+            // Every request still waiting when the run ended: a silent
+            // server, or a timeout longer than the run.
+            None => format!(
+                "no request was answered within the run's {}",
+                format_duration(self.elapsed)
+            ),
+        })
+    }
+
     /// The report in words: the lines of the contract, then a bar chart
     /// of the latencies.
     pub fn report(&self) -> String {
@@ -194,6 +213,26 @@ mod tests {
             }
         }
         histogram
+    }
+
+    #[test]
+    fn a_run_with_no_request_answered_is_a_failure_that_says_why() {
+        let mut run = summary(Histogram::new());
+        run.elapsed = Duration::from_millis(500);
+        run.errors = 0;
+        run.first_error = None;
+        assert_eq!(
+            run.failure().as_deref(),
+            Some("no request was answered within the run's 500 ms")
+        );
+        run.errors = 3;
+        run.first_error = Some("refused: 404 Not Found".into());
+        assert_eq!(
+            run.failure().as_deref(),
+            Some("no request succeeded: refused: 404 Not Found")
+        );
+        run.requests = 1;
+        assert_eq!(run.failure(), None);
     }
 
     #[test]

@@ -55,6 +55,11 @@ pub const THREAD_STACK_LEN: usize = 256 * 1024;
 /// run ends soon after its time.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// The longest timeout a request may be given: an hour is no latency
+/// worth measuring, and a deadline much further off than that (`now +
+/// 1e19 s`) does not fit in a clock reading and would panic.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
+
 /// What went wrong with one connection or one request.
 #[derive(Debug)]
 pub enum LoadError {
