@@ -1297,8 +1297,20 @@ fn a_load_run_prints_the_lines_scripts_read_and_its_charts() {
 
 #[test]
 fn a_load_run_with_a_wrong_option_exits_2() {
-    let table: [&[&str]; 9] = [
+    let many_counts = vec!["1"; 33].join(",");
+    let table: [&[&str]; 12] = [
         &["http", "http://127.0.0.1:1/", "--connections", "0"],
+        // More runs than a chart can tell apart, or a user means.
+        &["http", "http://127.0.0.1:1/", "--connections", &many_counts],
+        // A chart that cannot be written is said before the run, not
+        // after ten seconds of it.
+        &["http", "http://127.0.0.1:1/", "--svg", "."],
+        &[
+            "http",
+            "http://127.0.0.1:1/",
+            "--svg",
+            "no-such-folder/chart.svg",
+        ],
         // A timeout of nothing cannot be set on a socket: a usage error,
         // not a run that fails to connect.
         &["http", "http://127.0.0.1:1/", "--timeout", "0"],

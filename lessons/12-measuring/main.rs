@@ -68,6 +68,10 @@ const COMMON: [&str; 6] = ["connections", "seconds", "warmup", "rate", "timeout"
 /// limits come first; this one catches a typo (`--connections 64000`).
 const MAX_CONNECTIONS: usize = 10_000;
 
+/// The most `--connections` counts one command runs in turn: a curve
+/// needs a handful, and a chart shows no more than 16 series apart.
+const MAX_COUNTS: usize = 32;
+
 fn main() -> ExitCode {
     example_main("12-measuring", USAGE, &["close"], |command, args| {
         if command == "c10k" {
@@ -170,6 +174,10 @@ fn seconds(args: &Args, name: &str, default: Duration) -> Result<Duration, Usage
 /// The `--connections` counts, in order: `16`, or `1,4,16,64`.
 fn connection_counts(args: &Args) -> Result<Vec<usize>, UsageError> {
     let text = args.value("connections").unwrap_or("16");
+    if text.split(',').count() > MAX_COUNTS {
+        let why = format!("--connections: at most {MAX_COUNTS} counts, one run each");
+        return Err(UsageError(why));
+    }
     text.split(',')
         .map(|count| match count.trim().parse::<usize>() {
             Ok(n) if (1..=MAX_CONNECTIONS).contains(&n) => Ok(n),
@@ -194,6 +202,9 @@ fn measure(target: &dyn Target, args: &Args) -> Result<(), Box<dyn Error>> {
         },
     };
     let counts = connection_counts(args)?;
+    if let Some(file) = args.value("svg") {
+        check_chart_file(Path::new(file))?;
+    }
     let warmup = seconds(args, "warmup", Duration::from_secs(1))?;
     let duration = seconds(args, "seconds", Duration::from_secs(10))?;
     if duration.is_zero() {
@@ -221,6 +232,23 @@ fn measure(target: &dyn Target, args: &Args) -> Result<(), Box<dyn Error>> {
     }
     if let Some(file) = args.value("svg") {
         write_charts(Path::new(file), &target.describe(), &summaries)?;
+    }
+    Ok(())
+}
+
+/// Refuses a chart file that could not be written, before the run rather
+/// than after it: a folder, or a file in a folder that does not exist.
+fn check_chart_file(file: &Path) -> Result<(), UsageError> {
+    let folder = match file.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => folder,
+        _ => Path::new("."),
+    };
+    if file.is_dir() {
+        return Err(UsageError(format!("--svg: {} is a folder", file.display())));
+    }
+    if !folder.is_dir() {
+        let why = format!("--svg: there is no folder {}", folder.display());
+        return Err(UsageError(why));
     }
     Ok(())
 }
