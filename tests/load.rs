@@ -268,6 +268,20 @@ fn a_port_nobody_listens_on_ends_the_run_at_once_with_an_error() {
     );
 }
 
+/// A server that reads a request, answers with `start`, then sends `fill`
+/// bytes until the client goes away.
+fn endless_answer(start: &'static [u8], fill: u8) -> ServerHandle {
+    spawn(move |mut stream: &TcpStream, _| {
+        let mut request = [0u8; 1024];
+        let _ = stream.read(&mut request)?;
+        stream.write_all(start)?;
+        let chunk = [fill; 16 * 1024];
+        loop {
+            stream.write_all(&chunk)?;
+        }
+    })
+}
+
 /// A server that takes every connection and never says a word.
 fn silent_server() -> ServerHandle {
     spawn(|mut stream: &TcpStream, _| {
@@ -309,15 +323,10 @@ fn an_endless_http_body_ends_as_a_timeout_not_a_growing_client() {
     let _serial = one_at_a_time();
     // A response of a terabyte that never ends: the client reads it into
     // its one buffer, and gives up at the request's deadline.
-    let server = spawn(|mut stream: &TcpStream, _| {
-        let mut request = [0u8; 1024];
-        let _ = stream.read(&mut request)?;
-        stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000000000\r\n\r\n")?;
-        let chunk = [b'x'; 16 * 1024];
-        loop {
-            stream.write_all(&chunk)?;
-        }
-    });
+    let server = endless_answer(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 1000000000000\r\n\r\n",
+        b'x',
+    );
     let url = format!("http://{}/", server.local_addr());
     let target = HttpTarget::new(&url, false)
         .unwrap()
@@ -438,15 +447,7 @@ fn an_endless_http_head_is_refused_at_the_parsers_limit() {
     let _serial = one_at_a_time();
     // A header field that never ends: the client stops at the largest head
     // the crate's parser takes, not when its memory runs out.
-    let server = spawn(|mut stream: &TcpStream, _| {
-        let mut request = [0u8; 1024];
-        let _ = stream.read(&mut request)?;
-        stream.write_all(b"HTTP/1.1 200 OK\r\nX-Endless: ")?;
-        let chunk = [b'a'; 16 * 1024];
-        loop {
-            stream.write_all(&chunk)?;
-        }
-    });
+    let server = endless_answer(b"HTTP/1.1 200 OK\r\nX-Endless: ", b'a');
     let url = format!("http://{}/", server.local_addr());
     let summary = run(&HttpTarget::new(&url, false).unwrap(), &short(1)).unwrap();
     assert_eq!(summary.requests, 0);
