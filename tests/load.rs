@@ -601,3 +601,55 @@ fn a_large_echo_is_read_back_while_it_is_written() {
     assert!(summary.requests > 0, "{}", summary.report());
     assert_eq!(summary.errors, 0, "{}", summary.report());
 }
+
+/// A target whose first session takes a while to open (a login that
+/// lists a large maildrop) and whose other sessions are refused at once
+/// (`-ERR [IN-USE]`, the same maildrop for every connection).
+struct OneSlowLoginTheRestRefused {
+    opened: Mutex<bool>,
+}
+
+struct QuickSession;
+
+impl netlessons::load::run::Session for QuickSession {
+    fn request(&mut self) -> Result<(), LoadError> {
+        thread::sleep(Duration::from_millis(1));
+        Ok(())
+    }
+}
+
+impl Target for OneSlowLoginTheRestRefused {
+    fn describe(&self) -> String {
+        "one login".into()
+    }
+
+    fn open(&self) -> Result<Box<dyn netlessons::load::run::Session>, LoadError> {
+        let first = !std::mem::replace(
+            &mut *self.opened.lock().unwrap_or_else(PoisonError::into_inner),
+            true,
+        );
+        if !first {
+            return Err(LoadError::Refused("-ERR [IN-USE]".into()));
+        }
+        // Longer than the three quick tries of the other connections.
+        thread::sleep(Duration::from_millis(150));
+        Ok(Box::new(QuickSession))
+    }
+}
+
+#[test]
+fn a_connection_that_gave_up_while_another_logged_in_is_an_error_in_the_report() {
+    let _serial = one_at_a_time();
+    let target = OneSlowLoginTheRestRefused {
+        opened: Mutex::new(false),
+    };
+    let summary = run(&target, &short(4)).unwrap();
+    let report = summary.report();
+    // Three of the four connections never made a request: the report must
+    // not read as four connections with no error.
+    assert!(report.contains("errors: 3\n"), "{report}");
+    assert!(
+        report.contains("first error: refused: -ERR [IN-USE]\n"),
+        "{report}"
+    );
+}

@@ -11,7 +11,7 @@ use netlessons::dns::{Name, RecordType};
 use netlessons::load::drivers::{
     DnsTarget, EchoTarget, FtpTarget, HttpTarget, Pop3Target, SmtpTarget,
 };
-use netlessons::load::report::Summary;
+use netlessons::load::report::{connections_phrase, Summary};
 use netlessons::load::run::{run, LoadError, RunConfig, Target, DEFAULT_TIMEOUT, MAX_TIMEOUT};
 use netlessons::load::schedule::Pacing;
 use netlessons::load::svg::{latency_chart, throughput_chart};
@@ -258,7 +258,7 @@ fn check_chart_file(file: &Path) -> Result<(), UsageError> {
 fn write_charts(file: &Path, title: &str, summaries: &[Summary]) -> Result<(), Box<dyn Error>> {
     let names: Vec<String> = summaries
         .iter()
-        .map(|summary| format!("{} connections", summary.connections))
+        .map(|summary| connections_phrase(summary.connections))
         .collect();
     let series: Vec<(&str, &_)> = names
         .iter()

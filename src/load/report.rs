@@ -92,9 +92,9 @@ impl Summary {
         };
         let _ = writeln!(
             out,
-            "{}: {} connections, {pacing}, {}",
+            "{}: {}, {pacing}, {}",
             self.target,
-            self.connections,
+            connections_phrase(self.connections),
             format_duration(self.elapsed)
         );
         let _ = writeln!(out, "requests: {}", self.requests);
@@ -110,6 +110,14 @@ impl Summary {
         let _ = writeln!(out, "max: {}", format_duration(self.latencies.max()));
         out.push_str(&bar_chart(&self.latencies));
         out
+    }
+}
+
+/// `count` connections in words: "1 connection", "64 connections".
+pub fn connections_phrase(count: usize) -> String {
+    match count {
+        1 => "1 connection".to_string(),
+        _ => format!("{count} connections"),
     }
 }
 
@@ -308,5 +316,16 @@ mod tests {
         assert!(open.report().starts_with(
             "http://127.0.0.1:8080/4k.bin: 4 connections, open loop at 2000 requests/s, 2.0 s\n"
         ));
+    }
+
+    #[test]
+    fn one_connection_is_said_in_the_singular() {
+        let mut one = summary(known());
+        one.connections = 1;
+        assert!(one
+            .report()
+            .starts_with("http://127.0.0.1:8080/4k.bin: 1 connection, closed loop, 2.0 s\n"));
+        assert_eq!(connections_phrase(1), "1 connection");
+        assert_eq!(connections_phrase(64), "64 connections");
     }
 }
