@@ -25,7 +25,7 @@ use super::date::format_http_date;
 use super::head::Method;
 use super::index::{render_index, Entry};
 use super::mime::content_type;
-use super::path::{safe_path, PathError};
+use super::path::{safe_path, PathError, SafePath};
 use super::range::{answer_range, RangeAnswer};
 use super::server::{App, Body, Request, Response};
 use crate::url::{percent_encode, Component};
@@ -63,40 +63,42 @@ impl StaticFiles {
 
 impl App for StaticFiles {
     fn respond(&self, request: &Request) -> Response {
-        let head = &request.head;
-        match head.method {
-            Method::Get | Method::Head => {}
-            Method::Other(_) => {
-                return Response::error(501, "method not implemented").header("Allow", "GET, HEAD")
-            }
-            _ => return Response::error(405, "only GET and HEAD").header("Allow", "GET, HEAD"),
-        }
-        let path = match safe_path(&head.target) {
+        let path = match checked_target(request) {
             Ok(path) => path,
-            Err(error @ (PathError::NotAPath | PathError::BadEncoding)) => {
-                return Response::error(400, &error.to_string())
-            }
-            Err(error) => return Response::error(403, &error.to_string()),
-        };
-        let located = match locate(&self.root, &path.segments) {
-            Ok(located) => located,
             Err(response) => return response,
         };
-        let real = located.path;
+        match locate(&self.root, &path.segments) {
+            Ok(located) => self.answer(request, &path, &located),
+            Err(response) => response,
+        }
+    }
+}
+
+impl StaticFiles {
+    /// Steps 3 and 4: what the target leads to, and the answer for it.
+    ///
+    /// A function of its own, never inlined into `respond`, so that what
+    /// it holds on the stack (the open file, its metadata, the response
+    /// being built) is not under the `lstat`s of [`locate`], the deepest
+    /// calls of a request: an idle connection's thread then stays within
+    /// the two pages of stack it has touched (chapter 12).
+    #[inline(never)]
+    fn answer(&self, request: &Request, path: &SafePath, located: &Located) -> Response {
+        let real = &located.path;
         // A small file kept in memory, unchanged since: the lstat of the
         // walk is all it takes (no link on the way, so it is the file's own).
         if let (Some(metadata), false, false) =
             (&located.metadata, located.through_link, path.trailing_slash)
         {
-            if let Some(bytes) = self.cache.get(&real, metadata) {
-                return serve_file(Source::Kept(bytes), metadata, file_name(&real), request);
+            if let Some(bytes) = self.cache.get(real, metadata) {
+                return serve_file(Source::Kept(bytes), metadata, file_name(real), request);
             }
         }
         // Only regular files and directories are served: opening anything
         // else (a named pipe, a device) can block the thread or worse.
-        let kind = match (located.metadata, located.through_link) {
+        let kind = match (&located.metadata, located.through_link) {
             (Some(metadata), false) => metadata.file_type(),
-            _ => match fs::metadata(&real) {
+            _ => match fs::metadata(real) {
                 Ok(metadata) => metadata.file_type(),
                 Err(_) => return Response::error(404, "no such file"),
             },
@@ -106,7 +108,7 @@ impl App for StaticFiles {
         }
         // One open and one fstat tell a file from a directory; the open
         // file is what gets served, so nothing can swap it in between.
-        let (mut file, metadata) = match File::open(&real).and_then(|f| Ok((f.metadata()?, f))) {
+        let (mut file, metadata) = match File::open(real).and_then(|f| Ok((f.metadata()?, f))) {
             Ok((metadata, file)) => (file, metadata),
             Err(_) => return Response::error(403, "not readable"),
         };
@@ -115,41 +117,77 @@ impl App for StaticFiles {
             return Response::error(404, "no such directory");
         }
         if metadata.is_dir() {
-            if !path.trailing_slash {
-                // Relative links in the page resolve against the URL, so a
-                // directory's URL must end with '/' (as every server does).
-                // The new URL is built from the checked segments, never
-                // copied from the target: `//evil.example/x` must not become
-                // a redirect to another host.
-                let query = path.query.map(|q| format!("?{q}")).unwrap_or_default();
-                return Response::error(301, "moved").header(
-                    "Location",
-                    format!("{}/{query}", encode_path(&path.segments)),
-                );
-            }
-            // index.html is a path like any other: it may be a link out.
-            let mut index = path.segments.clone();
-            index.push("index.html".into());
-            if let Ok(found) = locate(&self.root, &index) {
-                if let Ok((file, metadata)) = open_regular(&found.path) {
-                    return serve_file(Source::Open(file), &metadata, "index.html", request);
-                }
-            }
-            return list_directory(&real, head.target.split('?').next().unwrap_or("/"));
+            return self.answer_directory(request, path, real);
         }
         let source = match located.through_link {
             true => Source::Open(file),
             false => match self
                 .cache
-                .load(&real, &mut file, &metadata, SystemTime::now())
+                .load(real, &mut file, &metadata, SystemTime::now())
             {
                 Ok(Some(bytes)) => Source::Kept(bytes),
                 Ok(None) => Source::Open(file),
                 Err(_) => return Response::error(403, "not readable"),
             },
         };
-        serve_file(source, &metadata, file_name(&real), request)
+        serve_file(source, &metadata, file_name(real), request)
     }
+
+    /// A directory: a redirect to its URL with a `/`, its `index.html`,
+    /// or its listing.
+    ///
+    /// Apart from `answer` for the same reason as `answer` is apart from
+    /// `respond`: what it holds (a second walk, for `index.html`) takes no
+    /// room on the stack when a file is served.
+    #[inline(never)]
+    fn answer_directory(&self, request: &Request, path: &SafePath, real: &Path) -> Response {
+        if !path.trailing_slash {
+            // Relative links in the page resolve against the URL, so a
+            // directory's URL must end with '/' (as every server does).
+            // The new URL is built from the checked segments, never
+            // copied from the target: `//evil.example/x` must not become
+            // a redirect to another host.
+            let query = path
+                .query
+                .as_ref()
+                .map(|q| format!("?{q}"))
+                .unwrap_or_default();
+            return Response::error(301, "moved").header(
+                "Location",
+                format!("{}/{query}", encode_path(&path.segments)),
+            );
+        }
+        // index.html is a path like any other: it may be a link out.
+        let mut index = path.segments.clone();
+        index.push("index.html".into());
+        if let Ok(found) = locate(&self.root, &index) {
+            if let Ok((file, metadata)) = open_regular(&found.path) {
+                return serve_file(Source::Open(file), &metadata, "index.html", request);
+            }
+        }
+        list_directory(real, request.head.target.split('?').next().unwrap_or("/"))
+    }
+}
+
+/// Steps 1 and 2 before the disk: a method this server knows, and a target
+/// that names a path under the root.
+///
+/// Never inlined: the responses it may build would otherwise take room in
+/// `respond`'s frame, under which the walk of [`locate`] runs.
+#[inline(never)]
+fn checked_target(request: &Request) -> Result<SafePath, Response> {
+    let head = &request.head;
+    match head.method {
+        Method::Get | Method::Head => {}
+        Method::Other(_) => {
+            return Err(Response::error(501, "method not implemented").header("Allow", "GET, HEAD"))
+        }
+        _ => return Err(Response::error(405, "only GET and HEAD").header("Allow", "GET, HEAD")),
+    }
+    safe_path(&head.target).map_err(|error| match error {
+        PathError::NotAPath | PathError::BadEncoding => Response::error(400, &error.to_string()),
+        _ => Response::error(403, &error.to_string()),
+    })
 }
 
 // ANCHOR: locate
@@ -163,10 +201,6 @@ impl App for StaticFiles {
 /// real path resolved and compared with the root. A file without links
 /// on its way costs one system call per segment.
 pub(crate) fn locate(root: &Path, segments: &[String]) -> Result<Located, Response> {
-    let not_found = |error: io::Error| match error.kind() {
-        io::ErrorKind::PermissionDenied => Response::error(403, "not readable"),
-        _ => Response::error(404, "no such file"),
-    };
     let mut located = Located {
         path: root.to_path_buf(),
         metadata: None,
@@ -174,25 +208,48 @@ pub(crate) fn locate(root: &Path, segments: &[String]) -> Result<Located, Respon
     };
     for segment in segments {
         located.path.push(segment);
-        let metadata = fs::symlink_metadata(&located.path).map_err(not_found)?;
-        if metadata.is_symlink() {
-            let real = fs::canonicalize(&located.path).map_err(not_found)?;
-            if !real.starts_with(root) {
-                return Err(Response::error(403, "outside the served directory"));
-            }
+        let lstat = fs::symlink_metadata(&located.path).map_err(refused)?;
+        if located.metadata.insert(Box::new(lstat)).is_symlink() {
+            check_link(root, &located.path)?;
             located.through_link = true;
         }
-        located.metadata = Some(metadata);
     }
     Ok(located)
+}
+
+/// A symbolic link met on the walk must lead inside the root.
+///
+/// This and [`refused`] are functions of their own, never inlined, so
+/// that the `Response`s and the resolved path they hold take no room in
+/// `locate`'s frame, which is on the stack under every `lstat` of the
+/// walk; on the common path (no link, no error) they are never called.
+#[inline(never)]
+fn check_link(root: &Path, link: &Path) -> Result<(), Response> {
+    let real = fs::canonicalize(link).map_err(refused)?;
+    if !real.starts_with(root) {
+        return Err(Response::error(403, "outside the served directory"));
+    }
+    Ok(())
+}
+
+/// The answer when a step of the walk cannot be looked at.
+#[inline(never)]
+fn refused(error: io::Error) -> Response {
+    match error.kind() {
+        io::ErrorKind::PermissionDenied => Response::error(403, "not readable"),
+        _ => Response::error(404, "no such file"),
+    }
 }
 // ANCHOR_END: locate_walk
 
 /// Where a request leads, and what the walk there learnt.
 pub(crate) struct Located {
     pub(crate) path: PathBuf,
-    /// The `lstat` of the last segment (none for the root itself).
-    metadata: Option<fs::Metadata>,
+    /// The `lstat` of the last segment (none for the root itself). Boxed:
+    /// a `Metadata` is 176 bytes, and a `Located` is on the stack of
+    /// `respond` and of `locate`, under the walk's `lstat`s; in a box it
+    /// costs them 8 bytes, and one small allocation a request.
+    metadata: Option<Box<fs::Metadata>>,
     /// A symbolic link was followed on the way.
     through_link: bool,
 }
