@@ -77,8 +77,8 @@ const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(10);
 /// tests (HTTP, REST, FTP, SMTP, POP3, DNS over TCP, echo) in a debug
 /// build, whose frames are the largest: with 16 KiB the FTP server's
 /// thread overflowed its stack, with 32 KiB every test passed. This is
-/// four times that. (A release build of the HTTP server touches 12 KiB of
-/// it per connection.)
+/// four times that. (A release build of the HTTP server touches 8 KiB of
+/// it per connection, two pages.)
 pub const WORKER_STACK_SIZE: usize = 128 * 1024;
 
 /// How many memory maps each thread costs: its stack and the guard page
