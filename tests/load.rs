@@ -269,6 +269,30 @@ fn a_port_nobody_listens_on_ends_the_run_at_once_with_an_error() {
     );
 }
 
+/// Runs 64-byte echoes against `server` for 0.5 s, with no warm-up, and
+/// checks that the run ended on time: its 0.5 s, and one `timeout` more
+/// at most for a request under way.
+fn echo_run_that_ends_on_time(
+    server: &ServerHandle,
+    connections: usize,
+    timeout: Duration,
+) -> Summary {
+    let target = EchoTarget::new(&server.local_addr().to_string(), 64, timeout).unwrap();
+    let config = RunConfig {
+        warmup: Duration::ZERO,
+        duration: Duration::from_millis(500),
+        ..short(connections)
+    };
+    let started = Instant::now();
+    let summary = run(&target, &config).unwrap();
+    assert!(
+        started.elapsed() < config.duration + timeout + SLACK,
+        "{:?}",
+        started.elapsed()
+    );
+    summary
+}
+
 /// A server that reads a request, answers with `start`, then sends `fill`
 /// bytes until the client goes away.
 fn endless_answer(start: &'static [u8], fill: u8) -> ServerHandle {
@@ -297,20 +321,7 @@ fn a_server_that_never_answers_gives_timeouts_and_the_run_ends_on_time() {
     let _serial = one_at_a_time();
     let server = silent_server();
     let timeout = Duration::from_millis(200);
-    let target = EchoTarget::new(&server.local_addr().to_string(), 64, timeout).unwrap();
-    let config = RunConfig {
-        warmup: Duration::ZERO,
-        duration: Duration::from_millis(500),
-        ..short(2)
-    };
-    let started = Instant::now();
-    let summary = run(&target, &config).unwrap();
-    // The run's time, and one timeout more at most for a request under way.
-    assert!(
-        started.elapsed() < Duration::from_millis(500) + timeout + SLACK,
-        "{:?}",
-        started.elapsed()
-    );
+    let summary = echo_run_that_ends_on_time(&server, 2, timeout);
     assert_eq!(summary.requests, 0);
     assert!(summary.errors >= 2, "{}", summary.report());
     assert_eq!(
@@ -550,19 +561,7 @@ fn an_echo_that_trickles_back_ends_as_a_timeout_and_the_run_on_time() {
     // the 300 ms timeout, and the whole echo is far past it.
     let server = trickling_echo(Duration::from_millis(200));
     let timeout = Duration::from_millis(300);
-    let target = EchoTarget::new(&server.local_addr().to_string(), 64, timeout).unwrap();
-    let config = RunConfig {
-        warmup: Duration::ZERO,
-        duration: Duration::from_millis(500),
-        ..short(1)
-    };
-    let started = Instant::now();
-    let summary = run(&target, &config).unwrap();
-    assert!(
-        started.elapsed() < Duration::from_millis(500) + timeout + SLACK,
-        "{:?}",
-        started.elapsed()
-    );
+    let summary = echo_run_that_ends_on_time(&server, 1, timeout);
     assert_eq!(summary.requests, 0);
     assert_eq!(
         summary.first_error.as_deref(),
