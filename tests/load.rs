@@ -77,12 +77,19 @@ fn spawn(handler: impl netlessons::serve::Handler) -> ServerHandle {
     Server::bind("127.0.0.1:0").unwrap().spawn(handler).unwrap()
 }
 
-#[test]
-fn http_keep_alive_gets_every_answer() {
-    let _serial = one_at_a_time();
+/// The chapter 06 server on a free port, serving a 4 KiB `4k.bin` from a
+/// folder that lives as long as the first value.
+fn file_server_of_4k() -> (tempfile::TempDir, ServerHandle) {
     let root = tempfile::tempdir().unwrap();
     std::fs::write(root.path().join("4k.bin"), vec![7u8; 4096]).unwrap();
     let server = spawn(HttpHandler::new(StaticFiles::new(root.path()).unwrap()));
+    (root, server)
+}
+
+#[test]
+fn http_keep_alive_gets_every_answer() {
+    let _serial = one_at_a_time();
+    let (_root, server) = file_server_of_4k();
     let url = format!("http://{}/4k.bin", server.local_addr());
     runs_cleanly(&HttpTarget::new(&url, false).unwrap(), 4);
 }
@@ -90,9 +97,7 @@ fn http_keep_alive_gets_every_answer() {
 #[test]
 fn http_with_a_connection_per_request_gets_every_answer() {
     let _serial = one_at_a_time();
-    let root = tempfile::tempdir().unwrap();
-    std::fs::write(root.path().join("4k.bin"), vec![7u8; 4096]).unwrap();
-    let server = spawn(HttpHandler::new(StaticFiles::new(root.path()).unwrap()));
+    let (_root, server) = file_server_of_4k();
     let url = format!("http://{}/4k.bin", server.local_addr());
     runs_cleanly(&HttpTarget::new(&url, true).unwrap(), 2);
 }
